@@ -1,0 +1,1 @@
+"""The pytest plugin ``aws_replay`` (being built: see issue 4)."""
