@@ -219,13 +219,12 @@ def _interaction_from(raw: Any, index: int, path: Path | str) -> Interaction:
 
 def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette:
     """Parse cassette text (YAML, or JSON when ``path`` ends in ``.json``)."""
-    if not (text.strip() if isinstance(text, str) else text.strip()):
+    if not text.strip():
         raise _fail(path, "is empty", "record it again or delete it")
     try:
-        if str(path).endswith(".json"):
-            data = json.loads(text)
-        else:
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        # a safe loader: no Python objects; !!binary (vcrpy's header values) becomes bytes
+        data = (json.loads(text) if str(path).endswith(".json")
+                else yaml.load(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a finding matters to a consumer written against the spec."""
 
     BREAKING = "breaking"
@@ -56,8 +56,10 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(**{**{k: data.get(k) for k in FINDING_FIELDS},
-                      "severity": Severity(data["severity"])})
+        return cls(kind=data["kind"], severity=Severity(data["severity"]), path=data["path"],
+                   message=data["message"], expected=data.get("expected"),
+                   actual=data.get("actual"), cassette=data.get("cassette"),
+                   interaction=data.get("interaction"), operation=data.get("operation"))
 
 
 FINDING_FIELDS = ("cassette", "interaction", "operation", "path", "kind", "severity", "message",

@@ -79,7 +79,7 @@ def _target_prefix_index() -> dict[str, str]:
     for name in _session().get_available_services():
         try:
             prefix = _session().get_service_data(name).get("metadata", {}).get("targetPrefix")
-        except Exception:  # noqa: BLE001 - a broken model file must not stop the scan
+        except Exception:  # a broken model file must not stop the scan
             continue
         if prefix:
             index.setdefault(prefix, name)
@@ -142,7 +142,8 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
             f"X-Amz-Target {target!r} is not '<Prefix>.<Operation>'; check the recorded request"
         )
     service = service_for_target_prefix(prefix)
-    return operation_ref(service, operation, region_of(request.uri, request.header("Authorization")))
+    region = region_of(request.uri, request.header("Authorization"))
+    return operation_ref(service, operation, region)
 
 
 def operation_from_name(name: str) -> OperationRef:

@@ -1,0 +1,165 @@
+"""Benchmark: the spec checker against fastjsonschema and jsonschema, and `aws-replay check`.
+
+Run: ``python bench/bench_check.py``. Everything is measured in this one run and printed as
+ratios (a ratio > 1 means aws-replay is faster). Goals from the issue: check throughput >=
+fastjsonschema (which stops at the first error while aws-replay reports all), >= 15x jsonschema,
+and ``aws-replay check`` over 1,000 cassettes in under 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from replay.cassette import (  # noqa: E402
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    write_cassette,
+)
+from replay.operations import operation_ref  # noqa: E402
+from replay.spec import checker_for  # noqa: E402
+
+BODY = json.loads((ROOT / "tests" / "data" / "describe_auto_ml_job_full.json").read_text())
+
+
+def json_schema_for(shape: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+    """An equivalent JSON Schema (draft 7) of a botocore shape: the same constraints."""
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        ref = {"$ref": f"#/definitions/{shape.name}"}
+        if shape.name in definitions:
+            return ref
+        definitions[shape.name] = {}
+        definitions[shape.name] = {
+            "type": "object",
+            "properties": {n: json_schema_for(m, definitions) for n, m in shape.members.items()},
+            "required": list(shape.required_members),
+            "additionalProperties": False,
+        }
+        return ref
+    if kind == "list":
+        schema: dict[str, Any] = {"type": "array", "items": json_schema_for(shape.member,
+                                                                              definitions)}
+        if "min" in meta:
+            schema["minItems"] = meta["min"]
+        if "max" in meta:
+            schema["maxItems"] = meta["max"]
+        return schema
+    if kind == "map":
+        schema = {"type": "object",
+                  "additionalProperties": json_schema_for(shape.value, definitions),
+                  "propertyNames": json_schema_for(shape.key, definitions)}
+        if "min" in meta:
+            schema["minProperties"] = meta["min"]
+        if "max" in meta:
+            schema["maxProperties"] = meta["max"]
+        return schema
+    if kind == "string":
+        schema = {"type": "string"}
+        if getattr(shape, "enum", None):
+            schema["enum"] = list(shape.enum)
+        if "min" in meta:
+            schema["minLength"] = meta["min"]
+        if "max" in meta:
+            schema["maxLength"] = meta["max"]
+        if "pattern" in meta:
+            schema["pattern"] = meta["pattern"]
+        return schema
+    if kind in ("integer", "long"):
+        schema = {"type": "integer"}
+    elif kind in ("float", "double", "timestamp"):
+        schema = {"type": "number"}
+    elif kind == "boolean":
+        return {"type": "boolean"}
+    else:
+        return {}
+    if "min" in meta:
+        schema["minimum"] = meta["min"]
+    if "max" in meta:
+        schema["maximum"] = meta["max"]
+    return schema
+
+
+def per_second(function: Any, seconds: float = 1.5) -> float:
+    """Calls per second of ``function()`` over about ``seconds`` (after a warm-up)."""
+    for _ in range(50):
+        function()
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(100):
+            function()
+        count += 100
+    return count / elapsed
+
+
+def write_cassettes(folder: Path, count: int) -> None:
+    request = RecordedRequest(
+        "POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+        {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
+         "Content-Type": ["application/x-amz-json-1.1"]},
+        json.dumps({"AutoMLJobName": BODY["AutoMLJobName"]}))
+    response = RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"],
+                                            "Content-Length": ["0"]},
+                                json.dumps(BODY).encode())
+    cassette = Cassette((Interaction(request, response),), {"source": "synthetic"})
+    write_cassette(folder / "c0000.yaml", cassette)
+    text = (folder / "c0000.yaml").read_bytes()
+    for index in range(1, count):
+        (folder / f"c{index:04d}.yaml").write_bytes(text)
+
+
+def main() -> None:
+    operation = operation_ref("sagemaker", "DescribeAutoMLJob").model
+    definitions: dict[str, Any] = {}
+    root = json_schema_for(operation.output_shape, definitions)
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", **root,
+              "definitions": definitions}
+    fast = fastjsonschema.compile(schema)
+    slow = jsonschema.Draft7Validator(schema)
+    checker = checker_for(operation)
+    raw = json.dumps(BODY)
+    assert checker.check_value(BODY) == [], "the benchmark body must be clean"
+    fast(BODY)
+    assert not list(slow.iter_errors(BODY))
+
+    ours = per_second(lambda: checker.check_value(BODY))
+    ours_raw = per_second(lambda: checker.check_value(json.loads(raw)))
+    fast_rate = per_second(lambda: fast(BODY))
+    fast_raw = per_second(lambda: fast(json.loads(raw)))
+    slow_rate = per_second(lambda: list(slow.iter_errors(BODY)), seconds=1.0)
+    print(f"body: {len(raw)} bytes of JSON, every member present")
+    print(f"aws-replay check_value:        {ours:10.0f} bodies/s")
+    print(f"fastjsonschema (first error):  {fast_rate:10.0f} bodies/s")
+    print(f"jsonschema Draft7 (all errors):{slow_rate:10.0f} bodies/s")
+    print(f"ratio vs fastjsonschema (parsed body):  {ours / fast_rate:.2f}x (goal >= 1.0)")
+    print(f"ratio vs fastjsonschema (incl. json.loads): {ours_raw / fast_raw:.2f}x")
+    print(f"ratio vs jsonschema:                    {ours / slow_rate:.1f}x (goal >= 15)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_cassettes(folder, 1000)
+        command = [sys.executable, "-c", "import cli; cli.main()", "check", str(folder)]
+        start = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+        elapsed = time.perf_counter() - start
+        print(f"aws-replay check over 1,000 cassettes: {elapsed:.2f} s (goal < 5 s; "
+              f"{elapsed / 5:.2f}x the budget), exit {result.returncode}: "
+              f"{result.stdout.strip().splitlines()[-1]}")
+
+
+if __name__ == "__main__":
+    main()
