@@ -103,5 +103,38 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str) 
     emit_report(run.findings, run.summary, fmt, output, fail_on)
 
 
+# ------------------------------------------------------------------------------ serve
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; anything else is reachable "
+                   "from the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port to listen on; 0 picks a free one (the URL is printed).")
+@click.option("--synthetic", is_flag=True,
+              help="Answer DescribeAutoMLJob for any job name with a generated spec-valid "
+                   "job (the same per name; missing-* is not found) instead of cassettes.")
+@click.option("--latency", "latency_ms", type=click.FloatRange(min=0), default=0.0,
+              show_default=True, metavar="MS", help="Delay every answer by MS milliseconds.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Do not log unmatched or malformed requests to stderr.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")
+def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latency_ms: float,
+          quiet: bool, verbose: bool) -> None:
+    """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
+
+    PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
+    endpoint_url, aws --endpoint-url, AWS_ENDPOINT_URL_SAGEMAKER) with any credentials: requests
+    are matched on operation and JSON parameters like the pytest plugin does, and an unmatched
+    one gets a 400 NoMatchingInteraction error naming the closest recorded request. Stops
+    cleanly on Ctrl-C or SIGTERM.
+    """
+    from replay.server import serve_until_signalled
+
+    serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
+                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo)
+
+
 if __name__ == "__main__":
     main()
