@@ -1,0 +1,554 @@
+"""Redaction rules: what a recorded exchange must lose before it may touch disk.
+
+A :class:`Sanitizer` rewrites headers, URIs and bodies of interactions in memory. It works on the
+raw text (never re-serializing JSON), and every replacement keeps the character class and length
+of what it replaces, so a sanitized body still parses, keeps its key order and number formatting,
+and still satisfies the model's patterns and lengths (a fake account id is 12 digits).
+
+One instance is one consistency scope: the same real value always gets the same placeholder, and
+different values get different ones. Placeholders are numbered in order of first appearance
+(account ``000000000001``, ``000000000002``, ...), so nothing can be reversed (no hash of an
+account id is ever written). Values that already are placeholders are kept, which makes
+sanitizing idempotent; their numbers are reserved so a new value never takes one.
+
+Example::
+
+    sanitizer = Sanitizer.from_settings(load_settings())
+    clean = sanitizer.sanitize_cassette(read_cassette(path))
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
+
+from replay.cassette import (
+    Cassette,
+    Headers,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    header_value,
+    with_header,
+)
+from replay.config import section
+from replay.errors import ConfigError
+
+SANITIZER_VERSION = 1
+
+# ------------------------------------------------------------------------------ allowlist
+
+
+@functools.cache
+def aws_owned_account_ids() -> frozenset[str]:
+    """Account ids of SageMaker's public image registries (the shipped allowlist names its
+    source: the SageMaker Python SDK's ``image_uri_config`` files)."""
+    text = resources.files("replay").joinpath("data/aws_owned_account_ids.json").read_text("utf-8")
+    return frozenset(json.loads(text)["all_account_ids"])
+
+
+def is_placeholder_account(value: str) -> bool:
+    """Eight or more leading zeros: a placeholder (``000000000001``), not a real account."""
+    return value.startswith("00000000")
+
+
+_PLACEHOLDER_MARKERS = ("EXAMPLE", "REDACTED")
+_SAME_CHAR_RUN = re.compile(r"(.)\1{7}")
+
+
+def _is_numbered(digits: str) -> bool:
+    """``00000001`` / ``00000000000000012``: a placeholder number padded with zeros."""
+    significant = digits.lstrip("0")
+    return (len(significant) <= 4 and (not significant or significant.isdigit())
+            and len(digits) - len(significant) >= 4)
+
+
+def is_placeholder_secret(value: str) -> bool:
+    """Obviously fake: names itself EXAMPLE/REDACTED or has a run of 8 identical characters."""
+    upper = value.upper()
+    return any(m in upper for m in _PLACEHOLDER_MARKERS) or bool(_SAME_CHAR_RUN.search(value))
+
+
+# ------------------------------------------------------------------------------ text rules
+#
+# One alternation, each rule a named group ``r_<name>`` holding an optional context group
+# ``c_<name>`` (kept) followed by a value group ``v_<name>`` (replaced). Context that must follow a
+# value is a lookahead, so a match is always exactly context + value.
+
+_ACCESS_KEY_PREFIXES = "AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA|APKA"
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_Q = r'\\?"'  # a JSON quote, possibly escaped inside a nested JSON string
+
+TEXT_RULES: tuple[tuple[str, str], ...] = (
+    # Presigned-URL credentials come first: their context starts before the value does.
+    ("url_token", r"(?P<c_url_token>X-Amz-Security-Token=)(?P<v_url_token>[^&\s\"'\\]+)"),
+    ("signature", r"(?P<c_signature>Signature=)(?P<v_signature>[0-9a-f]{64})(?![0-9a-f])"),
+    ("session_token",
+     r"(?<![A-Za-z0-9/+=%])(?P<v_session_token>(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|FQoGZXIvYXdzE"
+     r"|AQoDYXdzE|AQoEXAMPLE)[A-Za-z0-9/+=%]{16,})"),
+    ("long_token", r"(?<![A-Za-z0-9/+=])(?P<v_long_token>[A-Za-z0-9/+]{200,}={0,2})"
+                   r"(?![A-Za-z0-9/+=])"),
+    ("access_key", rf"(?<![A-Z0-9])(?P<v_access_key>(?:{_ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}})"
+                   r"(?![A-Z0-9])"),
+    ("secret_key", r"(?<![A-Za-z0-9/+=])(?P<v_secret_key>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+    ("arn_account", r"(?P<c_arn_account>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)"
+                    r"(?P<v_arn_account>\d{12})(?=:)"),
+    ("ecr_account", r"(?<![\d])(?P<v_ecr_account>\d{12})(?=\.dkr\.ecr[.-])"),
+    ("bucket_account", r"(?P<c_bucket_account>(?:s3://|s3:::|sagemaker-[a-z]{2}(?:-[a-z]+)+-\d-)"
+                       r"[a-z0-9.-]*?)(?<!\d)(?P<v_bucket_account>\d{12})(?![\d])"),
+    ("keyword_account", r"(?i:(?P<c_keyword_account>account[\w-]{0,12}(?:\\?[\"'])?\s*[:=]\s*"
+                        r"(?:\\?[\"'])?))(?P<v_keyword_account>\d{12})(?!\d)"),
+    ("path_account", r"(?P<c_path_account>/)(?P<v_path_account>\d{12})(?=/)"),
+    ("string_account", rf"(?P<c_string_account>{_Q})(?P<v_string_account>\d{{12}})(?={_Q})"),
+    ("kms_key", rf"(?P<c_kms_key>:key/|Kms\w*{_Q}\s*:\s*{_Q})(?P<v_kms_key>{_UUID})"),
+    ("kms_mrk", r"(?<![\w-])(?P<v_kms_mrk>mrk-[0-9a-f]{32})(?![\w-])"),
+    ("ec2_id", r"(?<![\w-])(?P<v_ec2_id>(?:sg|subnet|vpc)-(?:[0-9a-f]{17}|[0-9a-f]{8}))(?![\w-])"),
+)
+
+RULE_NAMES: dict[str, str] = {
+    "url_token": "presigned-url-security-token",
+    "signature": "sigv4-signature",
+    "session_token": "session-token",
+    "long_token": "long-base64-token",
+    "access_key": "access-key-id",
+    "secret_key": "secret-access-key",
+    "arn_account": "account-id-in-arn",
+    "ecr_account": "account-id-in-ecr-host",
+    "bucket_account": "account-id-in-s3-bucket",
+    "keyword_account": "account-id-after-account-keyword",
+    "path_account": "account-id-in-url-path",
+    "string_account": "account-id-as-whole-string",
+    "kms_key": "kms-key-id",
+    "kms_mrk": "kms-multi-region-key-id",
+    "ec2_id": "security-group-subnet-vpc-id",
+}
+
+_ACCOUNT_RULES = frozenset(name for name in RULE_NAMES if name.endswith("_account"))
+
+HEADER_RULES = (
+    "authorization-sigv4", "drop-security-token-and-cookies", "stable-invocation-id",
+    "stable-sdk-request", "stable-amz-date", "stable-user-agent", "stable-response-date",
+    "numbered-request-id",
+)
+
+_DROPPED_HEADERS = frozenset({
+    "x-amz-security-token", "cookie", "set-cookie", "x-amz-sso_bearer_token",
+    "x-amz-server-side-encryption-customer-key", "proxy-authorization",
+})
+_REQUEST_ID_HEADERS = frozenset({"x-amzn-requestid", "x-amz-request-id", "x-amz-id-2"})
+_STABLE_HEADERS = {
+    "amz-sdk-invocation-id": "00000000-0000-4000-8000-000000000000",
+    "amz-sdk-request": "attempt=1; max=3",
+    "user-agent": "aws-replay/sanitized",
+    "date": "Thu, 01 Jan 2026 00:00:00 GMT",
+}
+_SIGV4 = re.compile(r"^(?P<alg>AWS4-[A-Z0-9-]+) Credential=(?P<key>[^/,\s]*)(?P<scope>/[^,\s]*)"
+                    r"(?P<rest>.*?)(?:Signature=(?P<sig>[0-9a-fA-F]*))?$")
+_ACCESS_KEY_FORMAT = re.compile(rf"(?:{_ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}}")
+_AMZ_DATE = re.compile(r"^(\d{8})T\d{6}Z$")
+_ZERO_SIGNATURE = "0" * 64
+
+
+# ------------------------------------------------------------------------------ user rules
+
+
+@dataclass(frozen=True)
+class UserPattern:
+    """A user's extra pattern: every match is replaced by ``replacement``."""
+
+    pattern: re.Pattern[str]
+    replacement: str = "REDACTED"
+
+
+@dataclass(frozen=True)
+class SanitizeRules:
+    """The user's part of the rules, from ``[tool.aws-replay.sanitize]``."""
+
+    patterns: tuple[UserPattern, ...] = ()
+    json_paths: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    allow_account_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+_SETTING_KEYS = ("patterns", "json_paths", "headers", "allow_account_ids")
+
+
+def _string_list(table: Mapping[str, Any], key: str) -> list[Any]:
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] {key} must be a list")
+    return value
+
+
+def rules_from_settings(settings: Mapping[str, Any]) -> SanitizeRules:
+    """Parse ``[tool.aws-replay.sanitize]`` (given the whole ``[tool.aws-replay]`` table)."""
+    table = section(dict(settings), "sanitize")
+    unknown = sorted(set(table) - set(_SETTING_KEYS))
+    if unknown:
+        raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] has unknown key(s) "
+                          f"{', '.join(unknown)}; known: {', '.join(_SETTING_KEYS)}")
+    patterns = []
+    for index, raw in enumerate(_string_list(table, "patterns")):
+        if isinstance(raw, str):
+            source, replacement = raw, "REDACTED"
+        elif isinstance(raw, Mapping) and isinstance(raw.get("pattern"), str):
+            source, replacement = raw["pattern"], str(raw.get("replacement", "REDACTED"))
+        else:
+            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] patterns[{index}] must "
+                              "be a regex string or a table {pattern = ..., replacement = ...}")
+        try:
+            patterns.append(UserPattern(re.compile(source), replacement))
+        except re.error as exc:
+            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] patterns[{index}] is "
+                              f"not a valid regular expression ({exc})") from None
+    json_paths = []
+    for raw in _string_list(table, "json_paths"):
+        if not isinstance(raw, str) or not raw.startswith("$"):
+            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] json_paths entry "
+                              f"{raw!r} must be a JSONPath starting with '$' ($.A.B[*].C)")
+        _parse_json_path(raw)
+        json_paths.append(raw)
+    headers = [str(h) for h in _string_list(table, "headers")]
+    allowed = set()
+    for raw in _string_list(table, "allow_account_ids"):
+        text = str(raw)
+        if not re.fullmatch(r"\d{12}", text):
+            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] allow_account_ids entry "
+                              f"{text!r} is not a 12-digit account id (quote it as a string)")
+        allowed.add(text)
+    return SanitizeRules(tuple(patterns), tuple(json_paths), tuple(headers), frozenset(allowed))
+
+
+_PATH_STEP = re.compile(r"\.(\*|[A-Za-z0-9_\-]+)|\[(\*|\d+)\]")
+
+
+def _parse_json_path(path: str) -> list[str | int | None]:
+    """``$.A.B[*].C`` -> ['A', 'B', None, 'C'] (None: every member or element)."""
+    steps: list[str | int | None] = []
+    position = 1
+    while position < len(path):
+        match = _PATH_STEP.match(path, position)
+        if match is None:
+            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] json_paths entry "
+                              f"{path!r} is not supported; use $.Name, [n], [*] and .* steps")
+        name, index = match.group(1), match.group(2)
+        if name is not None:
+            steps.append(None if name == "*" else name)
+        else:
+            steps.append(None if index == "*" else int(index))
+        position = match.end()
+    return steps
+
+
+def _redact_path(node: Any, steps: list[str | int | None]) -> Any:
+    if not steps:
+        if isinstance(node, str):
+            return "REDACTED"
+        return node
+    step, rest = steps[0], steps[1:]
+    if isinstance(node, dict):
+        for key in list(node):
+            if step is None or key == step:
+                node[key] = _redact_path(node[key], rest)
+    elif isinstance(node, list):
+        for position in range(len(node)):
+            if step is None or step == position:
+                node[position] = _redact_path(node[position], rest)
+    return node
+
+
+# ------------------------------------------------------------------------------ the sanitizer
+
+
+class Sanitizer:
+    """Redacts secrets and account ids from interactions; one instance, one placeholder scope.
+
+    Thread-safe: recordings under threads share one numbering.
+    """
+
+    def __init__(self, rules: SanitizeRules | None = None) -> None:
+        self.rules = rules or SanitizeRules()
+        self._allowed_accounts = aws_owned_account_ids() | self.rules.allow_account_ids
+        self._json_paths = [_parse_json_path(p) for p in self.rules.json_paths]
+        self._user_headers = frozenset(h.lower() for h in self.rules.headers)
+        self._mapping: dict[tuple[str, str], str] = {}
+        self._used: dict[str, set[str]] = {}
+        self._counters: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._reserving = False
+        self._pattern = re.compile("|".join(f"(?P<r_{name}>{body})" for name, body in TEXT_RULES))
+        self._handlers: dict[str, Callable[[str], str]] = {
+            "url_token": lambda v: "REDACTED",
+            "signature": lambda v: _ZERO_SIGNATURE,
+            "session_token": self._session_token,
+            "long_token": self._long_token,
+            "access_key": self._access_key,
+            "secret_key": self._secret_key,
+            "kms_key": self._kms_key,
+            "kms_mrk": self._kms_mrk,
+            "ec2_id": self._ec2_id,
+        }
+        for name in _ACCOUNT_RULES:
+            self._handlers[name] = self._account
+
+    @classmethod
+    def default(cls) -> Sanitizer:
+        """The defaults of DESIGN.md, no user rules."""
+        return cls()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Sanitizer:
+        """Defaults plus the user's ``[tool.aws-replay.sanitize]`` (pass ``[tool.aws-replay]``)."""
+        return cls(rules_from_settings(settings))
+
+    def meta(self) -> dict[str, Any]:
+        """``{"version": 1, "rules": [...]}`` for the cassette's meta block; never a secret."""
+        rules = [*HEADER_RULES, *(RULE_NAMES[name] for name, _ in TEXT_RULES),
+                 "aws-owned-account-allowlist"]
+        if self.rules.patterns:
+            rules.append(f"user-patterns({len(self.rules.patterns)})")
+        if self.rules.json_paths:
+            rules.append(f"user-json-paths({len(self.rules.json_paths)})")
+        if self.rules.headers:
+            rules.append(f"user-headers({len(self.rules.headers)})")
+        if self.rules.allow_account_ids:
+            rules.append(f"user-allowed-accounts({len(self.rules.allow_account_ids)})")
+        return {"version": SANITIZER_VERSION, "rules": rules}
+
+    # ------------------------------------------------------------------ numbering
+
+    def _placeholder(self, category: str, value: str, make: Callable[[int], str]) -> str:
+        with self._lock:
+            if self._reserving:
+                return value
+            known = self._mapping.get((category, value))
+            if known is not None:
+                return known
+            used = self._used.setdefault(category, set())
+            number = self._counters.get(category, 0)
+            while True:
+                number += 1
+                candidate = make(number)
+                if candidate not in used:
+                    break
+            self._counters[category] = number
+            used.add(candidate)
+            self._mapping[(category, value)] = candidate
+            return candidate
+
+    def _keep(self, category: str, value: str) -> str:
+        """A value that already is a placeholder: kept, and its number never handed out again."""
+        with self._lock:
+            self._used.setdefault(category, set()).add(value)
+        return value
+
+    def _account(self, value: str) -> str:
+        if value in self._allowed_accounts:
+            return value
+        if is_placeholder_account(value):
+            return self._keep("account", value)
+        return self._placeholder("account", value, lambda n: f"{n:012d}")
+
+    def _access_key(self, value: str) -> str:
+        if is_placeholder_secret(value):
+            return self._keep("access-key", value)
+        prefix = value[:4]
+        return self._placeholder("access-key", value, lambda n: f"{prefix}REDACTED{n:08d}")
+
+    def _secret_key(self, value: str) -> str:
+        # A 40-character secret mixes cases and digits; hex digests and words do not qualify.
+        if not (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
+                and re.search(r"\d", value)):
+            return value
+        if is_placeholder_secret(value):
+            return self._keep("secret-key", value)
+        return self._placeholder("secret-key", value, lambda n: f"REDACTEDSECRETACCESSKEY{n:017d}")
+
+    def _session_token(self, value: str) -> str:
+        if is_placeholder_secret(value):
+            return self._keep("session-token", value)
+        return self._placeholder("session-token", value,
+                                 lambda n: f"REDACTEDSESSIONTOKEN{n:08d}")
+
+    def _long_token(self, value: str) -> str:
+        if not (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
+                and re.search(r"\d", value)) or is_placeholder_secret(value):
+            return value
+        return self._session_token(value)
+
+    def _kms_key(self, value: str) -> str:
+        if value.startswith("00000000-0000-"):
+            return self._keep("kms-key", value)
+        return self._placeholder("kms-key", value, lambda n: f"00000000-0000-4000-8000-{n:012d}")
+
+    def _kms_mrk(self, value: str) -> str:
+        if value[4:].startswith("00000000"):
+            return self._keep("kms-mrk", value)
+        return self._placeholder("kms-mrk", value, lambda n: f"mrk-{n:032d}")
+
+    def _ec2_id(self, value: str) -> str:
+        prefix, _, digits = value.partition("-")
+        if _is_numbered(digits):
+            return self._keep(f"ec2-{prefix}", value)
+        width = len(digits)
+        return self._placeholder(f"ec2-{prefix}", value, lambda n: f"{prefix}-{n:0{width}d}")
+
+    def _request_id(self, value: str) -> str:
+        if value.startswith("00000000-0000-"):
+            return self._keep("request-id", value)
+        return self._placeholder("request-id", value,
+                                 lambda n: f"00000000-0000-4000-8000-{n:012d}")
+
+    # ------------------------------------------------------------------ text
+
+    def _substitute(self, match: re.Match[str]) -> str:
+        group = match.lastgroup or ""
+        name = group[2:]
+        value = match.group(f"v_{name}")
+        context = match.group(f"c_{name}") if f"c_{name}" in self._pattern.groupindex else None
+        return (context or "") + self._handlers[name](value)
+
+    def sanitize_text(self, text: str) -> str:
+        """Every secret and account id in ``text`` replaced, the rest untouched."""
+        text = self._pattern.sub(self._substitute, text)
+        for user in self.rules.patterns:
+            text = user.pattern.sub(user.replacement, text)
+        return text
+
+    def reserve(self, texts: Iterable[str]) -> None:
+        """Note the placeholders already in ``texts`` so a new value never takes their number.
+
+        Real values met here are not numbered yet: numbering follows first appearance in what
+        is sanitized afterwards.
+        """
+        with self._lock:
+            self._reserving = True
+            try:
+                for text in texts:
+                    for match in self._pattern.finditer(text):
+                        self._substitute(match)
+            finally:
+                self._reserving = False
+
+    def _sanitize_body(self, body: bytes) -> bytes:
+        if not body:
+            return body
+        try:
+            text = body.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = body.decode("latin-1"), "latin-1"
+        if self._json_paths or "\\u" in text:
+            structured = self._sanitize_json_structure(text)
+            if structured is not None:
+                text = structured
+        return self.sanitize_text(text).encode(encoding)
+
+    def _sanitize_json_structure(self, text: str) -> str | None:
+        """JSON path rules, and secrets hidden behind ``\\u`` escapes (needs a parse)."""
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return None
+        for steps in self._json_paths:
+            parsed = _redact_path(parsed, steps)
+        cleaned = _map_strings(parsed, self.sanitize_text)
+        if cleaned == json.loads(text):
+            return text
+        indent = 2 if "\n" in text.strip() else None
+        return json.dumps(cleaned, ensure_ascii=False, indent=indent)
+
+    # ------------------------------------------------------------------ headers
+
+    def _sanitize_headers(self, headers: Mapping[str, list[str]]) -> Headers:
+        result: Headers = {}
+        for name, values in headers.items():
+            lower = name.lower()
+            if lower in _DROPPED_HEADERS:
+                continue
+            if lower in self._user_headers:
+                result[name] = ["REDACTED" for _ in values]
+            elif lower == "authorization":
+                result[name] = [self._authorization(v) for v in values]
+            elif lower == "x-amz-date":
+                result[name] = [_AMZ_DATE.sub(r"\1T000000Z", v) for v in values]
+            elif lower in _STABLE_HEADERS:
+                result[name] = [_STABLE_HEADERS[lower] for _ in values]
+            elif lower in _REQUEST_ID_HEADERS:
+                result[name] = [self._request_id(v) for v in values]
+            else:
+                result[name] = [self.sanitize_text(v) for v in values]
+        return result
+
+    def _authorization(self, value: str) -> str:
+        match = _SIGV4.match(value.strip())
+        if match is None:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            return f"{scheme} REDACTED".strip()
+        key = match.group("key")
+        if _ACCESS_KEY_FORMAT.fullmatch(key):
+            fake_key = self._access_key(key)
+        else:
+            fake_key = self._placeholder("access-key", key, lambda n: f"AKIAREDACTED{n:08d}")
+        rest = match.group("rest")
+        signature = "" if match.group("sig") is None else f"Signature={_ZERO_SIGNATURE}"
+        scope = self.sanitize_text(match.group("scope"))
+        return f"{match.group('alg')} Credential={fake_key}{scope}{rest}{signature}"
+
+    # ------------------------------------------------------------------ interactions
+
+    def sanitize_request(self, request: RecordedRequest) -> RecordedRequest:
+        body = self._sanitize_body(request.body.encode("utf-8")).decode("utf-8")
+        headers = self._sanitize_headers(request.headers)
+        if body != request.body and header_value(headers, "Content-Length") is not None:
+            headers = with_header(headers, "Content-Length", str(len(body.encode("utf-8"))))
+        return replace(request, uri=self.sanitize_text(request.uri), headers=headers, body=body)
+
+    def sanitize_response(self, response: RecordedResponse) -> RecordedResponse:
+        body = self._sanitize_body(response.body)
+        headers = self._sanitize_headers(response.headers)
+        if body != response.body and header_value(headers, "Content-Length") is not None:
+            headers = with_header(headers, "Content-Length", str(len(body)))
+        return replace(response, reason=self.sanitize_text(response.reason), headers=headers,
+                       body=body)
+
+    def sanitize_interaction(self, interaction: Interaction) -> Interaction:
+        """A copy of ``interaction`` with every rule applied (the input is not changed)."""
+        return Interaction(request=self.sanitize_request(interaction.request),
+                           response=self.sanitize_response(interaction.response))
+
+    def sanitize_cassette(self, cassette: Cassette) -> Cassette:
+        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent)."""
+        self.reserve(_texts_of(cassette))
+        interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
+        meta = dict(cassette.meta)
+        if meta or interactions:
+            meta["sanitizer"] = self.meta()
+        return replace(cassette, interactions=interactions, meta=meta)
+
+
+def _texts_of(cassette: Cassette) -> Iterable[str]:
+    for interaction in cassette.interactions:
+        request, response = interaction.request, interaction.response
+        yield request.uri
+        yield request.body
+        yield response.body.decode("utf-8", "replace")
+        for headers in (request.headers, response.headers):
+            for values in headers.values():
+                yield from values
+
+
+def _map_strings(node: Any, function: Callable[[str], str]) -> Any:
+    if isinstance(node, str):
+        return function(node)
+    if isinstance(node, list):
+        return [_map_strings(item, function) for item in node]
+    if isinstance(node, dict):
+        return {function(key): _map_strings(value, function) for key, value in node.items()}
+    return node
