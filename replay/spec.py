@@ -31,6 +31,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from replay.cassette import Cassette, Interaction, header_value, load_cassette
 from replay.cassette import find_cassettes as _find_cassettes
+from replay.errors import CassetteNotFoundError
 from replay.findings import Finding, Severity, summarize
 from replay.operations import identify_operation
 
@@ -545,7 +546,12 @@ def check_paths(paths: Iterable[Path],
     ``models`` maps a service name to a model used instead of the installed botocore's (a spec
     lock).
     """
+    paths = list(paths)
     files = _find_cassettes(paths)
+    if not files:
+        where = ", ".join(str(p) for p in paths)
+        raise CassetteNotFoundError(
+            f"no cassettes (*.yaml, *.yml, *.json) under {where}; check the path")
     findings: list[Finding] = []
     interactions = 0
     for path in files:

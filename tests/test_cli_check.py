@@ -122,4 +122,9 @@ def test_missing_path_and_bad_option_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert "no such file or folder" in result.output
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert result.output == (f"aws-replay: error: no cassettes (*.yaml, *.yml, *.json) under "
+                             f"{tmp_path / 'empty'}; check the path\n")
     assert CliRunner().invoke(main, ["check", str(tmp_path), "--fail-on", "x"]).exit_code == 2
