@@ -27,7 +27,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import signal
 import socket
@@ -41,15 +40,20 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from replay.cassette import Cassette, Interaction, find_cassettes, load_cassette
 from replay.errors import CassetteError, ConfigError, EndpointError
 from replay.matchers import RequestKey, closest_candidates, key_of, key_of_recorded
+from replay.operations import region_of
 from replay.playback import Playback
+
+if TYPE_CHECKING:
+    from replay.synth import SyntheticJobs
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 DESCRIBE_TARGET = "SageMaker.DescribeAutoMLJob"
+SYNTHETIC_DEFAULT_REGION = "us-east-1"
 MAX_REQUEST_BYTES = 1 << 20
 """SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
 
@@ -178,7 +182,8 @@ class Responder(Protocol):
 
     def describe(self) -> str: ...
 
-    def answer(self, target: str, body: bytes) -> Answer: ...
+    def answer(self, target: str, body: bytes,
+               authorization: str | None = None) -> Answer: ...
 
 
 class CassetteResponder:
@@ -221,7 +226,7 @@ class CassetteResponder:
             self._keys[cache_key] = key
         return key
 
-    def answer(self, target: str, body: bytes) -> Answer:
+    def answer(self, target: str, body: bytes, authorization: str | None = None) -> Answer:
         key = self._key(target, body)
         hit = self.playback.play(key)
         if hit is None:
@@ -255,17 +260,33 @@ class CassetteResponder:
 
 
 class SyntheticResponder:
-    """Answers ``DescribeAutoMLJob`` for any job name from ``replay.synth`` (deterministic)."""
+    """Answers ``DescribeAutoMLJob`` for any job name from :mod:`replay.synth` (deterministic).
+
+    A ``lifecycle-`` job advances one step per call, so ``record --follow`` sees it run. Jobs
+    are generated for the region in the request's SigV4 credential scope (ARNs name it).
+    """
 
     def __init__(self) -> None:
-        from replay.synth import synthetic_response
+        from replay.synth import SyntheticJobs
 
-        self._synthetic_response = synthetic_response
+        self._new_account = SyntheticJobs
+        self._accounts: dict[str, SyntheticJobs] = {}
+        self._lock = threading.Lock()
+        # Bodies are shared and kept by SyntheticJobs, so a body object maps to one wire form.
+        self._wire: dict[int, tuple[object, Answer]] = {}
 
     def describe(self) -> str:
         return "synthetic DescribeAutoMLJob jobs (any name; missing-* is not found)"
 
-    def answer(self, target: str, body: bytes) -> Answer:
+    def _account(self, authorization: str | None) -> SyntheticJobs:
+        region = region_of("", authorization) or SYNTHETIC_DEFAULT_REGION
+        account = self._accounts.get(region)
+        if account is None:
+            with self._lock:
+                account = self._accounts.setdefault(region, self._new_account(region))
+        return account
+
+    def answer(self, target: str, body: bytes, authorization: str | None = None) -> Answer:
         params = parse_params(body)
         if target != DESCRIBE_TARGET:
             return error_answer(
@@ -275,22 +296,23 @@ class SyntheticResponder:
                 "other operations",
             )
         name = params.get("AutoMLJobName")
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str):
             return error_answer(
                 "ValidationException",
                 "1 validation error detected: Value null at 'autoMLJobName' failed to satisfy "
                 "constraint: Member must not be null",
             )
-        return self._job(name)
-
-    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one responder per server, names repeat
-    def _job(self, name: str) -> Answer:
-        status, document = self._synthetic_response(name)
-        body = json.dumps(document).encode("utf-8")
+        status, document = self._account(authorization).describe(name)
+        cached = self._wire.get(id(document))
+        if cached is not None and cached[0] is document:
+            return cached[1]
         headers: list[tuple[str, str]] = [("x-amzn-RequestId", _request_id(f"synthetic:{name}"))]
         if status >= 400 and isinstance(document.get("__type"), str):
             headers.append(("X-Amzn-ErrorType", document["__type"]))
-        return Answer(status, wire_response(status, body, headers), "synthetic")
+        answer = Answer(status, wire_response(status, json.dumps(document).encode("utf-8"),
+                                              headers), "synthetic")
+        self._wire[id(document)] = (document, answer)
+        return answer
 
 
 # ------------------------------------------------------------------------------- HTTP layer
@@ -339,9 +361,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
             answer = self.server.responder.answer(
-                (self.headers.get("X-Amz-Target") or "").strip(), body)
+                (self.headers.get("X-Amz-Target") or "").strip(), body,
+                self.headers.get("Authorization"))
         except BadRequest as bad:
             answer = bad.answer
+        except Exception as exc:  # one bad answer must not take the server down
+            answer = error_answer("InternalFailure",
+                                  f"aws-replay serve failed to answer: {type(exc).__name__}: {exc}",
+                                  status=500)
         if not self.headers.get("X-Amz-Target") and answer.kind == "miss":
             answer = error_answer(
                 "UnknownOperationException",
@@ -392,7 +419,15 @@ class _Handler(BaseHTTPRequestHandler):
             chunks.append(self.rfile.read(size))
             self.rfile.readline(1024)
 
+    def _discard_body(self) -> None:
+        # An unread body would be taken for the next request on this keep-alive connection.
+        try:
+            self._read_body()
+        except BadRequest:
+            self.close_connection = True
+
     def _not_post(self) -> None:
+        self._discard_body()
         self._send(error_answer(
             "SerializationException",
             f"{self.command} is not supported: aws-replay serve speaks the AWS JSON 1.1 "
@@ -402,6 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_post
 
     def do_HEAD(self) -> None:
+        self._discard_body()
         answer = error_answer("SerializationException", "HEAD is not supported")
         head, _, _ = answer.wire.partition(b"\r\n\r\n")
         self._send(Answer(answer.status, head + b"\r\n\r\n", answer.kind, detail=answer.detail))
