@@ -1,0 +1,454 @@
+"""Model vs model: a snapshot of an operation's response model per member path, lock files, and
+the classified differences between two snapshots.
+
+botocore names shapes, but the wire only knows member names: AWS renames shapes without
+changing a byte on the wire. So a snapshot (a *member view*) is keyed by member path
+(``$.BestCandidate.CandidateSteps[*].CandidateStepType``; list items ``[*]``, map values ``.*``)
+and records what a consumer can observe there: JSON type, required, enum values, length/size/
+range bounds, pattern, timestamp format. The shape name is kept for people and never compared.
+
+A lock file (``aws-replay spec lock``) holds the member views of some operations, the botocore
+version that produced them, and a minimal botocore service model (metadata, the operations and
+every shape they reach) from which :func:`SpecLock.models` rebuilds a ``ServiceModel``, so
+``aws-replay check --spec-lock`` checks against exactly what was locked.
+
+Example::
+
+    write_lock(Path("cassettes/spec.lock.json"), ["sagemaker:DescribeAutoMLJob"])
+    lock = read_lock(Path("cassettes/spec.lock.json"))
+    findings = diff_lock(lock)            # against the installed botocore
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import botocore
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from replay import TOOL_NAME
+from replay.cassette import atomic_writer
+from replay.errors import ConfigError, ReplayError
+from replay.findings import Finding, Severity
+from replay.operations import _session, operation_from_name
+
+LOCK_FORMAT = 1
+DEFAULT_OPERATIONS = ("sagemaker:DescribeAutoMLJob",)
+
+View = dict[str, dict[str, Any]]
+"""Member path -> what a consumer can observe there."""
+
+_COMPARED = ("type", "required", "enum", "min", "max", "pattern", "timestampFormat",
+             "document", "union", "key")
+
+# ------------------------------------------------------------------------------- snapshots
+
+
+def _constraints(shape: Shape) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    metadata = shape.metadata
+    enum = getattr(shape, "enum", None) or metadata.get("enum")
+    if enum:
+        found["enum"] = sorted(enum)
+    for name in ("min", "max", "pattern", "timestampFormat"):
+        if name in metadata:
+            found[name] = metadata[name]
+    if metadata.get("document"):
+        found["document"] = True
+    if metadata.get("union"):
+        found["union"] = True
+    return found
+
+
+def member_view(shape: Shape | None) -> View:
+    """Every member path under ``shape`` (an output or error shape) with its constraints."""
+    from replay.spec import member_segment
+
+    view: View = {}
+
+    def visit(current: Shape, path: str, required: bool, ancestors: tuple[str, ...]) -> None:
+        entry: dict[str, Any] = {"type": current.type_name, "shape": current.name}
+        if required:
+            entry["required"] = True
+        entry.update(_constraints(current))
+        view[path] = entry
+        if current.name in ancestors and current.type_name in ("structure", "list", "map"):
+            entry["recursive"] = True
+            return
+        inner = (*ancestors, current.name)
+        if current.type_name == "structure" and not current.metadata.get("document"):
+            needed = set(current.required_members)
+            for name, member in current.members.items():
+                visit(member, path + member_segment(name), name in needed, inner)
+        elif current.type_name == "list":
+            visit(current.member, path + "[*]", False, inner)
+        elif current.type_name == "map":
+            key = {"type": current.key.type_name, **_constraints(current.key)}
+            entry["key"] = key
+            visit(current.value, path + ".*", False, inner)
+
+    if shape is not None:
+        visit(shape, "$", False, ())
+    return view
+
+
+def operation_view(operation: OperationModel) -> dict[str, Any]:
+    """The output member view and, per modelled error code, the error's member view."""
+    errors = {}
+    for shape in operation.error_shapes:
+        errors[shape.error_code or shape.name] = member_view(shape)
+    return {"output": member_view(operation.output_shape), "errors": errors}
+
+
+def _reachable(shapes: Mapping[str, Any], roots: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in shapes:
+            continue
+        seen.append(name)
+        shape = shapes[name]
+        for member in (shape.get("members") or {}).values():
+            pending.append(member["shape"])
+        for key in ("member", "key", "value"):
+            if key in shape:
+                pending.append(shape[key]["shape"])
+    return sorted(seen)
+
+
+def _strip_docs(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _strip_docs(v) for k, v in value.items()
+                if k not in ("documentation", "examples")}
+    if isinstance(value, list):
+        return [_strip_docs(v) for v in value]
+    return value
+
+
+def minimal_model(service_data: Mapping[str, Any], operations: Sequence[str]) -> dict[str, Any]:
+    """The part of a botocore service model that ``operations`` need, documentation removed."""
+    ops = {name: _strip_docs(service_data["operations"][name]) for name in operations}
+    roots: list[str] = []
+    for op in ops.values():
+        for part in ("input", "output"):
+            if part in op:
+                roots.append(op[part]["shape"])
+        roots.extend(error["shape"] for error in op.get("errors", []))
+    shapes = service_data["shapes"]
+    return {
+        "version": service_data.get("version", "2.0"),
+        "metadata": dict(service_data["metadata"]),
+        "operations": ops,
+        "shapes": {name: _strip_docs(shapes[name]) for name in _reachable(shapes, roots)},
+    }
+
+
+def _qualified(name: str) -> tuple[str, str]:
+    ref = operation_from_name(name)
+    return ref.service, ref.operation
+
+
+def build_lock(operations: Sequence[str] = DEFAULT_OPERATIONS) -> dict[str, Any]:
+    """The lock document of ``operations`` (``DescribeAutoMLJob`` or ``sagemaker:Op``) from the
+    installed botocore."""
+    names = [_qualified(n) for n in (operations or DEFAULT_OPERATIONS)]
+    by_service: dict[str, list[str]] = {}
+    views: dict[str, Any] = {}
+    for service, operation in names:
+        by_service.setdefault(service, [])
+        if operation not in by_service[service]:
+            by_service[service].append(operation)
+        model = operation_from_name(f"{service}:{operation}").model
+        views[f"{service}:{operation}"] = operation_view(model)
+    models = {service: minimal_model(_session().get_service_data(service), ops)
+              for service, ops in sorted(by_service.items())}
+    return {"aws_replay_spec_lock": LOCK_FORMAT, "generated_by": TOOL_NAME,
+            "botocore": botocore.__version__, "operations": views, "models": models}
+
+
+def write_lock(path: Path, operations: Sequence[str] = DEFAULT_OPERATIONS) -> dict[str, Any]:
+    """Write the lock of ``operations`` to ``path`` atomically; returns the document."""
+    document = build_lock(operations)
+    try:
+        with atomic_writer(path) as handle:
+            handle.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise ReplayError(f"cannot write the spec lock to {path}: {exc.strerror}") from None
+    return document
+
+
+# ----------------------------------------------------------------------------------- locks
+
+
+@dataclass(frozen=True)
+class SpecLock:
+    """A lock file's content."""
+
+    path: Path | None
+    botocore: str
+    operations: dict[str, Any]
+    model_data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path is not None else f"botocore {self.botocore}"
+
+    def models(self) -> dict[str, ServiceModel]:
+        """Service name -> the locked botocore model (for ``check_paths(models=...)``)."""
+        built = {}
+        for service, data in self.model_data.items():
+            try:
+                built[service] = ServiceModel(data, service_name=service)
+            except Exception as exc:
+                raise ConfigError(f"{self.name}: the locked model of {service} cannot be "
+                                  f"loaded ({exc}); write the lock again with "
+                                  "`aws-replay spec lock`") from None
+        return built
+
+
+def _bad(path: Path, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {problem}; write it with `aws-replay spec lock --output "
+                       f"{path}`")
+
+
+def read_lock(path: Path) -> SpecLock:
+    """Read and check a lock file, with one clear error when it is not one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _bad(path, "no such spec lock") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except ValueError as exc:
+        raise _bad(path, f"is not JSON ({exc}); it may be truncated") from None
+    if not isinstance(document, dict) or "aws_replay_spec_lock" not in document:
+        raise _bad(path, "is not an aws-replay spec lock")
+    if document["aws_replay_spec_lock"] != LOCK_FORMAT:
+        raise _bad(path, f"has lock format {document['aws_replay_spec_lock']!r}, this "
+                         f"aws-replay reads format {LOCK_FORMAT}")
+    operations, models = document.get("operations"), document.get("models")
+    if not isinstance(operations, dict) or not isinstance(models, dict) or not operations:
+        raise _bad(path, "has no operations or models")
+    for name, view in operations.items():
+        if (not isinstance(view, dict) or not isinstance(view.get("output"), dict)
+                or not isinstance(view.get("errors", {}), dict)):
+            raise _bad(path, f"operation {name} has no output member view")
+        if name.partition(":")[0] not in models:
+            raise _bad(path, f"operation {name} has no locked model")
+    return SpecLock(path, str(document.get("botocore", "?")), operations, models)
+
+
+def installed_lock(operations: Iterable[str]) -> SpecLock:
+    """The installed botocore's view of ``operations``, as a lock held in memory."""
+    document = build_lock(list(operations))
+    return SpecLock(None, document["botocore"], document["operations"], document["models"])
+
+
+# ------------------------------------------------------------------------------ comparing
+
+_SEVERITY = {
+    "member-added": Severity.ADDITIVE, "member-removed": Severity.BREAKING,
+    "required-added": Severity.INFO, "required-removed": Severity.BREAKING,
+    "enum-value-added": Severity.ADDITIVE, "enum-value-removed": Severity.INFO,
+    "constraint-tightened": Severity.INFO, "constraint-loosened": Severity.ADDITIVE,
+    "type-changed": Severity.BREAKING,
+}
+"""From a consumer's side: what it may now receive (or no longer receive) from the API."""
+
+
+def _bound(name: str, old: Any, new: Any) -> str | None:
+    """Whether a bound change tightens or loosens (``min``: a raise tightens)."""
+    if old == new:
+        return None
+    if old is None:
+        return "constraint-tightened"
+    if new is None:
+        return "constraint-loosened"
+    raised = new > old
+    return "constraint-tightened" if raised == (name == "min") else "constraint-loosened"
+
+
+def _compare_entry(path: str, old: Mapping[str, Any], new: Mapping[str, Any],
+                   label: str) -> list[tuple[str, str, str, Any, Any]]:
+    changes: list[tuple[str, str, str, Any, Any]] = []
+    if old.get("type") != new.get("type"):
+        changes.append(("type-changed", path, f"{label}type {old.get('type')} became "
+                        f"{new.get('type')}", old.get("type"), new.get("type")))
+        return changes
+    for flag in ("timestampFormat", "document", "union"):
+        if old.get(flag) != new.get(flag):
+            changes.append(("type-changed", path, f"{label}{flag} changed", old.get(flag),
+                            new.get(flag)))
+    if bool(old.get("required")) != bool(new.get("required")):
+        kind = "required-added" if new.get("required") else "required-removed"
+        changes.append((kind, path, label + ("member became required" if new.get("required")
+                                             else "member is no longer required"),
+                        bool(old.get("required")), bool(new.get("required"))))
+    old_enum, new_enum = set(old.get("enum") or ()), set(new.get("enum") or ())
+    if old_enum or new_enum:
+        if not old_enum or not new_enum:
+            kind = "constraint-tightened" if new_enum else "constraint-loosened"
+            changes.append((kind, path, label + ("now an enum" if new_enum
+                                                 else "no longer an enum"),
+                            sorted(old_enum) or None, sorted(new_enum) or None))
+        else:
+            for value in sorted(new_enum - old_enum):
+                changes.append(("enum-value-added", path, f"{label}enum value {value!r} added",
+                                None, value))
+            for value in sorted(old_enum - new_enum):
+                changes.append(("enum-value-removed", path,
+                                f"{label}enum value {value!r} removed", value, None))
+    for name in ("min", "max"):
+        bound = _bound(name, old.get(name), new.get(name))
+        if bound:
+            changes.append((bound, path, f"{label}{name} {old.get(name)} became {new.get(name)}",
+                            old.get(name), new.get(name)))
+    if old.get("pattern") != new.get("pattern"):
+        if old.get("pattern") is None:
+            kind, what = "constraint-tightened", "pattern added"
+        elif new.get("pattern") is None:
+            kind, what = "constraint-loosened", "pattern removed"
+        else:  # which of two regular expressions accepts more is undecidable here: say so
+            kind, what = "constraint-tightened", "pattern changed (it may accept less)"
+        changes.append((kind, path, label + what, old.get("pattern"), new.get("pattern")))
+    if isinstance(old.get("key"), Mapping) and isinstance(new.get("key"), Mapping):
+        changes.extend(_compare_entry(path, old["key"], new["key"], label + "map key "))
+    return changes
+
+
+_LAST_STEP = re.compile(r"(\.[^.\[\]]+|\[\*\]|\['(?:[^'\\]|\\.)*'\])$")
+
+
+def _parent(path: str) -> str | None:
+    """The member path one step up (``None`` for the root)."""
+    match = _LAST_STEP.search(path)
+    return path[:match.start()] if match and match.start() > 0 else None
+
+
+def diff_views(old: Mapping[str, Any], new: Mapping[str, Any], *, label: str = "",
+               operation: str | None = None, where: str | None = None) -> list[Finding]:
+    """Classified differences between two member views, compared per member path."""
+    findings: list[Finding] = []
+
+    def add(kind: str, path: str, message: str, expected: Any, actual: Any) -> None:
+        findings.append(Finding(kind, _SEVERITY[kind], path, message, expected, actual, where,
+                                None, operation))
+
+    for path, entry in new.items():
+        if path not in old:
+            parent = _parent(path)
+            if parent is not None and parent not in old:
+                continue  # only the top of an added subtree is news
+            add("member-added", path, f"{label}new member ({entry.get('type')})"
+                + (", required" if entry.get("required") else ""), None, entry.get("type"))
+    for path, entry in old.items():
+        if path not in new:
+            parent = _parent(path)
+            if parent is not None and parent not in new:
+                continue
+            add("member-removed", path, f"{label}member is gone from the model",
+                entry.get("type"), None)
+            continue
+        for kind, where_path, message, expected, actual in _compare_entry(
+                path, entry, new[path], label):
+            add(kind, where_path, message, expected, actual)
+    return findings
+
+
+def diff_locks(old: SpecLock, new: SpecLock | None = None) -> list[Finding]:
+    """``old`` vs ``new`` (default: the installed botocore), per operation and member path."""
+    current = new or installed_lock(old.operations)
+    where = str(old.path) if old.path is not None else None
+    findings: list[Finding] = []
+    for name in sorted(set(old.operations) | set(current.operations)):
+        if name not in current.operations:
+            findings.append(Finding("member-removed", Severity.BREAKING, "$",
+                                    f"operation {name} is not in {current.name}", name, None,
+                                    where, None, name))
+            continue
+        if name not in old.operations:
+            findings.append(Finding("member-added", Severity.ADDITIVE, "$",
+                                    f"operation {name} is new in {current.name}", None, name,
+                                    where, None, name))
+            continue
+        before, after = old.operations[name], current.operations[name]
+        findings.extend(diff_views(before["output"], after["output"], operation=name,
+                                   where=where))
+        old_errors, new_errors = before.get("errors", {}), after.get("errors", {})
+        for code in sorted(set(old_errors) | set(new_errors)):
+            label = f"error {code}: "
+            if code not in new_errors:
+                findings.append(Finding("member-removed", Severity.INFO, "$",
+                                        f"error {code} is no longer modelled", code, None,
+                                        where, None, name))
+            elif code not in old_errors:
+                findings.append(Finding("member-added", Severity.ADDITIVE, "$",
+                                        f"error {code} is newly modelled", None, code, where,
+                                        None, name))
+            else:
+                findings.extend(diff_views(old_errors[code], new_errors[code], label=label,
+                                           operation=name, where=where))
+    return findings
+
+
+# ----------------------------------------------------------------------------------- show
+
+
+def _describe(entry: Mapping[str, Any]) -> str:
+    parts = [str(entry.get("type"))]
+    if entry.get("required"):
+        parts.append("required")
+    low, high = entry.get("min"), entry.get("max")
+    if low is not None or high is not None:
+        word = {"string": "length", "list": "items", "map": "entries", "blob": "bytes"}.get(
+            str(entry.get("type")), "range")
+        parts.append(f"{word} {'' if low is None else low}..{'' if high is None else high}")
+    if entry.get("pattern") is not None:
+        parts.append(f"pattern /{entry['pattern']}/")
+    if entry.get("timestampFormat"):
+        parts.append(f"format {entry['timestampFormat']}")
+    if entry.get("enum"):
+        parts.append(f"one of {' | '.join(entry['enum'])}")
+    if isinstance(entry.get("key"), Mapping):
+        parts.append(f"keys: {_describe(entry['key'])}")
+    if entry.get("recursive"):
+        parts.append("(recursive, see above)")
+    parts.append(f"<{entry.get('shape')}>")
+    return "  ".join(parts)
+
+
+def _label(path: str) -> tuple[int, str]:
+    from replay.report_formats import parse_json_path
+
+    steps = parse_json_path(path.replace("[*]", "[0]").replace(".*", "['*']"))
+    if not steps:
+        return 0, "$"
+    last = steps[-1]
+    text = "[*]" if isinstance(last, int) else ("*" if last == "*" else str(last))
+    return len(steps), text
+
+
+def render_view(view: Mapping[str, Any], indent: int = 0) -> list[str]:
+    lines = []
+    for path, entry in view.items():
+        depth, label = _label(path)
+        lines.append(f"{'  ' * (depth + indent)}{label}  {_describe(entry)}")
+    return lines
+
+
+def show(name: str) -> str:
+    """A readable tree of every member path of an operation's response, with constraints."""
+    ref = operation_from_name(name)
+    view = operation_view(ref.model)
+    lines = [f"{ref.service}:{ref.operation} response (botocore {botocore.__version__})"]
+    lines += render_view(view["output"]) or ["  (no output)"]
+    for code, error_view in view["errors"].items():
+        lines.append(f"error {code}")
+        lines += render_view(error_view, indent=1)
+    return "\n".join(lines) + "\n"
