@@ -136,5 +136,114 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latenc
                           latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo)
 
 
+# ------------------------------------------------------------------ record, sanitize, scan
+
+@main.command()
+@click.argument("jobs", nargs=-1)
+@click.option("--all", "all_jobs", is_flag=True,
+              help="Also record every job ListAutoMLJobs returns (all pages).")
+@click.option("--region", help="AWS region (default: the profile's or AWS_DEFAULT_REGION).")
+@click.option("--profile", help="AWS profile of the usual boto3 credential chain.")
+@click.option("--endpoint-url", help="Record from this endpoint instead of AWS "
+                                     "(e.g. a local server at http://127.0.0.1:PORT).")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("cassettes"), show_default=True,
+              help="Folder of the cassettes; each job goes to DIR/<job>.yaml.")
+@click.option("--follow", is_flag=True,
+              help="Poll each job until Completed, Failed or Stopped and record the lifecycle.")
+@click.option("--interval", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="S", help="Seconds between polls with --follow.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0,
+              show_default=True, metavar="S", help="Stop following a job after S seconds.")
+@click.option("--overwrite", is_flag=True, help="Replace cassettes that already exist.")
+def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: str | None,
+           endpoint_url: str | None, cassette_dir: Path, follow: bool, interval: float,
+           timeout: float, overwrite: bool) -> None:
+    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes.
+
+    Secrets and account ids are replaced in memory before anything is written; each cassette
+    is written atomically. A job that does not exist is recorded as its ResourceNotFound
+    answer. Existing cassettes are kept unless --overwrite is given.
+    """
+    from replay.config import load_settings
+    from replay.recorder import describe_result, record_jobs
+    from replay.sanitize import Sanitizer
+
+    bar: Any = None
+
+    def jobs_known(count: int) -> None:
+        nonlocal bar
+        if all_jobs and sys.stderr.isatty():
+            bar = click.progressbar(length=count, label="recording", file=sys.stderr)
+            bar.__enter__()
+
+    def job_done(result: Any) -> None:
+        if bar is not None:
+            bar.update(1)
+        else:
+            click.echo(describe_result(result))
+
+    try:
+        summary = record_jobs(jobs, all_jobs=all_jobs, region=region, profile=profile,
+                              endpoint_url=endpoint_url, cassette_dir=cassette_dir,
+                              follow=follow, interval=interval, timeout=timeout,
+                              overwrite=overwrite,
+                              sanitizer=Sanitizer.from_settings(load_settings()),
+                              on_job=job_done, on_jobs_known=jobs_known)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if bar is not None:
+        for result in summary.jobs:
+            click.echo(describe_result(result))
+    click.echo(summary.line())
+
+
+@main.command()
+@paths_argument
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 1 if any cassette would change.")
+def sanitize(paths: tuple[Path, ...], check: bool) -> None:
+    """Apply the sanitizing rules to existing cassettes, rewriting them atomically.
+
+    Reads vcrpy's own cassettes too (!!binary headers and bodies). Idempotent: a second run
+    changes nothing. Rules and allowlist: [tool.aws-replay.sanitize] in pyproject.toml.
+    """
+    from replay.config import load_settings
+    from replay.sanitize import Sanitizer, sanitize_paths
+
+    run = sanitize_paths(paths, Sanitizer.from_settings(load_settings()), check=check)
+    verb = "would sanitize" if check else "sanitized"
+    for path in run.changed:
+        click.echo(f"{verb}: {path}")
+    click.echo(f"{len(run.changed)} cassette(s) {verb}, {len(run.unchanged)} already clean")
+    sys.exit(1 if check and run.changed else 0)
+
+
+@main.command()
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="Report format (json: the findings shape of check).")
+def scan(paths: tuple[Path, ...], fmt: str) -> None:
+    """Find secrets and account ids in cassettes, including inside !!binary, base64,
+    URL-encoding and JSON escapes. Exit 1 on any finding, 0 on none, 2 on bad input.
+
+    Each finding prints as FILE:LINE: KIND: VALUE, the value redacted.
+    """
+    from replay.config import load_settings
+    from replay.report import render
+    from replay.sanitize import Sanitizer
+    from replay.scan import scan_paths
+
+    run = scan_paths(paths, Sanitizer.from_settings(load_settings()))
+    if fmt == "json":
+        click.echo(render(run.findings(), run.summary(), "json"), nl=False)
+    else:
+        for leak in run.leaks:
+            click.echo(leak.describe())
+        click.echo(f"{len(run.leaks)} leak(s) in {run.files} cassette(s)")
+    sys.exit(1 if run.leaks else 0)
+
+
 if __name__ == "__main__":
     main()

@@ -23,9 +23,10 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from replay.cassette import (
@@ -34,8 +35,12 @@ from replay.cassette import (
     Interaction,
     RecordedRequest,
     RecordedResponse,
+    dump_cassette,
+    find_cassettes,
     header_value,
+    read_cassette,
     with_header,
+    write_cassette,
 )
 from replay.config import section
 from replay.errors import ConfigError
@@ -153,6 +158,7 @@ _SIGV4 = re.compile(r"^(?P<alg>AWS4-[A-Z0-9-]+) Credential=(?P<key>[^/,\s]*)(?P<
 _ACCESS_KEY_FORMAT = re.compile(rf"(?:{_ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}}")
 _AMZ_DATE = re.compile(r"^(\d{8})T\d{6}Z$")
 _ZERO_SIGNATURE = "0" * 64
+_PROBE = "\x00"  # what a would-be placeholder looks like while probing: never equal to a value
 
 
 # ------------------------------------------------------------------------------ user rules
@@ -282,6 +288,7 @@ class Sanitizer:
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
         self._reserving = False
+        self._probing = False
         self._pattern = re.compile("|".join(f"(?P<r_{name}>{body})" for name, body in TEXT_RULES))
         self._handlers: dict[str, Callable[[str], str]] = {
             "url_token": lambda v: "REDACTED",
@@ -325,6 +332,8 @@ class Sanitizer:
 
     def _placeholder(self, category: str, value: str, make: Callable[[int], str]) -> str:
         with self._lock:
+            if self._probing:
+                return _PROBE
             if self._reserving:
                 return value
             known = self._mapping.get((category, value))
@@ -345,6 +354,8 @@ class Sanitizer:
     def _keep(self, category: str, value: str) -> str:
         """A value that already is a placeholder: kept, and its number never handed out again."""
         with self._lock:
+            if self._probing:
+                return value
             self._used.setdefault(category, set()).add(value)
         return value
 
@@ -420,6 +431,27 @@ class Sanitizer:
         for user in self.rules.patterns:
             text = user.pattern.sub(user.replacement, text)
         return text
+
+    def detect(self, text: str) -> Iterator[tuple[str, str, int]]:
+        """``(rule, value, offset)`` of every value the rules would replace in ``text``.
+
+        Nothing is numbered or remembered: this is the leak scanner's view of the rules.
+        """
+        for match in self._pattern.finditer(text):
+            name = (match.lastgroup or "")[2:]
+            value = match.group(f"v_{name}")
+            with self._lock:
+                self._probing = True
+                try:
+                    replaced = self._handlers[name](value) != value
+                finally:
+                    self._probing = False
+            if replaced:
+                yield name, value, match.start(f"v_{name}")
+        for user in self.rules.patterns:
+            for match in user.pattern.finditer(text):
+                if match.group(0) != user.replacement:
+                    yield "user_pattern", match.group(0), match.start()
 
     def reserve(self, texts: Iterable[str]) -> None:
         """Note the placeholders already in ``texts`` so a new value never takes their number.
@@ -552,3 +584,41 @@ def _map_strings(node: Any, function: Callable[[str], str]) -> Any:
     if isinstance(node, dict):
         return {function(key): _map_strings(value, function) for key, value in node.items()}
     return node
+
+
+# ------------------------------------------------------------------------------ files
+
+
+@dataclass
+class SanitizeRun:
+    """What ``aws-replay sanitize`` did (or, with ``--check``, would do) to each file."""
+
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+
+def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
+                   check: bool = False) -> SanitizeRun:
+    """Sanitize cassette files in place (atomically), one consistency scope for all of them.
+
+    Placeholders already in any of the files are reserved first, so a new value never takes a
+    number another file uses. ``check`` writes nothing. A second run changes nothing.
+    """
+    files = find_cassettes(list(paths))
+    if not files:
+        raise ConfigError("no cassette files found; point aws-replay sanitize at *.yaml, *.yml "
+                          "or *.json cassettes")
+    cassettes = [read_cassette(path) for path in files]
+    for cassette in cassettes:
+        sanitizer.reserve(_texts_of(cassette))
+    run = SanitizeRun()
+    for path, cassette in zip(files, cassettes, strict=True):
+        clean = sanitizer.sanitize_cassette(cassette)
+        as_json = path.suffix == ".json"
+        if dump_cassette(clean, as_json=as_json) == path.read_text(encoding="utf-8"):
+            run.unchanged.append(path)
+            continue
+        run.changed.append(path)
+        if not check:
+            write_cassette(path, clean)
+    return run
