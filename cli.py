@@ -43,8 +43,14 @@ def main() -> None:
 
 # ------------------------------------------------------------------------ shared options
 
-def report_options(formats: Sequence[str]) -> Callable[[F], F]:
-    """``--format``, ``--output`` and ``--fail-on``, as every checking command takes them."""
+def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
+    """``--format``, ``--output`` and ``--fail-on``, as every checking command takes them.
+
+    ``formats`` defaults to every report format (text, json, junit, markdown, sarif).
+    """
+    from replay.report import FORMATS
+
+    choices = tuple(formats or FORMATS)
 
     def decorate(command: F) -> F:
         command = click.option(
@@ -56,20 +62,22 @@ def report_options(formats: Sequence[str]) -> Callable[[F], F]:
             help="Write the report to FILE and print a one-line summary.",
         )(command)
         return click.option(
-            "--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
-            help="Report format.",
+            "--format", "fmt", type=click.Choice(choices), default="text", show_default=True,
+            help="Report format: " + ", ".join(choices) + ".",
         )(command)
 
     return decorate
 
 
-def emit_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
-                output: Path | None, fail_on: str) -> None:
-    """Print (or write) the report, then exit 0 or 1 by ``--fail-on``."""
+def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
+                 output: Path | None, fail_on: str, *,
+                 subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> int:
+    """Print (or write to ``output``) the report; the exit code ``--fail-on`` asks for."""
     from replay.report import render, summary_line, use_colour
 
+    threshold = Severity(fail_on)
     if output is not None:
-        text = render(findings, summary, fmt)
+        text = render(findings, summary, fmt, fail_on=threshold, subjects=subjects, title=title)
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
@@ -77,9 +85,17 @@ def emit_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
             raise ReplayError(f"cannot write the report to {output}: {exc.strerror}") from None
         click.echo(f"{summary_line(summary)}; report written to {output}")
     else:
-        click.echo(render(findings, summary, fmt, colour=use_colour(sys.stdout)), nl=False)
-    failing = at_or_above(findings, Severity(fail_on))
-    sys.exit(1 if failing else 0)
+        click.echo(render(findings, summary, fmt, colour=use_colour(sys.stdout),
+                          fail_on=threshold, subjects=subjects, title=title), nl=False)
+    return 1 if at_or_above(findings, threshold) else 0
+
+
+def emit_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
+                output: Path | None, fail_on: str, *,
+                subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> None:
+    """Print (or write) the report, then exit 0 or 1 by ``--fail-on``."""
+    sys.exit(write_report(findings, summary, fmt, output, fail_on, subjects=subjects,
+                          title=title))
 
 
 def paths_argument(command: F) -> F:
@@ -91,16 +107,25 @@ def paths_argument(command: F) -> F:
 
 @main.command()
 @paths_argument
-@report_options(("text", "json"))
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str) -> None:
+@report_options()
+@click.option("--spec-lock", "spec_lock", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check against the model saved in this lock file (aws-replay spec lock) "
+                   "instead of the installed botocore's.")
+def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
+          spec_lock: Path | None) -> None:
     """Check cassettes against the botocore service model.
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
+    from replay.report import checked_subjects
     from replay.spec import check_paths
+    from replay.speclock import read_lock
 
-    run = check_paths(paths)
-    emit_report(run.findings, run.summary, fmt, output, fail_on)
+    models = read_lock(spec_lock).models() if spec_lock is not None else None
+    run = check_paths(paths, models=models)
+    emit_report(run.findings, run.summary, fmt, output, fail_on,
+                subjects=checked_subjects(paths) if fmt == "junit" else None,
+                title="aws-replay check")
 
 
 # ------------------------------------------------------------------------------ serve
@@ -243,6 +268,134 @@ def scan(paths: tuple[Path, ...], fmt: str) -> None:
             click.echo(leak.describe())
         click.echo(f"{len(run.leaks)} leak(s) in {run.files} cassette(s)")
     sys.exit(1 if run.leaks else 0)
+
+
+# ------------------------------------------------- drift: diff, drift, spec, report merge
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@report_options()
+def diff(old: Path, new: Path, fmt: str, output: Path | None, fail_on: str) -> None:
+    """Compare two recordings: OLD and NEW cassettes, or folders of them.
+
+    Folders pair cassettes by relative path; interactions pair by operation and parameters.
+    Every change is classified (member-added, member-removed, type-changed, enum-value-new,
+    value-changed, status-changed). Volatile paths (timestamps, candidate and step names,
+    metric values, S3 keys under the job's output prefix) are ignored; configure them in
+    [tool.aws-replay.drift].
+    """
+    from replay.drift import diff_paths
+
+    run = diff_paths(old, new)
+    emit_report(run.findings, run.summary, fmt, output, fail_on,
+                subjects=run.subjects, title="aws-replay diff")
+
+
+@main.command()
+@paths_argument
+@click.option("--endpoint-url", help="Send the requests here instead of AWS.")
+@click.option("--region", help="AWS region (default: each cassette's recorded region).")
+@click.option("--profile", help="AWS profile of the usual boto3 credential chain.")
+@click.option("--update", is_flag=True,
+              help="Rewrite the cassettes whose answers changed (atomically, sanitized).")
+@click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Attempts per request when throttled (botocore standard retry, backoff).")
+@report_options()
+def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
+          profile: str | None, update: bool, max_attempts: int, fmt: str,
+          output: Path | None, fail_on: str) -> None:
+    """Replay the cassettes' recorded requests against the live API and report drift.
+
+    Each request is signed afresh, its answer sanitized in memory, checked against the spec
+    and diffed against the recorded one. Nothing on disk changes without --update. A run cut
+    short (credentials rejected, endpoint gone) reports what it compared, then exits 2.
+    """
+    from replay.live import live_drift
+
+    run = live_drift(paths, endpoint_url=endpoint_url, region=region, profile=profile,
+                     update=update, max_attempts=max_attempts)
+    code = write_report(run.findings, run.summary, fmt, output, fail_on,
+                        subjects=run.subjects, title="aws-replay drift")
+    for path in run.updated:
+        click.echo(f"updated: {path}", err=True)
+    if run.stopped:
+        click.echo(f"aws-replay: error: run stopped early: {run.stopped}", err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+@main.group()
+def spec() -> None:
+    """The response model: show it, lock it, diff it."""
+
+
+@spec.command("show")
+@click.argument("operation", default="DescribeAutoMLJob")
+def spec_show(operation: str) -> None:
+    """Print every member path of OPERATION's response with its resolved constraints.
+
+    OPERATION is DescribeAutoMLJob (the default) or SERVICE:Operation.
+    """
+    from replay.speclock import show
+
+    click.echo(show(operation), nl=False)
+
+
+@spec.command("lock")
+@click.argument("operations", nargs=-1)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("spec.lock.json"), show_default=True,
+              help="Where to write the lock (commit it beside the cassettes).")
+def spec_lock(operations: tuple[str, ...], output: Path) -> None:
+    """Snapshot the installed botocore's response model of OPERATIONS into a lock file.
+
+    OPERATIONS default to DescribeAutoMLJob. The lock holds every member path (type,
+    required, enum, constraints), the botocore version, and the model itself, for
+    `aws-replay check --spec-lock` and `aws-replay spec diff`.
+    """
+    from replay.speclock import DEFAULT_OPERATIONS, write_lock
+
+    document = write_lock(output, operations or DEFAULT_OPERATIONS)
+    paths = sum(len(view["output"]) for view in document["operations"].values())
+    click.echo(f"locked {len(document['operations'])} operation(s), {paths} member path(s) "
+               f"of botocore {document['botocore']} in {output}")
+
+
+@spec.command("diff")
+@click.argument("lock", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("lock2", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@report_options()
+def spec_diff(lock: Path, lock2: Path | None, fmt: str, output: Path | None,
+              fail_on: str) -> None:
+    """Compare LOCK with the installed botocore (or with LOCK2), per member path.
+
+    Classifies member-added/-removed, required-added/-removed, enum-value-added/-removed,
+    constraint-tightened/-loosened and type-changed. Renamed shapes with the same wire are
+    not a change.
+    """
+    from replay.findings import summarize
+    from replay.speclock import diff_locks, read_lock
+
+    findings = diff_locks(read_lock(lock), read_lock(lock2) if lock2 is not None else None)
+    emit_report(findings, summarize(findings), fmt, output, fail_on, title="aws-replay spec diff")
+
+
+@main.group()
+def report() -> None:
+    """Work with saved reports."""
+
+
+@report.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@report_options()
+def report_merge(reports: tuple[Path, ...], fmt: str, output: Path | None,
+                 fail_on: str) -> None:
+    """Merge JSON reports (a CI matrix of accounts or regions) into one, in any format."""
+    from replay.report import merge_reports
+
+    findings, summary = merge_reports(reports)
+    emit_report(findings, summary, fmt, output, fail_on, title="aws-replay (merged)")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ from replay.report_formats import Subject
 
 FORMATS = ("text", "json", "junit", "markdown", "sarif")
 
-__all__ = ["FORMATS", "Subject", "merge_reports", "render", "render_json", "render_text",
-           "short_value", "summary_line", "use_colour"]
+__all__ = ["FORMATS", "Subject", "checked_subjects", "merge_reports", "render", "render_json",
+           "render_text", "short_value", "summary_line", "use_colour"]
 
 
 _COLOURS = {Severity.BREAKING: "\x1b[31m", Severity.ADDITIVE: "\x1b[33m", Severity.INFO: "\x1b[36m"}
@@ -176,3 +176,15 @@ def merge_reports(paths: Sequence[Path]) -> tuple[list[Finding], dict[str, Any]]
     )
     summary["reports"] = len(paths)
     return findings, summary
+
+
+def checked_subjects(paths: Iterable[Path]) -> list[Subject]:
+    """Every (cassette, interaction) under ``paths``, so JUnit lists the clean ones too."""
+    from replay.cassette import find_cassettes, load_cassette
+
+    subjects: list[Subject] = []
+    for path in find_cassettes(paths):
+        cassette = load_cassette(path)
+        subjects.extend((cassette.name, index, None)
+                        for index in range(len(cassette.interactions)))
+    return subjects
