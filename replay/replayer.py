@@ -1,0 +1,494 @@
+"""The engine behind the pytest plugin: serve botocore calls from cassettes, per test.
+
+How a call is served: every botocore client created after :func:`install` has a ``before-send``
+handler. Outside a replayed test it does nothing. Inside one it keys the prepared request
+(``X-Amz-Target`` + parsed JSON parameters, :func:`replay.matchers.key_of`), plays the next
+recorded response from a :class:`replay.playback.Playback` and hands botocore an
+``AWSResponse``: serialization, signing and parsing still happen, the network does not.
+
+Which clients are served: every client created through ``botocore.session.Session`` (so every
+``boto3.client``, ``boto3.Session().client``, resource) once the plugin is loaded, which pytest
+does before reading any conftest or test module. That includes clients made at module level or in
+fixtures of any scope. Clients created before pytest loaded its plugins, and aiobotocore clients,
+are not hooked; the network guard stops them instead.
+
+Record modes pass unmatched calls to the network, where :mod:`replay.recorder` captures and
+sanitizes them in memory; they are saved when the test ends, under a lock so pytest-xdist
+workers never interleave writes to one cassette.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import importlib.abc
+import importlib.machinery
+import io
+import os
+import shlex
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from replay.cassette import Cassette, Interaction, RecordedResponse, load_cassette
+from replay.errors import ConfigError, ReplayError
+from replay.findings import SEVERITY_NAMES, Finding
+from replay.matchers import RequestKey, key_of
+from replay.netguard import NetworkBlocked, NetworkGuard
+from replay.playback import Playback
+
+MODES = ("none", "once", "new_episodes", "all", "rewrite")
+DRIFT_MODES = ("error", "warn", "off")
+
+
+class ReplayFailure(ReplayError):
+    """A replayed test must fail: a request not recorded, a missing cassette, drift, network."""
+
+
+class RequestNotRecorded(ReplayFailure):
+    """A boto3 call matched no recorded interaction and the mode does not record."""
+
+
+# ---------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class ReplaySettings:
+    """The effective settings of one test (see :func:`merge_settings` for where they come from)."""
+
+    mode: str = "none"
+    drift: str = "error"
+    drift_fail_on: str = "breaking"
+    match_host: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    region: str = "us-east-1"
+    cassette_dir: str = "cassettes"
+
+
+SETTING_NAMES = tuple(f.name for f in fields(ReplaySettings))
+_CHOICES = {"mode": MODES, "drift": DRIFT_MODES, "drift_fail_on": SEVERITY_NAMES}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    if name in _CHOICES:
+        text = str(value).strip().lower().replace("-", "_") if name == "mode" else str(value)
+        if text not in _CHOICES[name]:
+            raise ConfigError(f"{source}: aws-replay {name} {value!r} is not one of "
+                              f"{', '.join(_CHOICES[name])}")
+        return text
+    if name == "match_host":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in _TRUE | _FALSE:
+            raise ConfigError(f"{source}: aws-replay match_host {value!r} is not true or false")
+        return text in _TRUE
+    if name == "allowed_hosts":
+        items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    return str(value)
+
+
+def merge_settings(*layers: tuple[str, Mapping[str, Any] | None]) -> ReplaySettings:
+    """Merge ``(source, values)`` layers, most important first; unset (``None``) values skip.
+
+    The plugin passes: command line, ini file, the ``aws_replay_config`` fixture, the marker's
+    keyword arguments. The first layer that sets a value wins, except ``allowed_hosts``, which
+    adds up across layers. Unknown names and invalid values raise :class:`ConfigError` naming
+    the layer.
+    """
+    values: dict[str, Any] = {}
+    hosts: list[str] = []
+    for source, layer in layers:
+        for name, value in (layer or {}).items():
+            if name not in SETTING_NAMES:
+                raise ConfigError(f"{source}: unknown aws-replay setting {name!r}; known: "
+                                  f"{', '.join(SETTING_NAMES)}")
+            if value is None:
+                continue
+            coerced = _coerce(name, value, source)
+            if name == "allowed_hosts":
+                hosts.extend(h for h in coerced if h not in hosts)
+            else:
+                values.setdefault(name, coerced)
+    return ReplaySettings(**values, allowed_hosts=tuple(hosts))
+
+
+# ---------------------------------------------------------------------------- hooking botocore
+
+_active: ActiveCassette | None = None
+_install_lock = threading.Lock()
+_PATCHED = "_aws_replay_patched"
+
+
+def _before_send(request: Any, event_name: str = "", **_: Any) -> Any:
+    """botocore ``before-send`` handler: the recorded response, or ``None`` to send for real."""
+    active = _active
+    if active is None:
+        return None
+    return active.respond(request, event_name)
+
+
+def _patch_session_class(module: ModuleType) -> None:
+    session_class = module.Session
+    original = session_class.create_client
+    if getattr(original, _PATCHED, False):
+        return
+
+    @functools.wraps(original)
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        client.meta.events.register_first("before-send", _before_send,
+                                          unique_id="aws-replay-before-send")
+        return client
+
+    setattr(create_client, _PATCHED, True)
+    session_class.create_client = create_client
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches ``botocore.session`` when it is first imported, so loading the plugin stays cheap
+    for runs that never touch boto3 (importing botocore costs ~130 ms)."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "botocore.session":
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        loader: Any = spec.loader
+        execute = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            execute(module)
+            _patch_session_class(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+def install() -> None:
+    """Hook every botocore client created from now on (idempotent, cheap, inert by itself)."""
+    with _install_lock:
+        module = sys.modules.get("botocore.session")
+        if module is not None:
+            _patch_session_class(module)
+        elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
+            sys.meta_path.insert(0, _PatchOnImport())
+
+
+# ----------------------------------------------------------------------------- responses
+
+
+class _RawBody(io.BytesIO):
+    """What botocore reads a body from: ``stream()`` for parsing, ``read()`` for streaming."""
+
+    def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Iterator[bytes]:
+        while chunk := self.read(amt):
+            yield chunk
+
+
+def _aws_response(url: str, response: RecordedResponse) -> Any:
+    from botocore.awsrequest import AWSResponse
+
+    headers = {name: ", ".join(values) for name, values in response.headers.items()}
+    return AWSResponse(url, response.status, headers, _RawBody(response.body))
+
+
+def _header(request: Any, name: str) -> str | None:
+    value = request.headers.get(name)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if value is None else str(value)
+
+
+def _operation_name(request: Any, event_name: str) -> str:
+    target = _header(request, "X-Amz-Target")
+    if target:
+        return target
+    parts = event_name.split(".")
+    return f"{parts[1]}.{parts[2]}" if len(parts) >= 3 else "the request"
+
+
+# ------------------------------------------------------------------------------- drift
+
+
+class DriftCache:
+    """Spec-check findings per cassette interaction, computed once per session."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int], tuple[Cassette, list[Finding]]] = {}
+        self._lock = threading.Lock()
+
+    def findings(self, cassette: Cassette, index: int) -> list[Finding]:
+        key = (id(cassette), index)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is cassette:
+            return hit[1]
+        from replay.spec import check_interaction
+
+        found = [replace(f, cassette=cassette.name, interaction=index)
+                 for f in check_interaction(cassette.interactions[index])]
+        with self._lock:
+            self._cache[key] = (cassette, found)  # holding the cassette keeps its id unique
+        return found
+
+
+# A loaded cassette under the name the user sees (relative to the rootdir), kept per file so the
+# drift cache and Playback see one object per cassette version.
+_shown: dict[Path, tuple[Cassette, Cassette]] = {}
+
+
+def _load_shown(path: Path, shown_as: str) -> Cassette:
+    loaded = load_cassette(path)
+    hit = _shown.get(path)
+    if hit is not None and hit[0] is loaded:
+        return hit[1]
+    copy = replace(loaded, path=Path(shown_as))
+    _shown[path] = (loaded, copy)
+    return copy
+
+
+# ------------------------------------------------------------------------ the active cassette
+
+
+def record_command(test_id: str, mode: str) -> str:
+    """The command that records what a test needs."""
+    return f"pytest --aws-replay-mode={mode} {shlex.quote(test_id)}"
+
+
+class ActiveCassette:
+    """The cassette(s) one test replays from and, in record modes, records into.
+
+    Also the value of the ``aws_replay_cassette`` fixture: ``interactions``, ``play_counts``,
+    ``findings`` (drift of the responses played so far), ``recorded`` (new interactions).
+    """
+
+    def __init__(self, paths: Sequence[Path], settings: ReplaySettings, *, test_id: str,
+                 rootdir: Path, drift: DriftCache, run_started_ns: int = 0) -> None:
+        if not paths:
+            raise ConfigError(f"{test_id}: no cassette named")
+        self.paths = tuple(paths)
+        self.settings = settings
+        self.test_id = test_id
+        self.run_started_ns = run_started_ns
+        self._rootdir = rootdir
+        self._drift = drift
+        self.missing = tuple(p for p in self.paths if not p.exists())
+        mode = settings.mode
+        self.recording = mode in ("new_episodes", "all", "rewrite") or (
+            mode == "once" and self.paths[0] in self.missing)
+        self.replaying = mode not in ("all", "rewrite")
+        self.cassettes: tuple[Cassette, ...] = tuple(
+            _load_shown(p, self.shown(p)) for p in self.paths
+            if p not in self.missing and self.replaying)
+        self.playback = Playback(self.cassettes, match_host=settings.match_host)
+        self.findings: list[Finding] = []
+        self.failures: list[ReplayFailure] = []
+        self.recorded: list[Interaction] = []
+        self.guard: NetworkGuard | None = None
+        self._played: set[tuple[int, int]] = set()
+        self._lock = threading.Lock()
+
+    def shown(self, path: Path) -> str:
+        """``path`` as the user sees it: relative to the rootdir when it is inside it."""
+        try:
+            return str(path.relative_to(self._rootdir))
+        except ValueError:
+            return str(path)
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        return tuple(i for c in self.cassettes for i in c.interactions)
+
+    @property
+    def play_counts(self) -> list[list[int]]:
+        return self.playback.play_counts
+
+    def unused(self) -> list[tuple[str, int]]:
+        """Recorded interactions this test never played: (cassette as shown, index)."""
+        return [(cassette.name, index) for cassette, index in self.playback.unused()]
+
+    # -------------------------------------------------------------------- serving
+
+    def respond(self, request: Any, event_name: str) -> Any:
+        """The recorded response for a prepared botocore request; ``None`` lets it through."""
+        target = _header(request, "X-Amz-Target")
+        key = key_of(target, request.body, request.url, match_host=self.settings.match_host)
+        hit = self.playback.play(key) if self.replaying and target else None
+        if hit is not None:
+            if self.settings.drift != "off":
+                self._note_drift(hit.cassette, hit.index)
+            return _aws_response(request.url, hit.interaction.response)
+        if self.recording:
+            return None
+        error = self._miss(key, _operation_name(request, event_name), bool(target))
+        with self._lock:
+            self.failures.append(error)
+        raise error
+
+    def _note_drift(self, cassette: Cassette, index: int) -> None:
+        with self._lock:
+            if (id(cassette), index) in self._played:
+                return
+            self._played.add((id(cassette), index))
+        found = self._drift.findings(cassette, index)
+        with self._lock:
+            self.findings.extend(found)
+
+    def _miss(self, key: RequestKey, operation: str, json_protocol: bool) -> ReplayFailure:
+        mode = self.settings.mode
+        if not json_protocol:
+            return RequestNotRecorded(
+                f"aws-replay: {operation} is not an AWS JSON protocol call (no X-Amz-Target), "
+                f"which cassettes cannot replay; test {self.test_id} must not make it in mode "
+                f"'{mode}' (mock it, or move it out of the replayed test)")
+        if self.missing:
+            names = ", ".join(self.shown(p) for p in self.missing)
+            return RequestNotRecorded(
+                f"aws-replay: cassette {names} does not exist, and mode '{mode}' only replays; "
+                f"{key.describe()} was not sent\n"
+                f"to record it: {record_command(self.test_id, 'once')}")
+        return RequestNotRecorded(
+            f"aws-replay: {self.playback.explain_miss(key)}\n"
+            f"to record it: {record_command(self.test_id, 'new_episodes')}")
+
+    def _blocked_message(self, host: str, port: int | None) -> str:
+        where = f"{host}:{port}" if port else host
+        return (f"aws-replay: network access blocked in replayed test {self.test_id}: {where} "
+                f"(mode '{self.settings.mode}' never reaches the network)\n"
+                f"to allow it: @pytest.mark.aws_replay(allowed_hosts=[{host!r}]) or "
+                f"--aws-replay-allowed-hosts={host}; to record AWS calls instead: "
+                f"{record_command(self.test_id, 'once')}")
+
+    # ------------------------------------------------------------------ activation
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[ActiveCassette]:
+        """Serve botocore calls from this cassette until the block ends; save what was recorded."""
+        global _active
+        install()
+        with contextlib.ExitStack() as stack:
+            capture: Any = None
+            if self.recording:
+                capture = stack.enter_context(_capture())
+            else:
+                stack.enter_context(dummy_aws_environment(self.settings.region))
+                self.guard = stack.enter_context(
+                    NetworkGuard(self.settings.allowed_hosts, self._blocked_message))
+            _active = self
+            try:
+                yield self
+            finally:
+                _active = None
+        if capture is not None:
+            self.recorded = list(capture)
+            if self.recorded:
+                self._save(self.recorded)
+
+    def blocked(self) -> list[NetworkBlocked]:
+        return list(self.guard.blocked) if self.guard is not None else []
+
+    def _save(self, interactions: list[Interaction]) -> None:
+        from replay.recorder import save_recording, source_for_endpoint
+
+        path = self.paths[0]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with cassette_lock(path):
+            exists = path.exists()
+            # rewrite replaces the cassette once per run; a later test (or xdist worker) of the
+            # same run sharing it appends, recognised by a write after the run started.
+            fresh = exists and path.stat().st_mtime_ns >= self.run_started_ns
+            append = exists and (self.settings.mode != "rewrite" or fresh)
+            source = source_for_endpoint(interactions[0].request.uri)
+            save_recording(path, interactions, source=source, sanitizer=_sanitizer(),
+                           overwrite=exists and not append, append=append)
+
+
+@functools.cache
+def _sanitizer() -> Any:
+    from replay.config import load_settings
+    from replay.sanitize import Sanitizer
+
+    return Sanitizer.from_settings(load_settings())
+
+
+@contextlib.contextmanager
+def _capture() -> Iterator[list[Interaction]]:
+    from replay.recorder import capture_exchanges
+
+    with capture_exchanges(_sanitizer()) as captured:
+        yield captured
+
+
+@contextlib.contextmanager
+def cassette_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on a cassette's folder, held across read-merge-write.
+
+    The folder itself is locked (``flock`` on its descriptor), so no lock file is left among the
+    cassettes; the lock is advisory and only aws-replay writers take it.
+    """
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+# ----------------------------------------------------------------------- credentials
+
+
+_DUMMY_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"  # the AWS documentation's example key pair
+_DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+_AWS_ENVIRONMENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
+                    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
+                    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED")
+
+
+@contextlib.contextmanager
+def dummy_aws_environment(region: str) -> Iterator[None]:
+    """Dummy credentials and a region for a replayed test; the real ``~/.aws`` is never read.
+
+    Credentials already in the environment are kept (they only sign requests that never leave
+    the process); otherwise the AWS documentation's example pair is used. Config and credential
+    files point at ``os.devnull`` and profiles are unset, so nothing of the user's is read, and
+    the instance metadata service is off. A boto3 default session created during the test is
+    dropped afterwards: it holds the dummy credentials.
+    """
+    saved = {name: os.environ.get(name) for name in _AWS_ENVIRONMENT}
+    boto3 = sys.modules.get("boto3")
+    default_session = getattr(boto3, "DEFAULT_SESSION", None)
+    try:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            os.environ.pop(name, None)
+        if not (saved["AWS_ACCESS_KEY_ID"] and saved["AWS_SECRET_ACCESS_KEY"]):
+            os.environ.pop("AWS_SESSION_TOKEN", None)
+            os.environ["AWS_ACCESS_KEY_ID"] = _DUMMY_ACCESS_KEY
+            os.environ["AWS_SECRET_ACCESS_KEY"] = _DUMMY_SECRET_KEY
+        if not (os.environ.get("AWS_REGION") or saved["AWS_DEFAULT_REGION"]):
+            os.environ["AWS_DEFAULT_REGION"] = region
+        os.environ["AWS_CONFIG_FILE"] = os.devnull
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        boto3 = sys.modules.get("boto3")
+        if boto3 is not None and getattr(boto3, "DEFAULT_SESSION", None) is not default_session:
+            setattr(boto3, "DEFAULT_SESSION", default_session)  # noqa: B010 - untyped module
