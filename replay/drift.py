@@ -46,8 +46,13 @@ DEFAULT_VOLATILE_PATHS = (
     "$.BestCandidate.FinalAutoMLJobObjectiveMetric.Value",
     "$.BestCandidate.CandidateProperties.CandidateMetrics[*].Value",
     "$.ModelDeployResult.EndpointName",
+    "$.BestCandidate.InferenceContainers[*].ModelDataUrl",
+    "$.BestCandidate.InferenceContainerDefinitions.*[*].ModelDataUrl",
+    "$.BestCandidate.CandidateProperties.CandidateArtifactLocations.*",
+    "$.AutoMLJobArtifacts.*",
 )
-"""Ignored by default: timestamps, candidate and step names, metric values, generated names."""
+"""Ignored by default: timestamps, candidate and step names, metric values, generated names,
+and the S3 keys of a run's artifacts (model data, reports, notebooks)."""
 
 DEFAULT_OUTPUT_PREFIX_PATHS = ("$.OutputDataConfig.S3OutputPath",)
 """Strings under the S3 prefix found at these paths (artifacts, model data) are volatile."""
@@ -213,6 +218,8 @@ def json_type(value: Any) -> str:
 
 
 def _marker(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("<volatile ") and value.endswith(">"):
+        return value  # already normalised: normalising is idempotent
     return f"<volatile {json_type(value)}>"
 
 

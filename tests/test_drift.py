@@ -1,0 +1,330 @@
+"""Recording vs recording: pairing, normalising volatile paths, classifying each change."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cli import main
+from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
+from replay.drift import (
+    DEFAULT_VOLATILE_PATHS,
+    DriftSettings,
+    PathSet,
+    compile_path,
+    diff_cassettes,
+    diff_interactions,
+    diff_paths,
+    drift_settings,
+    load_drift_settings,
+    normalise,
+)
+from replay.errors import ConfigError, ReplayError
+from replay.findings import Finding, Severity
+
+
+def _request(job: str = "churn-automl-2026") -> RecordedRequest:
+    return RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                           {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]},
+                           json.dumps({"AutoMLJobName": job}))
+
+
+def _interaction(body: Any, status: int = 200, job: str = "churn-automl-2026") -> Interaction:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Interaction(_request(job), RecordedResponse(status, "OK", {}, raw))
+
+
+def _changes(old: Any, new: Any, **kwargs: Any) -> list[tuple[str, Severity, str]]:
+    found = diff_interactions(_interaction(old), _interaction(new), **kwargs)
+    return sorted((f.kind, f.severity, f.path) for f in found)
+
+
+def _rerecorded(body: dict[str, Any]) -> dict[str, Any]:
+    """The same job recorded again later: only volatile values differ."""
+    new = copy.deepcopy(body)
+    new["CreationTime"] += 3600
+    new["LastModifiedTime"] += 3600
+    best = new["BestCandidate"]
+    best["CandidateName"] = "churn-automl-2026-other-candidate"
+    best["FinalAutoMLJobObjectiveMetric"]["Value"] = 0.5
+    for step in best["CandidateSteps"]:
+        step["CandidateStepName"] += "-x"
+        step["CandidateStepArn"] += "-x"
+    prefix = body["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+    best["InferenceContainers"][0]["ModelDataUrl"] = f"{prefix}/new-run/model.tar.gz"
+    return new
+
+
+# ------------------------------------------------------------------------- classification
+
+
+def test_rerecording_with_only_volatile_changes_is_no_drift(full_body: dict[str, Any]) -> None:
+    assert _changes(full_body, _rerecorded(full_body)) == []
+
+
+def test_equal_bodies_never_reach_deepdiff(full_body: dict[str, Any],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import deepdiff
+
+    def forbidden(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("deepdiff ran on bodies that were equal after normalising")
+
+    monkeypatch.setattr(deepdiff, "DeepDiff", forbidden)
+    reordered = dict(reversed(list(_rerecorded(full_body).items())))
+    assert _changes(full_body, reordered) == []
+
+
+def test_new_member_is_additive(full_body: dict[str, Any]) -> None:
+    new = dict(full_body, AutoMLProblemTypeConfig={"Tabular": {}})
+    found = diff_interactions(_interaction(full_body), _interaction(new))
+    assert [(f.kind, f.severity, f.path) for f in found] == [
+        ("member-added", Severity.ADDITIVE, "$.AutoMLProblemTypeConfig")]
+    assert found[0].message == "new member, not in the model"
+    assert found[0].operation == "sagemaker:DescribeAutoMLJob"
+
+
+def test_removed_member_is_breaking(full_body: dict[str, Any]) -> None:
+    new = copy.deepcopy(full_body)
+    del new["BestCandidate"]["CandidateProperties"]
+    assert _changes(full_body, new) == [
+        ("member-removed", Severity.BREAKING, "$.BestCandidate.CandidateProperties")]
+
+
+def test_removed_volatile_member_is_still_drift(full_body: dict[str, Any]) -> None:
+    new = copy.deepcopy(full_body)
+    del new["EndTime"]
+    assert _changes(full_body, new) == [("member-removed", Severity.BREAKING, "$.EndTime")]
+
+
+def test_type_change_is_breaking_even_on_a_volatile_path(full_body: dict[str, Any]) -> None:
+    new = copy.deepcopy(full_body)
+    new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = "10"
+    new["CreationTime"] = "2026-11-29T12:00:00Z"
+    assert _changes(full_body, new) == [
+        ("type-changed", Severity.BREAKING, "$.AutoMLJobConfig.CompletionCriteria.MaxCandidates"),
+        ("type-changed", Severity.BREAKING, "$.CreationTime"),
+    ]
+
+
+def test_integer_and_float_spellings_of_a_number_are_equal(full_body: dict[str, Any]) -> None:
+    new = copy.deepcopy(full_body)
+    new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10.0
+    old = copy.deepcopy(full_body)
+    old["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10
+    assert _changes(old, new) == []
+
+
+def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any]) -> None:
+    new = dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")
+    found = diff_interactions(_interaction(full_body), _interaction(new))
+    assert [(f.kind, f.severity, f.path, f.actual) for f in found] == [
+        ("enum-value-new", Severity.BREAKING, "$.AutoMLJobSecondaryStatus",
+         "MergingAutoMLTaskReports")]
+    assert "does not list it" in found[0].message
+
+
+def test_enum_value_the_model_lists_is_additive(full_body: dict[str, Any]) -> None:
+    old = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
+    found = diff_interactions(_interaction(old), _interaction(full_body))
+    assert sorted((f.kind, f.severity, f.path, f.expected) for f in found) == [
+        ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobSecondaryStatus", ["Starting"]),
+        ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobStatus", ["InProgress"]),
+    ]
+
+
+def test_enum_value_seen_elsewhere_in_the_same_list_is_only_a_value_change(
+        full_body: dict[str, Any]) -> None:
+    new = copy.deepcopy(full_body)
+    steps = new["BestCandidate"]["CandidateSteps"]
+    steps[0]["CandidateStepType"] = steps[1]["CandidateStepType"]
+    assert _changes(full_body, new) == [
+        ("value-changed", Severity.INFO, "$.BestCandidate.CandidateSteps[0].CandidateStepType")]
+
+
+def test_plain_value_change_is_info(full_body: dict[str, Any]) -> None:
+    new = dict(full_body, RoleArn=full_body["RoleArn"] + "-2")
+    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.RoleArn")]
+
+
+def test_status_change_is_breaking_and_names_the_error(full_body: dict[str, Any]) -> None:
+    error = {"__type": "ResourceNotFound", "Message": "Could not find AutoML job"}
+    found = diff_interactions(_interaction(full_body),
+                              Interaction(_request(), RecordedResponse(
+                                  400, "Bad Request", {}, json.dumps(error).encode())))
+    assert [(f.kind, f.severity, f.expected, f.actual) for f in found] == [
+        ("status-changed", Severity.BREAKING, 200, 400)]
+    assert found[0].message == "HTTP status changed from 200 to 400 (ResourceNotFound)"
+
+
+def test_body_that_stops_being_json_is_breaking(full_body: dict[str, Any]) -> None:
+    found = diff_interactions(_interaction(full_body), _interaction(b"<html>oops</html>"))
+    assert [(f.kind, f.severity, f.message) for f in found] == [
+        ("type-changed", Severity.BREAKING, "body is no longer JSON")]
+
+
+def test_volatile_paths_are_configurable(full_body: dict[str, Any]) -> None:
+    new = dict(full_body, FailureReason="another reason")
+    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.FailureReason")]
+    quiet = drift_settings({"extra_volatile_paths": ["$.FailureReason"]})
+    assert _changes(full_body, new, settings=quiet) == []
+    strict = drift_settings({"volatile_paths": ["$.Nothing"], "output_prefix_paths": []})
+    assert ("value-changed", Severity.INFO, "$.CreationTime") in _changes(
+        full_body, _rerecorded(full_body), settings=strict)
+
+
+# ------------------------------------------------------------------------ JSONPath patterns
+
+
+@pytest.mark.parametrize(("pattern", "steps", "expected"), [
+    ("$..CreationTime", ("CreationTime",), True),
+    ("$..CreationTime", ("BestCandidate", "CreationTime"), True),
+    ("$..CreationTime", ("BestCandidate", "Name"), False),
+    ("$.A[*].B", ("A", 3, "B"), True),
+    ("$.A[*].B", ("A", "x", "B"), False),
+    ("$.A[1].B", ("A", 1, "B"), True),
+    ("$.A[1].B", ("A", 2, "B"), False),
+    ("$.Map.*", ("Map", "any key"), True),
+    ("$.Map.*", ("Map", 0), False),
+    ("$['odd key'].B", ("odd key", "B"), True),
+    ("$..[*]", ("A", "B", 4), True),
+    ("$", (), True),
+])
+def test_path_patterns(pattern: str, steps: tuple[Any, ...], expected: bool) -> None:
+    assert PathSet([pattern]).matches(steps) is expected
+
+
+@pytest.mark.parametrize("pattern", ["CreationTime", "$.A[x]", "$.A..", "$.[", 7])
+def test_bad_path_patterns_are_config_errors(pattern: Any) -> None:
+    with pytest.raises(ConfigError, match="volatile path"):
+        compile_path(pattern)
+
+
+def test_default_volatile_paths_all_compile() -> None:
+    for pattern in DEFAULT_VOLATILE_PATHS:
+        assert compile_path(pattern)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.recursive(st.integers() | st.text(max_size=4) | st.none(),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["CreationTime", "A", "B"]), inner,
+                                      max_size=3), max_leaves=15))
+def test_normalising_twice_changes_nothing_more(value: Any) -> None:
+    drift = DriftSettings()
+    once = normalise(value, drift)
+    assert normalise(once, drift) == once
+
+
+def test_normalise_keeps_presence_and_type(full_body: dict[str, Any]) -> None:
+    normal = normalise(full_body, DriftSettings())
+    assert normal["CreationTime"] == "<volatile number>"
+    assert normal["BestCandidate"]["CreationTime"] == "<volatile number>"
+    assert normal["AutoMLJobName"] == full_body["AutoMLJobName"]
+
+
+# ------------------------------------------------------------------------------ settings
+
+
+def test_settings_come_from_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aws-replay.drift]\nextra_volatile_paths = ["$.FailureReason"]\n')
+    loaded = load_drift_settings(tmp_path)
+    assert loaded.volatile_paths == (*DEFAULT_VOLATILE_PATHS, "$.FailureReason")
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"volatile": ["$.A"]}, "does not know volatile; use extra_volatile_paths"),
+    ({"volatile_paths": "$.A"}, "volatile_paths must be a list of JSONPath strings"),
+    ({"extra_volatile_paths": ["A"]}, "volatile path 'A' is not a JSONPath"),
+])
+def test_bad_settings_are_config_errors(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        drift_settings(table)
+
+
+# ------------------------------------------------------------------------------- pairing
+
+
+def _write(path: Path, *interactions: Interaction) -> Path:
+    write_cassette(path, Cassette(tuple(interactions), {"tool": "test"}, path))
+    return path
+
+
+def test_lifecycles_pair_in_order_and_extra_requests_are_reported(
+        full_body: dict[str, Any]) -> None:
+    running = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
+    old = Cassette((_interaction(running), _interaction(full_body)))
+    new = Cassette((_interaction(running), _interaction(full_body),
+                    _interaction(full_body, job="other-job")))
+    found = diff_cassettes(old, new, name="job.yaml")
+    assert [(f.kind, f.interaction, f.cassette) for f in found] == [
+        ("interaction-added", 2, "job.yaml")]
+    assert diff_cassettes(new, old, name="job.yaml")[0].kind == "interaction-removed"
+
+
+def test_folders_pair_by_relative_path(tmp_path: Path, full_body: dict[str, Any]) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old / "a" / "job.yaml", _interaction(full_body))
+    _write(new / "a" / "job.yaml", _interaction(dict(full_body, Extra=1)))
+    _write(old / "gone.yaml", _interaction(full_body))
+    _write(new / "fresh.yaml", _interaction(full_body))
+    _write(old / "same.yaml", _interaction(full_body))
+    _write(new / "same.yaml", _interaction(full_body))
+    run = diff_paths(old, new, DriftSettings())
+    found = sorted((Path(f.cassette or "").name, f.kind) for f in run.findings)
+    assert found == [("fresh.yaml", "cassette-added"), ("gone.yaml", "cassette-removed"),
+                     ("job.yaml", "member-added")]
+    assert run.cassettes == 2 and run.interactions == 2
+    assert run.summary["by_severity"]["additive"] == 1
+
+
+def test_file_and_folder_cannot_be_compared(tmp_path: Path, full_body: dict[str, Any]) -> None:
+    cassette = _write(tmp_path / "job.yaml", _interaction(full_body))
+    with pytest.raises(ReplayError, match="must both be cassette files or both be folders"):
+        diff_paths(cassette, tmp_path)
+    with pytest.raises(ReplayError, match="no such file or folder"):
+        diff_paths(tmp_path / "nope", tmp_path)
+
+
+# ----------------------------------------------------------------------------------- CLI
+
+
+def test_diff_cli_exit_codes_and_formats(tmp_path: Path, full_body: dict[str, Any]) -> None:
+    old = _write(tmp_path / "old.yaml", _interaction(full_body))
+    same = _write(tmp_path / "same.yaml", _interaction(_rerecorded(full_body)))
+    drifted = _write(tmp_path / "new.yaml", _interaction(
+        dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")))
+    runner = CliRunner()
+    clean = runner.invoke(main, ["diff", str(old), str(same)])
+    assert clean.exit_code == 0, clean.output
+    assert clean.output == ("0 finding(s) in 1 cassette(s), 1 interaction(s): 0 breaking, "
+                            "0 additive, 0 info\n")
+    broken = runner.invoke(main, ["diff", str(old), str(drifted), "--format", "json"])
+    assert broken.exit_code == 1
+    report = json.loads(broken.output)
+    assert [f["kind"] for f in report["findings"]] == ["enum-value-new"]
+    assert Finding.from_dict(report["findings"][0]).cassette == str(drifted)
+    junit = runner.invoke(main, ["diff", str(old), str(drifted), "--format", "junit"])
+    assert 'failures="1"' in junit.output
+    bad = runner.invoke(main, ["diff", str(old), str(tmp_path / "missing.yaml")])
+    assert bad.exit_code == 2
+    assert bad.output.startswith("aws-replay: error: ")
+    assert "missing.yaml: no such file or folder (NEW)" in bad.output
+
+
+def test_diff_cli_reports_a_truncated_cassette_in_one_line(tmp_path: Path,
+                                                          full_body: dict[str, Any]) -> None:
+    old = _write(tmp_path / "old.yaml", _interaction(full_body))
+    broken = tmp_path / "new.yaml"
+    broken.write_text(old.read_text()[:200])
+    result = CliRunner().invoke(main, ["diff", str(old), str(broken)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
