@@ -154,22 +154,39 @@ def _qualified(name: str) -> tuple[str, str]:
     return ref.service, ref.operation
 
 
+def lock_document(service_data: Mapping[str, Mapping[str, Any]],
+                  operations: Sequence[tuple[str, str]], botocore_version: str) -> dict[str, Any]:
+    """A lock document of ``operations`` (``(service, operation)``) from raw service models
+    (service name -> botocore's JSON model, as ``get_service_data`` returns it)."""
+    by_service: dict[str, list[str]] = {}
+    views: dict[str, Any] = {}
+    for service, operation in operations:
+        if service not in service_data:
+            raise ConfigError(f"no model of service {service!r} to lock {operation} from")
+        ops = by_service.setdefault(service, [])
+        if operation in ops:
+            continue
+        ops.append(operation)
+        model = ServiceModel(dict(service_data[service]), service_name=service)
+        views[f"{service}:{operation}"] = operation_view(model.operation_model(operation))
+    models = {service: minimal_model(service_data[service], ops)
+              for service, ops in sorted(by_service.items())}
+    return {"aws_replay_spec_lock": LOCK_FORMAT, "generated_by": TOOL_NAME,
+            "botocore": botocore_version, "operations": views, "models": models}
+
+
 def build_lock(operations: Sequence[str] = DEFAULT_OPERATIONS) -> dict[str, Any]:
     """The lock document of ``operations`` (``DescribeAutoMLJob`` or ``sagemaker:Op``) from the
     installed botocore."""
     names = [_qualified(n) for n in (operations or DEFAULT_OPERATIONS)]
-    by_service: dict[str, list[str]] = {}
-    views: dict[str, Any] = {}
-    for service, operation in names:
-        by_service.setdefault(service, [])
-        if operation not in by_service[service]:
-            by_service[service].append(operation)
-        model = operation_from_name(f"{service}:{operation}").model
-        views[f"{service}:{operation}"] = operation_view(model)
-    models = {service: minimal_model(_session().get_service_data(service), ops)
-              for service, ops in sorted(by_service.items())}
-    return {"aws_replay_spec_lock": LOCK_FORMAT, "generated_by": TOOL_NAME,
-            "botocore": botocore.__version__, "operations": views, "models": models}
+    data = {service: _session().get_service_data(service) for service, _ in names}
+    return lock_document(data, names, botocore.__version__)
+
+
+def lock_from_document(document: Mapping[str, Any], path: Path | None = None) -> SpecLock:
+    """A :class:`SpecLock` held in memory (``path`` names it in findings)."""
+    return SpecLock(path, str(document["botocore"]), dict(document["operations"]),
+                    dict(document["models"]))
 
 
 def write_lock(path: Path, operations: Sequence[str] = DEFAULT_OPERATIONS) -> dict[str, Any]:
@@ -245,9 +262,20 @@ def read_lock(path: Path) -> SpecLock:
 
 
 def installed_lock(operations: Iterable[str]) -> SpecLock:
-    """The installed botocore's view of ``operations``, as a lock held in memory."""
-    document = build_lock(list(operations))
-    return SpecLock(None, document["botocore"], document["operations"], document["models"])
+    """The installed botocore's view of ``operations``, as a lock held in memory; operations it
+    no longer knows are left out (a diff reports them as removed)."""
+    from replay.errors import UnknownOperationError
+
+    known = []
+    for name in operations:
+        try:
+            operation_from_name(name)
+        except UnknownOperationError:
+            continue
+        known.append(name)
+    if not known:
+        return SpecLock(None, botocore.__version__, {}, {})
+    return lock_from_document(build_lock(known))
 
 
 # ------------------------------------------------------------------------------ comparing
@@ -277,7 +305,12 @@ def _bound(name: str, old: Any, new: Any) -> str | None:
 def _compare_entry(path: str, old: Mapping[str, Any], new: Mapping[str, Any],
                    label: str) -> list[tuple[str, str, str, Any, Any]]:
     changes: list[tuple[str, str, str, Any, Any]] = []
-    if old.get("type") != new.get("type"):
+    if bool(old.get("required")) != bool(new.get("required")):
+        kind = "required-added" if new.get("required") else "required-removed"
+        changes.append((kind, path, label + ("member became required" if new.get("required")
+                                             else "member is no longer required"),
+                        bool(old.get("required")), bool(new.get("required"))))
+    if old.get("type") != new.get("type"):  # constraints of another type do not compare
         changes.append(("type-changed", path, f"{label}type {old.get('type')} became "
                         f"{new.get('type')}", old.get("type"), new.get("type")))
         return changes
@@ -285,11 +318,6 @@ def _compare_entry(path: str, old: Mapping[str, Any], new: Mapping[str, Any],
         if old.get(flag) != new.get(flag):
             changes.append(("type-changed", path, f"{label}{flag} changed", old.get(flag),
                             new.get(flag)))
-    if bool(old.get("required")) != bool(new.get("required")):
-        kind = "required-added" if new.get("required") else "required-removed"
-        changes.append((kind, path, label + ("member became required" if new.get("required")
-                                             else "member is no longer required"),
-                        bool(old.get("required")), bool(new.get("required"))))
     old_enum, new_enum = set(old.get("enum") or ()), set(new.get("enum") or ())
     if old_enum or new_enum:
         if not old_enum or not new_enum:
