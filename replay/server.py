@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import signal
 import socket
@@ -57,7 +58,6 @@ SYNTHETIC_DEFAULT_REGION = "us-east-1"
 MAX_REQUEST_BYTES = 1 << 20
 """SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Recorded headers that describe the recorded connection or encoding, not this one.
 _NOT_REPLAYED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
@@ -563,6 +563,16 @@ class RunningServer:
         self.stop()
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def load_cassettes(sources: Iterable[Path | Cassette]) -> list[Cassette]:
     """Cassettes given directly, or read from files and folders (searched recursively)."""
     cassettes: list[Cassette] = []
@@ -654,7 +664,7 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
         with server:
             echo(f"aws-replay serve: answering SageMaker at {server.url} with "
                  f"{server.responder.describe()}")
-            if host not in LOOPBACK_HOSTS:
+            if not is_loopback(host):
                 to_stderr(f"listening on {host}, not loopback: anyone who can reach this "
                           "machine can read what it serves")
             echo(f"  e.g. AWS_ENDPOINT_URL_SAGEMAKER={server.url} python your_script.py; "

@@ -35,6 +35,7 @@ from replay.server import (
     Answer,
     ReplayHTTPServer,
     RunningServer,
+    is_loopback,
     start_server,
     wire_response,
 )
@@ -577,3 +578,93 @@ def test_cli_prints_the_url_serves_and_stops_cleanly_on_a_signal(
     assert "Traceback" not in err
     assert 'no recorded interaction matches SageMaker.DescribeAutoMLJob {"AutoMLJobName":"b"}' \
         in err
+
+
+def test_cli_serves_synthetic_jobs() -> None:
+    process, first = start_cli("--synthetic")
+    try:
+        url = first.split(" at ", 1)[1].split(" ", 1)[0]
+        assert first == (f"aws-replay serve: answering SageMaker at {url} with synthetic "
+                         "DescribeAutoMLJob jobs (any name; missing-* is not found)\n")
+        host, port = url.removeprefix("http://").split(":")
+        reply = post(http.client.HTTPConnection(host, int(port), timeout=10),
+                     {"AutoMLJobName": "churn"})
+        assert (reply.status, reply.json()["AutoMLJobName"]) == (200, "churn")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+
+    assert process.returncode == 0
+    assert out.splitlines()[-1] == "aws-replay serve: stopped after 1 request (1 synthetic)"
+
+
+# --------------------------------------------------------------------------- synthetic
+
+
+def test_synthetic_jobs_are_the_same_for_a_name_and_differ_between_names(
+        serve: Callable[..., RunningServer]) -> None:
+    connection = connect(serve(synthetic=True))
+
+    first = post(connection, {"AutoMLJobName": "churn-a"})
+    again = post(connection, {"AutoMLJobName": "churn-a"})
+    other = post(connection, {"AutoMLJobName": "churn-b"})
+
+    assert first.status == again.status == other.status == 200
+    assert first.body == again.body
+    assert first.json()["AutoMLJobName"] == "churn-a"
+    assert other.json()["AutoMLJobName"] == "churn-b"
+    assert first.headers["content-type"] == "application/x-amz-json-1.1"
+
+
+def test_a_missing_synthetic_job_is_resource_not_found(
+        serve: Callable[..., RunningServer]) -> None:
+    reply = post(connect(serve(synthetic=True)), {"AutoMLJobName": "missing-churn"})
+
+    assert reply.status == 400
+    assert reply.headers["x-amzn-errortype"] == "ResourceNotFound"
+    assert reply.json()["__type"] == "ResourceNotFound"
+
+
+@pytest.mark.parametrize(("target", "params", "error_type", "message"), [
+    ("SageMaker.ListAutoMLJobs", {}, "UnknownOperationException",
+     "synthetic mode answers SageMaker.DescribeAutoMLJob only, not SageMaker.ListAutoMLJobs; "
+     "serve cassettes to answer other operations"),
+    (DESCRIBE, {}, "ValidationException",
+     "1 validation error detected: Value null at 'autoMLJobName' failed to satisfy constraint: "
+     "Member must not be null"),
+])
+def test_synthetic_mode_rejects_what_sagemaker_would(
+        serve: Callable[..., RunningServer], target: str, params: dict[str, Any],
+        error_type: str, message: str) -> None:
+    reply = post(connect(serve(synthetic=True, log=lambda line: None)), params, target=target)
+
+    assert reply.status == 400
+    assert reply.json() == {"__type": error_type, "message": message}
+
+
+def test_a_synthetic_job_name_sagemaker_rejects_is_a_validation_error(
+        serve: Callable[..., RunningServer]) -> None:
+    reply = post(connect(serve(synthetic=True)), {"AutoMLJobName": "not_a_valid_name!"})
+
+    assert reply.status == 400
+    assert reply.json()["__type"] == "ValidationException"
+
+
+def test_serves_on_ipv6_loopback(serve: Callable[..., RunningServer]) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6")
+    try:
+        server = serve(cassette(interaction("a", job("a"))), host="::1")
+    except EndpointError as error:
+        pytest.skip(f"IPv6 loopback unavailable here: {error}")
+
+    assert server.url == f"http://[::1]:{server.port}"
+    reply = post(http.client.HTTPConnection("::1", server.port, timeout=10), {"AutoMLJobName": "a"})
+    assert reply.json() == job("a")
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("::1", True),
+    ("0.0.0.0", False), ("::", False), ("192.168.1.10", False), ("example.com", False)])
+def test_only_loopback_addresses_count_as_local(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
