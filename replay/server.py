@@ -497,6 +497,13 @@ class ReplayHTTPServer(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is routine; anything else is one line, not a traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError) or self.log is None:
+            return
+        self.log(f"connection from {client_address[0]} failed: {type(error).__name__}: {error}")
+
     def track(self, connection: socket.socket, is_open: bool) -> None:
         with self._connections_lock:
             if is_open:

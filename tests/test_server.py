@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -668,3 +669,28 @@ def test_serves_on_ipv6_loopback(serve: Callable[..., RunningServer]) -> None:
     ("0.0.0.0", False), ("::", False), ("192.168.1.10", False), ("example.com", False)])
 def test_only_loopback_addresses_count_as_local(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_a_client_hanging_up_mid_answer_leaves_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    write_cassette(path, cassette(interaction("a", {"Padding": "x" * 200_000})))
+    process, first = start_cli(str(path), "--latency", "100")
+    try:
+        url = first.split(" at ", 1)[1].split(" ", 1)[0]
+        host, port = url.removeprefix("http://").split(":")
+        for _ in range(3):
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                # Linger 0: close with a reset, as a killed client does.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: " + DESCRIBE.encode()
+                             + b'\r\nContent-Length: 21\r\n\r\n{"AutoMLJobName":"a"}')
+        time.sleep(0.5)
+        reply = post(http.client.HTTPConnection(host, int(port), timeout=10),
+                     {"AutoMLJobName": "a"})
+        assert reply.status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+
+    assert process.returncode == 0
+    assert err == ""
