@@ -74,6 +74,12 @@ def _is_numbered(digits: str) -> bool:
             and len(digits) - len(significant) >= 4)
 
 
+def _mixed(value: str) -> bool:
+    """Upper and lower case letters and digits: what random key material looks like."""
+    return (any(c.isupper() for c in value) and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value))
+
+
 def is_placeholder_secret(value: str) -> bool:
     """Obviously fake: names itself EXAMPLE/REDACTED or has a run of 8 identical characters."""
     upper = value.upper()
@@ -82,59 +88,92 @@ def is_placeholder_secret(value: str) -> bool:
 
 # ------------------------------------------------------------------------------ text rules
 #
-# One alternation, each rule a named group ``r_<name>`` holding an optional context group
-# ``c_<name>`` (kept) followed by a value group ``v_<name>`` (replaced). Context that must follow a
-# value is a lookahead, so a match is always exactly context + value.
+# Each rule's pattern has a value group ``v`` (replaced) and may have a context group ``c``
+# before it (kept). Rules start with a literal where they can and checks on the character before
+# the value run in Python (``not_after``): a leading lookbehind would make ``re`` try every
+# position, and cassettes are megabytes. ``needles`` skip a rule outright for text that cannot
+# hold a match.
 
 _ACCESS_KEY_PREFIXES = "AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA|APKA"
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _Q = r'\\?"'  # a JSON quote, possibly escaped inside a nested JSON string
 
-TEXT_RULES: tuple[tuple[str, str], ...] = (
+
+@dataclass(frozen=True)
+class TextRule:
+    """One redaction rule over raw text; ``handler`` names the placeholder family."""
+
+    name: str
+    handler: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] = ()
+    not_after: re.Pattern[str] | None = None
+    lookback: int = 0  # the value is this many digits right before the match (an anchor)
+
+
+def _rule(name: str, handler: str, pattern: str, needles: tuple[str, ...] = (),
+          not_after: str | None = None, lookback: int = 0) -> TextRule:
+    return TextRule(name, handler, re.compile(pattern), needles,
+                    re.compile(not_after) if not_after else None, lookback)
+
+
+TEXT_RULES: tuple[TextRule, ...] = (
     # Presigned-URL credentials come first: their context starts before the value does.
-    ("url_token", r"(?P<c_url_token>X-Amz-Security-Token=)(?P<v_url_token>[^&\s\"'\\]+)"),
-    ("signature", r"(?P<c_signature>Signature=)(?P<v_signature>[0-9a-f]{64})(?![0-9a-f])"),
-    ("session_token",
-     r"(?<![A-Za-z0-9/+=%])(?P<v_session_token>(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|FQoGZXIvYXdzE"
-     r"|AQoDYXdzE|AQoEXAMPLE)[A-Za-z0-9/+=%]{16,})"),
-    ("long_token", r"(?<![A-Za-z0-9/+=])(?P<v_long_token>[A-Za-z0-9/+]{200,}={0,2})"
-                   r"(?![A-Za-z0-9/+=])"),
-    ("access_key", rf"(?<![A-Z0-9])(?P<v_access_key>(?:{_ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}})"
-                   r"(?![A-Z0-9])"),
-    ("secret_key", r"(?<![A-Za-z0-9/+=])(?P<v_secret_key>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-    ("arn_account", r"(?P<c_arn_account>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)"
-                    r"(?P<v_arn_account>\d{12})(?=:)"),
-    ("ecr_account", r"(?<![\d])(?P<v_ecr_account>\d{12})(?=\.dkr\.ecr[.-])"),
-    ("bucket_account", r"(?P<c_bucket_account>(?:s3://|s3:::|sagemaker-[a-z]{2}(?:-[a-z]+)+-\d-)"
-                       r"[a-z0-9.-]*?)(?<!\d)(?P<v_bucket_account>\d{12})(?![\d])"),
-    ("keyword_account", r"(?i:(?P<c_keyword_account>account[\w-]{0,12}(?:\\?[\"'])?\s*[:=]\s*"
-                        r"(?:\\?[\"'])?))(?P<v_keyword_account>\d{12})(?!\d)"),
-    ("path_account", r"(?P<c_path_account>/)(?P<v_path_account>\d{12})(?=/)"),
-    ("string_account", rf"(?P<c_string_account>{_Q})(?P<v_string_account>\d{{12}})(?={_Q})"),
-    ("kms_key", rf"(?P<c_kms_key>:key/|Kms\w*{_Q}\s*:\s*{_Q})(?P<v_kms_key>{_UUID})"),
-    ("kms_mrk", r"(?<![\w-])(?P<v_kms_mrk>mrk-[0-9a-f]{32})(?![\w-])"),
-    ("ec2_id", r"(?<![\w-])(?P<v_ec2_id>(?:sg|subnet|vpc)-(?:[0-9a-f]{17}|[0-9a-f]{8}))(?![\w-])"),
+    _rule("url_token", "redact", r"(?P<c>X-Amz-Security-Token=)(?P<v>[^&\s\"'\\]+)",
+          ("X-Amz-Security-Token=",)),
+    _rule("signature", "signature", r"(?P<c>Signature=)(?P<v>[0-9a-f]{64})(?![0-9a-f])",
+          ("Signature=",)),
+    _rule("session_token", "session_token",
+          r"(?P<v>(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|FQoGZXIvYXdzE|AQoDYXdzE)[A-Za-z0-9/+=%]{16,})",
+          ("IQoJb3JpZ2luX2Vj", "ZXIvYXdzE", "AQoDYXdzE"), not_after=r"[A-Za-z0-9/+%]"),
+    _rule("access_key", "access_key",
+          rf"(?P<v>(?:{_ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}})(?![A-Z0-9])", not_after=r"[A-Z0-9]"),
+    # Each match is a maximal run: 40 characters may be a secret access key, 200 or more a
+    # session token of an unknown format.
+    _rule("base64_run", "base64_run", r"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40,}={0,2})"),
+    _rule("arn_account", "account",
+          r"(?P<c>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)(?P<v>\d{12})(?=:)", ("arn:aws",)),
+    _rule("ecr_account", "account", r"\.dkr\.ecr[.-]", (".dkr.ecr",), not_after=r"\d",
+          lookback=12),
+    _rule("bucket_account", "account", r"(?P<c>s3:(?://|::)[a-z0-9.-]*?)(?<!\d)(?P<v>\d{12})(?!\d)",
+          ("s3:",)),
+    _rule("sagemaker_bucket_account", "account",
+          r"(?P<c>sagemaker-[a-z]{2}(?:-[a-z]+)+-\d-)(?P<v>\d{12})(?!\d)", ("sagemaker-",)),
+    _rule("keyword_account", "account", r"(?i:(?P<c>account[\w-]{0,12}(?:\\?[\"'])?\s*[:=]\s*"
+                                        r"(?:\\?[\"'])?))(?P<v>\d{12})(?!\d)",
+          ("ccount", "CCOUNT")),
+    _rule("path_account", "account", r"(?P<c>/)(?P<v>\d{12})(?=/)"),
+    _rule("string_account", "account", r'(?P<c>")(?P<v>\d{12})(?=")'),
+    _rule("escaped_account", "account", r'(?P<c>\\")(?P<v>\d{12})(?=\\")', ('\\"',)),
+    _rule("kms_key", "kms_key", rf"(?P<c>:key/)(?P<v>{_UUID})", (":key/",)),
+    _rule("kms_key_field", "kms_key", rf"(?P<c>Kms\w*{_Q}\s*:\s*{_Q})(?P<v>{_UUID})", ("Kms",)),
+    _rule("kms_mrk", "kms_mrk", r"(?P<v>mrk-[0-9a-f]{32})(?![\w-])", ("mrk-",),
+          not_after=r"[\w-]"),
+    _rule("ec2_id", "ec2_id", r"(?P<v>(?:sg|subnet|vpc)-(?:[0-9a-f]{17}|[0-9a-f]{8}))(?![\w-])",
+          ("sg-", "subnet-", "vpc-"), not_after=r"[\w-]"),
 )
 
 RULE_NAMES: dict[str, str] = {
     "url_token": "presigned-url-security-token",
     "signature": "sigv4-signature",
     "session_token": "session-token",
-    "long_token": "long-base64-token",
     "access_key": "access-key-id",
-    "secret_key": "secret-access-key",
+    "base64_run": "secret-access-key-and-long-base64-token",
     "arn_account": "account-id-in-arn",
     "ecr_account": "account-id-in-ecr-host",
     "bucket_account": "account-id-in-s3-bucket",
+    "sagemaker_bucket_account": "account-id-in-sagemaker-bucket-name",
     "keyword_account": "account-id-after-account-keyword",
     "path_account": "account-id-in-url-path",
     "string_account": "account-id-as-whole-string",
-    "kms_key": "kms-key-id",
+    "escaped_account": "account-id-as-whole-nested-string",
+    "kms_key": "kms-key-id-in-arn",
+    "kms_key_field": "kms-key-id-field",
     "kms_mrk": "kms-multi-region-key-id",
     "ec2_id": "security-group-subnet-vpc-id",
 }
 
-_ACCOUNT_RULES = frozenset(name for name in RULE_NAMES if name.endswith("_account"))
+_DIGITS = re.compile(r"\d+")
 
 HEADER_RULES = (
     "authorization-sigv4", "drop-security-token-and-cookies", "stable-invocation-id",
@@ -289,20 +328,17 @@ class Sanitizer:
         self._lock = threading.RLock()
         self._reserving = False
         self._probing = False
-        self._pattern = re.compile("|".join(f"(?P<r_{name}>{body})" for name, body in TEXT_RULES))
         self._handlers: dict[str, Callable[[str], str]] = {
-            "url_token": lambda v: "REDACTED",
+            "redact": lambda v: "REDACTED",
+            "account": self._account,
             "signature": lambda v: _ZERO_SIGNATURE,
             "session_token": self._session_token,
-            "long_token": self._long_token,
+            "base64_run": self._base64_run,
             "access_key": self._access_key,
-            "secret_key": self._secret_key,
             "kms_key": self._kms_key,
             "kms_mrk": self._kms_mrk,
             "ec2_id": self._ec2_id,
         }
-        for name in _ACCOUNT_RULES:
-            self._handlers[name] = self._account
 
     @classmethod
     def default(cls) -> Sanitizer:
@@ -316,7 +352,7 @@ class Sanitizer:
 
     def meta(self) -> dict[str, Any]:
         """``{"version": 1, "rules": [...]}`` for the cassette's meta block; never a secret."""
-        rules = [*HEADER_RULES, *(RULE_NAMES[name] for name, _ in TEXT_RULES),
+        rules = [*HEADER_RULES, *(RULE_NAMES[rule.name] for rule in TEXT_RULES),
                  "aws-owned-account-allowlist"]
         if self.rules.patterns:
             rules.append(f"user-patterns({len(self.rules.patterns)})")
@@ -374,8 +410,7 @@ class Sanitizer:
 
     def _secret_key(self, value: str) -> str:
         # A 40-character secret mixes cases and digits; hex digests and words do not qualify.
-        if not (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
-                and re.search(r"\d", value)):
+        if not _mixed(value):
             return value
         if is_placeholder_secret(value):
             return self._keep("secret-key", value)
@@ -387,9 +422,10 @@ class Sanitizer:
         return self._placeholder("session-token", value,
                                  lambda n: f"REDACTEDSESSIONTOKEN{n:08d}")
 
-    def _long_token(self, value: str) -> str:
-        if not (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
-                and re.search(r"\d", value)) or is_placeholder_secret(value):
+    def _base64_run(self, value: str) -> str:
+        if len(value) == 40:
+            return self._secret_key(value)
+        if len(value) < 200 or not _mixed(value) or is_placeholder_secret(value):
             return value
         return self._session_token(value)
 
@@ -418,16 +454,42 @@ class Sanitizer:
 
     # ------------------------------------------------------------------ text
 
-    def _substitute(self, match: re.Match[str]) -> str:
-        group = match.lastgroup or ""
-        name = group[2:]
-        value = match.group(f"v_{name}")
-        context = match.group(f"c_{name}") if f"c_{name}" in self._pattern.groupindex else None
-        return (context or "") + self._handlers[name](value)
+    def _spans(self, rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
+        """Where ``rule``'s values are in ``text`` (start, end), left to right."""
+        if rule.needles and not any(needle in text for needle in rule.needles):
+            return
+        not_after = rule.not_after
+        for match in rule.pattern.finditer(text):
+            if rule.lookback:
+                end = match.start()
+                start = end - rule.lookback
+                if start < 0 or not _DIGITS.fullmatch(text, start, end):
+                    continue
+            else:
+                start, end = match.span("v")
+            if not_after is not None and start > 0 and not_after.match(text, start - 1):
+                continue
+            yield start, end
+
+    def _apply(self, rule: TextRule, text: str) -> str:
+        handler = self._handlers[rule.handler]
+        pieces: list[str] = []
+        last = 0
+        for start, end in self._spans(rule, text):
+            value = text[start:end]
+            replacement = handler(value)
+            if replacement != value:
+                pieces += (text[last:start], replacement)
+                last = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def sanitize_text(self, text: str) -> str:
         """Every secret and account id in ``text`` replaced, the rest untouched."""
-        text = self._pattern.sub(self._substitute, text)
+        for rule in TEXT_RULES:
+            text = self._apply(rule, text)
         for user in self.rules.patterns:
             text = user.pattern.sub(user.replacement, text)
         return text
@@ -436,18 +498,23 @@ class Sanitizer:
         """``(rule, value, offset)`` of every value the rules would replace in ``text``.
 
         Nothing is numbered or remembered: this is the leak scanner's view of the rules.
+        ``base64_run`` findings are reported as ``secret_key`` or ``long_token``.
         """
-        for match in self._pattern.finditer(text):
-            name = (match.lastgroup or "")[2:]
-            value = match.group(f"v_{name}")
-            with self._lock:
-                self._probing = True
-                try:
-                    replaced = self._handlers[name](value) != value
-                finally:
-                    self._probing = False
-            if replaced:
-                yield name, value, match.start(f"v_{name}")
+        for rule in TEXT_RULES:
+            handler = self._handlers[rule.handler]
+            for start, end in self._spans(rule, text):
+                value = text[start:end]
+                with self._lock:
+                    self._probing = True
+                    try:
+                        replaced = handler(value) != value
+                    finally:
+                        self._probing = False
+                if replaced:
+                    name = rule.name
+                    if name == "base64_run":
+                        name = "secret_key" if len(value) == 40 else "long_token"
+                    yield name, value, start
         for user in self.rules.patterns:
             for match in user.pattern.finditer(text):
                 if match.group(0) != user.replacement:
@@ -463,8 +530,10 @@ class Sanitizer:
             self._reserving = True
             try:
                 for text in texts:
-                    for match in self._pattern.finditer(text):
-                        self._substitute(match)
+                    for rule in TEXT_RULES:
+                        handler = self._handlers[rule.handler]
+                        for start, end in self._spans(rule, text):
+                            handler(text[start:end])
             finally:
                 self._reserving = False
 

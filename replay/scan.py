@@ -42,9 +42,11 @@ LEAK_KINDS: dict[str, str] = {
     "arn_account": "account-id",
     "ecr_account": "account-id",
     "bucket_account": "account-id",
+    "sagemaker_bucket_account": "account-id",
     "keyword_account": "account-id",
     "path_account": "account-id",
     "string_account": "account-id",
+    "escaped_account": "account-id",
     "user_pattern": "user-pattern",
 }
 """Sanitizer rule -> leak kind. KMS and EC2 resource ids are rewritten by ``sanitize`` but are

@@ -1,0 +1,371 @@
+"""Recording through boto3 + vcrpy against a real local HTTP server: capture, save, record_jobs,
+end to end (no planted secret survives, scan clean, spec clean, plain vcrpy replays), crash safety.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deepdiff import DeepDiff
+
+from replay.cassette import Cassette, read_cassette, write_cassette
+from replay.errors import CassetteError, ConfigError, EndpointError
+from replay.recorder import (
+    capture_exchanges,
+    record_jobs,
+    save_recording,
+    source_for_endpoint,
+)
+from replay.sanitize import Sanitizer, sanitize_paths
+from replay.scan import scan_paths
+from replay.spec import check_cassette
+from tests.planted import rng_secret
+from tests.stub_sagemaker import StubSageMaker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def secrets() -> dict[str, str]:
+    return {"account": rng_secret("account", 31), "access-key": rng_secret("access-key", 31),
+            "secret-key": rng_secret("secret-key", 31),
+            "session-token": rng_secret("session-token", 31)}
+
+
+@pytest.fixture
+def leaky_body(full_body: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """The full job as a real account would answer it, with credentials in its Environment."""
+    text = json.dumps(full_body)
+    text = text.replace("arn:aws:iam::000000000001", f"arn:aws:iam::{secrets['account']}")
+    text = text.replace("sagemaker-us-east-1-000000000001",
+                        f"sagemaker-us-east-1-{secrets['account']}")
+    body: dict[str, Any] = json.loads(text)
+    environment = body["BestCandidate"]["InferenceContainers"][1]["Environment"]
+    environment["AWS_SECRET_ACCESS_KEY"] = secrets["secret-key"]
+    environment["AWS_SESSION_TOKEN"] = secrets["session-token"]
+    environment["CONFIG"] = json.dumps({"aws": {"access_key_id": secrets["access-key"]}})
+    return body
+
+
+@pytest.fixture
+def leaky_stub(leaky_body: dict[str, Any]) -> Iterator[StubSageMaker]:
+    with StubSageMaker({leaky_body["AutoMLJobName"]: leaky_body}) as stub:
+        yield stub
+
+
+def decoded_forms(text: str) -> str:
+    """The text plus what base64 / URL-encoding / JSON escapes in it decode to."""
+    forms = [text, urllib.parse.unquote(text)]
+    with contextlib.suppress(UnicodeError):
+        forms.append(text.encode("latin-1", "replace").decode("unicode_escape"))
+    for word in text.split():
+        with contextlib.suppress(ValueError):
+            forms.append(base64.b64decode(word + "=" * (-len(word) % 4)).decode("latin-1"))
+    return "\n".join(forms)
+
+
+# ------------------------------------------------------------------------ capture
+
+
+def test_capture_keeps_only_sagemaker_exchanges_sanitized_in_memory(
+        sagemaker_client: Callable[[str], Any], leaky_stub: StubSageMaker,
+        leaky_body: dict[str, Any], secrets: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    client = sagemaker_client(leaky_stub.url)
+    host, port = leaky_stub.url.removeprefix("http://").split(":")
+    with capture_exchanges(Sanitizer.default()) as captured:
+        answer = client.describe_auto_ml_job(AutoMLJobName=leaky_body["AutoMLJobName"])
+        # A credential service's JSON call and a plain request: neither may be captured.
+        connection = http.client.HTTPConnection(host, int(port))
+        connection.request("POST", "/", body=b"{}", headers={
+            "X-Amz-Target": "AWSCognitoIdentityService.GetCredentialsForIdentity"})
+        connection.getresponse().read()
+        connection.close()
+    assert list(tmp_path.iterdir()) == []  # nothing reached disk
+    assert len(captured) == 1
+    exchange = captured[0]
+    assert exchange.request.header("X-Amz-Target") == "SageMaker.DescribeAutoMLJob"
+    assert exchange.request.header("Authorization").startswith(
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/")
+    assert exchange.request.header("Authorization").endswith("Signature=" + "0" * 64)
+    body = exchange.response.body.decode()
+    for secret in secrets.values():
+        assert secret not in body
+    # boto3 itself got the real answer: recording never changes what the caller sees.
+    env = answer["BestCandidate"]["InferenceContainers"][1]["Environment"]
+    assert env["AWS_SECRET_ACCESS_KEY"] == secrets["secret-key"]
+
+
+def test_source_follows_the_endpoint() -> None:
+    assert source_for_endpoint(None) == "live"
+    assert source_for_endpoint("https://api.sagemaker.eu-west-1.amazonaws.com") == "live"
+    assert source_for_endpoint("http://127.0.0.1:8080") == "local-endpoint"
+
+
+# ------------------------------------------------------------------------ save_recording
+
+
+def _one_exchange(sagemaker_client: Callable[[str], Any], stub: StubSageMaker,
+                  job: str, sanitizer: Sanitizer) -> list[Any]:
+    with capture_exchanges(sanitizer) as captured:
+        sagemaker_client(stub.url).describe_auto_ml_job(AutoMLJobName=job)
+    return captured
+
+
+def test_save_recording_refuses_to_replace_then_overwrites_or_appends(
+        sagemaker_client: Callable[[str], Any], stub_sagemaker: StubSageMaker,
+        full_body: dict[str, Any], tmp_path: Path) -> None:
+    sanitizer = Sanitizer.default()
+    job = full_body["AutoMLJobName"]
+    exchanges = _one_exchange(sagemaker_client, stub_sagemaker, job, sanitizer)
+    path = tmp_path / "deep" / "job.yaml"
+    save_recording(path, exchanges, source="local-endpoint", sanitizer=sanitizer)
+    before = path.read_bytes()
+    with pytest.raises(CassetteError) as refused:
+        save_recording(path, exchanges, source="local-endpoint", sanitizer=sanitizer)
+    assert str(refused.value) == (f"{path}: already exists and was left as it is; pass "
+                                  "--overwrite to replace it")
+    assert path.read_bytes() == before
+    save_recording(path, exchanges, source="local-endpoint", sanitizer=sanitizer, append=True)
+    assert len(read_cassette(path).interactions) == 2
+    save_recording(path, exchanges, source="local-endpoint", sanitizer=sanitizer, overwrite=True)
+    cassette = read_cassette(path)
+    assert len(cassette.interactions) == 1
+    assert cassette.meta["source"] == "local-endpoint"
+    assert cassette.meta["sanitizer"] == sanitizer.meta()
+    assert "!!binary" not in path.read_text()
+
+
+def test_save_recording_rejects_an_unknown_source_and_an_empty_recording(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown recording source 'aws'"):
+        save_recording(tmp_path / "x.yaml", [object()], source="aws",  # type: ignore[list-item]
+                       sanitizer=Sanitizer.default())
+    with pytest.raises(CassetteError, match="nothing was recorded, so nothing was written"):
+        save_recording(tmp_path / "x.yaml", [], source="live", sanitizer=Sanitizer.default())
+    assert not (tmp_path / "x.yaml").exists()
+
+
+# ------------------------------------------------------------------------ end to end
+
+
+def test_record_end_to_end_no_secret_scan_clean_spec_clean_and_plain_vcrpy_replays(
+        aws_env: None, sagemaker_client: Callable[[str], Any], leaky_stub: StubSageMaker,
+        leaky_body: dict[str, Any], secrets: dict[str, str], tmp_path: Path) -> None:
+    import vcr
+
+    job = leaky_body["AutoMLJobName"]
+    summary = record_jobs([job], endpoint_url=leaky_stub.url, cassette_dir=tmp_path)
+    path = tmp_path / f"{job}.yaml"
+    assert [(r.outcome, r.path, r.status) for r in summary.jobs] == [
+        ("recorded", path, "Completed")]
+    text = path.read_text()
+    everything = decoded_forms(text)
+    for secret in secrets.values():
+        assert secret not in everything
+    assert scan_paths([path], Sanitizer.default()).leaks == []
+    assert check_cassette(read_cassette(path)) == []
+    assert read_cassette(path).meta["source"] == "local-endpoint"
+
+    client = sagemaker_client(leaky_stub.url)
+    original = client.describe_auto_ml_job(AutoMLJobName=job)
+    served = len(leaky_stub.requests)
+    with vcr.VCR(record_mode="none").use_cassette(str(path)):
+        replayed = client.describe_auto_ml_job(AutoMLJobName=job)
+    assert len(leaky_stub.requests) == served  # answered from the cassette, not the server
+    original.pop("ResponseMetadata")
+    replayed.pop("ResponseMetadata")
+    changes = DeepDiff(original, replayed).get("values_changed", {})
+    diff = DeepDiff(original, replayed)
+    assert set(diff) == {"values_changed"}
+    for change in changes.values():
+        old = str(change["old_value"])
+        assert any(secret in old for secret in secrets.values()), old
+
+
+def test_record_follow_records_the_lifecycle_in_order(
+        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
+    steps = [dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus=s)
+             for s in ("Starting", "Starting", "AnalyzingData", "TrainingModels")]
+    job = full_body["AutoMLJobName"]
+    naps: list[float] = []
+    with StubSageMaker({job: [*steps, full_body]}) as stub:
+        summary = record_jobs([job], endpoint_url=stub.url, cassette_dir=tmp_path, follow=True,
+                              interval=5, sleep=naps.append)
+    assert naps == [5, 5, 5, 5]
+    assert summary.jobs[0].status == "Completed"
+    statuses = [json.loads(i.response.body)["AutoMLJobSecondaryStatus"]
+                for i in read_cassette(tmp_path / f"{job}.yaml").interactions]
+    # Identical consecutive polls are kept once: replay still walks every state in order.
+    assert statuses == ["Starting", "AnalyzingData", "TrainingModels", "Completed"]
+
+
+def test_record_follow_stops_at_the_timeout_and_keeps_what_it_saw(
+        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
+    job = full_body["AutoMLJobName"]
+    running = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
+    with StubSageMaker({job: [running]}) as stub:
+        summary = record_jobs([job], endpoint_url=stub.url, cassette_dir=tmp_path, follow=True,
+                              interval=0.001, timeout=0.05, sleep=time.sleep)
+    result = summary.jobs[0]
+    assert result.status == "InProgress"
+    assert "stopped following after 0.05 s (status InProgress)" in result.message
+    assert (tmp_path / f"{job}.yaml").exists()
+
+
+def test_a_missing_job_records_its_resource_not_found_answer(
+        aws_env: None, stub_sagemaker: StubSageMaker, tmp_path: Path) -> None:
+    summary = record_jobs(["no-such-job"], endpoint_url=stub_sagemaker.url,
+                          cassette_dir=tmp_path)
+    result = summary.jobs[0]
+    assert result.outcome == "not-found"
+    assert "job not found; recorded the ResourceNotFound answer" in result.message
+    cassette = read_cassette(tmp_path / "no-such-job.yaml")
+    assert cassette.interactions[0].response.status == 400
+    assert cassette.interactions[0].response.json()["__type"] == "ResourceNotFound"
+    assert check_cassette(cassette) == []
+
+
+def test_a_throttled_attempt_is_not_kept_when_the_retry_answered(
+        aws_env: None, stub_sagemaker: StubSageMaker, full_body: dict[str, Any],
+        tmp_path: Path) -> None:
+    stub_sagemaker.throttle_next = 1
+    record_jobs([full_body["AutoMLJobName"]], endpoint_url=stub_sagemaker.url,
+                cassette_dir=tmp_path)
+    assert len(stub_sagemaker.requests) == 2
+    cassette = read_cassette(tmp_path / f"{full_body['AutoMLJobName']}.yaml")
+    assert [i.response.status for i in cassette.interactions] == [200]
+
+
+def test_all_lists_every_page_and_skips_existing_cassettes(
+        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
+    jobs = {f"job-{n:03d}": dict(full_body, AutoMLJobName=f"job-{n:03d}") for n in range(105)}
+    (tmp_path / "job-000.yaml").write_text("kept")
+    with StubSageMaker(jobs) as stub:
+        known: list[int] = []
+        summary = record_jobs([], all_jobs=True, endpoint_url=stub.url, cassette_dir=tmp_path,
+                              on_jobs_known=known.append)
+    assert known == [105]
+    assert summary.count("recorded") == 104 and summary.count("skipped") == 1
+    assert (tmp_path / "job-000.yaml").read_text() == "kept"
+    assert summary.line() == "105 job(s): 104 recorded, 1 skipped"
+
+
+# ------------------------------------------------------------------------ vcrpy's own cassettes
+
+
+def test_a_plain_vcrpy_cassette_is_sanitized_and_still_replays(
+        sagemaker_client: Callable[[str], Any], leaky_stub: StubSageMaker,
+        leaky_body: dict[str, Any], secrets: dict[str, str], tmp_path: Path) -> None:
+    import vcr
+
+    path = tmp_path / "plain.yaml"
+    client = sagemaker_client(leaky_stub.url)
+    with vcr.VCR().use_cassette(str(path)):
+        client.describe_auto_ml_job(AutoMLJobName=leaky_body["AutoMLJobName"])
+    assert "!!binary" in path.read_text()  # vcrpy hides boto3's headers from a grep
+    assert scan_paths([path], Sanitizer.default()).leaks != []
+    sanitize_paths([path], Sanitizer.default())
+    text = path.read_text()
+    assert "!!binary" not in text
+    for secret in secrets.values():
+        assert secret not in decoded_forms(text)
+    assert scan_paths([path], Sanitizer.default()).leaks == []
+    with vcr.VCR(record_mode="none").use_cassette(str(path)):
+        answer = client.describe_auto_ml_job(AutoMLJobName=leaky_body["AutoMLJobName"])
+    # 000000000001 is already a placeholder elsewhere in this job, so the real account gets 02.
+    assert answer["RoleArn"].startswith("arn:aws:iam::000000000002:role/")
+
+
+# ------------------------------------------------------------------------ crash safety
+
+
+def _old_cassette(path: Path, full_body: dict[str, Any]) -> bytes:
+    from replay.cassette import Interaction, RecordedRequest, RecordedResponse
+
+    write_cassette(path, Cassette((Interaction(
+        RecordedRequest("POST", "http://127.0.0.1:1/", {
+            "X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]},
+            json.dumps({"AutoMLJobName": full_body["AutoMLJobName"]})),
+        RecordedResponse(200, "OK", {}, json.dumps(full_body).encode())),)))
+    return path.read_bytes()
+
+
+def test_a_dropped_connection_leaves_the_old_cassette_intact(
+        aws_env: None, stub_sagemaker: StubSageMaker, full_body: dict[str, Any],
+        tmp_path: Path) -> None:
+    job = full_body["AutoMLJobName"]
+    path = tmp_path / f"{job}.yaml"
+    before = _old_cassette(path, full_body)
+    stub_sagemaker.drop_connection_for.add(job)
+    with pytest.raises(EndpointError) as caught:
+        record_jobs([job], endpoint_url=stub_sagemaker.url, cassette_dir=tmp_path,
+                    overwrite=True)
+    assert f"recording {job}: cannot reach {stub_sagemaker.url}" in str(caught.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[tuple[str, threading.Event]]:
+    """Accepts connections, reads the request, never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            held.append(connection)
+            connection.recv(65536)
+            accepted.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    listener.close()
+    for connection in held:
+        connection.close()
+
+
+def test_killing_a_recording_midway_leaves_the_old_cassette_byte_for_byte(
+        aws_env: None, full_body: dict[str, Any], tmp_path: Path,
+        hanging_server: tuple[str, threading.Event]) -> None:
+    url, accepted = hanging_server
+    job = full_body["AutoMLJobName"]
+    path = tmp_path / f"{job}.yaml"
+    before = _old_cassette(path, full_body)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "record", job, "--endpoint-url", url,
+         "--cassette-dir", str(tmp_path), "--overwrite"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert accepted.wait(30), "the recording never reached the server"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
