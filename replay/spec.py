@@ -68,7 +68,8 @@ def member_segment(name: str) -> str:
     return "[" + json.dumps(name).replace("'", "\\'").replace('"', "'") + "]"
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value: null, boolean, number, string, array, object."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -103,7 +104,7 @@ class _Sink:
 def _type_error(shape: Shape, expected: str, value: Any, trail: Trail, sink: _Sink) -> None:
     sink.add("type", BREAKING, trail,
              f"{shape.type_name} shape {shape.name} expects a JSON {expected}, "
-             f"found {_json_type(value)}", expected, value)
+             f"found {json_type(value)}", expected, value)
 
 
 class _Compiler:
@@ -347,7 +348,7 @@ class _Compiler:
                 if kind is not str:
                     sink.add("timestamp-format", BREAKING, trail,
                              f"timestamp {shape.name} is declared {declared}: expects a string, "
-                             f"found {_json_type(value)}", declared, value)
+                             f"found {json_type(value)}", declared, value)
                 return
             if kind is int or kind is float:
                 return
