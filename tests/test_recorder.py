@@ -40,6 +40,12 @@ from tests.stub_sagemaker import StubSageMaker
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def quick(stub: StubSageMaker) -> StubSageMaker:
+    """TCP_NODELAY on the stub: its split header/body writes otherwise wait for a delayed ACK."""
+    stub._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+    return stub
+
+
 @pytest.fixture
 def secrets() -> dict[str, str]:
     return {"account": rng_secret("account", 31), "access-key": rng_secret("access-key", 31),
@@ -65,7 +71,7 @@ def leaky_body(full_body: dict[str, Any], secrets: dict[str, str]) -> dict[str, 
 @pytest.fixture
 def leaky_stub(leaky_body: dict[str, Any]) -> Iterator[StubSageMaker]:
     with StubSageMaker({leaky_body["AutoMLJobName"]: leaky_body}) as stub:
-        yield stub
+        yield quick(stub)
 
 
 def decoded_forms(text: str) -> str:
@@ -257,6 +263,7 @@ def test_all_lists_every_page_and_skips_existing_cassettes(
     jobs = {f"job-{n:03d}": dict(full_body, AutoMLJobName=f"job-{n:03d}") for n in range(105)}
     (tmp_path / "job-000.yaml").write_text("kept")
     with StubSageMaker(jobs) as stub:
+        quick(stub)
         known: list[int] = []
         summary = record_jobs([], all_jobs=True, endpoint_url=stub.url, cassette_dir=tmp_path,
                               on_jobs_known=known.append)
