@@ -446,9 +446,8 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         if server.latency:
             time.sleep(server.latency)
-        self.wfile.write(answer.wire)
-        if answer.close:
-            self.close_connection = True
+        # Counted and logged before the client can see the answer, so what a client observed
+        # is always already in the counts (tests and the stop summary rely on it).
         server.stats.add(answer.kind)
         if server.log is not None:
             if answer.kind in ("miss", "error"):
@@ -456,6 +455,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif server.verbose:
                 server.log(f"{self.command} {self.path} "
                            f"{self.headers.get('X-Amz-Target', '')} -> {answer.status}")
+        if answer.close:
+            self.close_connection = True
+        self.wfile.write(answer.wire)
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
@@ -469,8 +471,8 @@ class _Handler(BaseHTTPRequestHandler):
         wire = answer.wire
         if self.command == "HEAD" or code in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
             wire = wire.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
-        self.wfile.write(wire)
         self.server.stats.add("error")
+        self.wfile.write(wire)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.log is not None and self.server.verbose:

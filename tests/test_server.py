@@ -459,6 +459,19 @@ def test_latency_delays_each_answer(serve: Callable[..., RunningServer]) -> None
     assert time.monotonic() - started >= 0.3
 
 
+def test_verbose_logs_every_request_and_quiet_logs_none(
+        serve: Callable[..., RunningServer]) -> None:
+    logged: list[str] = []
+    verbose = serve(cassette(interaction("a", job("a"))), log=logged.append, verbose=True)
+    quiet = serve(cassette(interaction("a", job("a"))), log=None)
+
+    post(connect(verbose), {"AutoMLJobName": "a"})
+    post(connect(quiet), {"AutoMLJobName": "zzz"})
+
+    assert logged == ["POST / SageMaker.DescribeAutoMLJob -> 200"]
+    assert quiet.stats.counts == {"miss": 1}
+
+
 # ------------------------------------------------------------------------ life cycle
 
 
