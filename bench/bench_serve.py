@@ -12,8 +12,10 @@ body (the full job of tests/data, pretty-printed as a cassette stores it):
   X-Amz-Target and JSON parameters.
 
 The same client (one keep-alive ``http.client`` connection sending a request shaped like
-botocore's, signature headers included) measures each server in alternating rounds; the median
-round of each is reported, and the ratio ours / baseline. The goal is >= 0.66.
+botocore's, signature headers included) measures each server in alternating rounds. On a shared
+machine the load drifts between rounds, so the ratio reported is the median of the paired
+ratios (ours / baseline, round by round), besides each server's median round. The goal is
+>= 0.66.
 
 Run: ``.venv/bin/python bench/bench_serve.py [--requests 3000] [--rounds 5]``
 """
@@ -121,8 +123,8 @@ def measure(host: str, port: int, body: bytes, expected: bytes, requests: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per server")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds per server")
     options = parser.parse_args()
 
     job = json.loads((ROOT / "tests" / "data" / "describe_auto_ml_job_full.json").read_text())
@@ -166,13 +168,15 @@ def main() -> None:
     print(f"DescribeAutoMLJob, {len(body)}-byte body, one keep-alive client, "
           f"{options.rounds} alternating rounds of {options.requests} requests (median round)")
     print(f"  minimal http.server, TCP_NODELAY: {baseline:8.0f} requests/s  "
-          f"rounds {', '.join(f'{rate:.0f}' for rate in rates['baseline'])}")
+          f"(rounds {min(rates['baseline']):.0f} to {max(rates['baseline']):.0f})")
     print(f"  aws-replay serve (cassette):      {ours:8.0f} requests/s  "
-          f"rounds {', '.join(f'{rate:.0f}' for rate in rates['ours'])}")
+          f"(rounds {min(rates['ours']):.0f} to {max(rates['ours']):.0f})")
     print(f"  (http.server's default, Nagle on: {rates['default'][0]:8.0f} requests/s over 50 "
           "requests; not the baseline)")
-    ratio = ours / baseline
-    print(f"  ratio ours/baseline: {ratio:.2f}x (goal >= {GOAL}x: "
+    ratio = statistics.median(mine / theirs
+                              for mine, theirs in zip(rates["ours"], rates["baseline"],
+                                                      strict=True))
+    print(f"  ratio ours/baseline (median of paired rounds): {ratio:.2f}x (goal >= {GOAL}x: "
           f"{'met' if ratio >= GOAL else 'NOT met'})")
 
 

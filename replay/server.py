@@ -6,7 +6,8 @@ request is ``POST /`` with the operation in ``X-Amz-Target`` and its parameters 
 SigV4 signatures are accepted without being verified. Requests are matched exactly as the
 pytest plugin matches them (:class:`replay.playback.Playback`: operation + parsed parameters;
 identical requests play in recorded order, then stay on the last). With ``synthetic=True`` any
-``DescribeAutoMLJob`` is answered by a deterministic spec-valid job per name (``replay.synth``).
+``DescribeAutoMLJob`` is answered by a deterministic spec-valid job per name (``replay.synth``:
+``missing-*`` is not found, ``lifecycle-*`` advances one status per call).
 
 Anything the server cannot answer comes back in the protocol's own error shape (status 400,
 ``{"__type": ..., "message": ...}``) so clients raise their normal service error: an unmatched
