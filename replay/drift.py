@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,25 +106,46 @@ def _token_matches(token: Token, step: str | int) -> bool:
     return isinstance(step, int)  # anyindex
 
 
-State = frozenset[tuple[int, int]]
+NfaState = frozenset[tuple[int, int]]
+State = int
+"""A state of the lazily built automaton; 0 is dead (no pattern can match below)."""
+
+DEAD: State = 0
 
 
 class PathSet:
-    """A set of JSONPath patterns, matched step by step while walking a body (an NFA)."""
+    """A set of JSONPath patterns, matched step by step while walking a body.
+
+    The patterns form an NFA over path steps; its state sets are numbered as they are met
+    (a DFA built lazily), so walking a body costs one dictionary lookup per member.
+    """
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
         self._tokens = [compile_path(p) for p in self.patterns]
-        self.start: State = frozenset((i, 0) for i in range(len(self._tokens)))
-        self._moves: dict[tuple[State, str | int], State] = {}
+        self._sets: list[NfaState] = [frozenset()]
+        self._ids: dict[NfaState, State] = {frozenset(): DEAD}
+        self.accepting: list[bool] = [False]
+        self.moves: dict[tuple[State, str | int], State] = {}
+        self.start = self._intern(frozenset((i, 0) for i in range(len(self._tokens))))
+
+    def _intern(self, states: NfaState) -> State:
+        found = self._ids.get(states)
+        if found is None:
+            found = self._ids[states] = len(self._sets)
+            self._sets.append(states)
+            self.accepting.append(any(position == len(self._tokens[pattern])
+                                      for pattern, position in states))
+        return found
 
     def step(self, state: State, step: str | int) -> State:
+        """The state after one more path step (a member name or a list index)."""
         key = (state, step)
-        found = self._moves.get(key)
+        found = self.moves.get(key)
         if found is not None:
             return found
         following: set[tuple[int, int]] = set()
-        for pattern, position in state:
+        for pattern, position in self._sets[state]:
             tokens = self._tokens[pattern]
             if position >= len(tokens):
                 continue
@@ -134,21 +156,21 @@ class PathSet:
                     following.add((pattern, position + 2))
             elif _token_matches(token, step):
                 following.add((pattern, position + 1))
-        result = frozenset(following)
-        if len(self._moves) < 100_000:
-            self._moves[key] = result
+        result = self._intern(frozenset(following))
+        if len(self.moves) < 200_000:  # bodies with endless distinct map keys stay bounded
+            self.moves[key] = result
         return result
 
     def accepts(self, state: State) -> bool:
-        return any(position == len(self._tokens[pattern]) for pattern, position in state)
+        return self.accepting[state]
 
     def matches(self, steps: Sequence[str | int]) -> bool:
         state = self.start
         for step in steps:
             state = self.step(state, step)
-            if not state:
+            if state == DEAD:
                 return False
-        return self.accepts(state)
+        return self.accepting[state]
 
 
 # -------------------------------------------------------------------------------- settings
@@ -225,23 +247,24 @@ def _marker(value: Any) -> str:
 
 def _output_prefixes(body: Any, settings: DriftSettings) -> tuple[str, ...]:
     found: list[str] = []
+    paths = settings.prefixes
 
     def walk(value: Any, state: State) -> None:
-        if settings.prefixes.accepts(state) and isinstance(value, str) and value:
+        if paths.accepts(state) and isinstance(value, str) and value:
             found.append(value.rstrip("/") + "/")
         if isinstance(value, dict):
             for key, child in value.items():
-                following = settings.prefixes.step(state, key)
-                if following:
+                following = paths.step(state, key)
+                if following != DEAD:
                     walk(child, following)
         elif isinstance(value, list):
             for index, child in enumerate(value):
-                following = settings.prefixes.step(state, index)
-                if following:
+                following = paths.step(state, index)
+                if following != DEAD:
                     walk(child, following)
 
     if settings.output_prefix_paths:
-        walk(body, settings.prefixes.start)
+        walk(body, paths.start)
     return tuple(found)
 
 
@@ -249,27 +272,79 @@ def normalise(body: Any, settings: DriftSettings, prefixes: tuple[str, ...] = ()
     """``body`` with volatile values replaced by ``"<volatile TYPE>"`` (presence and JSON type
     stay visible, so a removed or retyped volatile member is still drift)."""
     volatile = settings.volatile
-    empty: State = frozenset()
+    accepting, moves, step = volatile.accepting, volatile.moves, volatile.step
 
     def walk(value: Any, state: State) -> Any:
-        if state and volatile.accepts(state):
+        # hot loop: one dict lookup per member, no copy of subtrees no pattern can reach
+        if accepting[state]:
             return _marker(value)
-        if isinstance(value, dict):
-            return {key: walk(child, volatile.step(state, key) if state else empty)
-                    for key, child in value.items()}
-        if isinstance(value, list):
-            return [walk(child, volatile.step(state, index) if state else empty)
-                    for index, child in enumerate(value)]
-        if prefixes and isinstance(value, str) and value.startswith(prefixes):
+        kind = type(value)
+        if kind is dict:
+            if state == DEAD and not prefixes:
+                return value
+            result = {}
+            for key, child in value.items():
+                following = moves.get((state, key))
+                if following is None:
+                    following = step(state, key)
+                result[key] = walk(child, following)
+            return result
+        if kind is list:
+            if state == DEAD and not prefixes:
+                return value
+            return [walk(child, step(state, index)) for index, child in enumerate(value)]
+        if prefixes and kind is str and value.startswith(prefixes):
             return _marker(value)
         return value
 
     return walk(body, volatile.start)
 
 
-def canonical(value: Any) -> str:
-    """A normalised body as one comparable string (key order and number spelling aside)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_NUMBERS = (int, float)
+
+
+def same_modulo_volatile(old: Any, new: Any, settings: DriftSettings,
+                         prefixes: tuple[str, ...] = ()) -> bool:
+    """Whether two parsed bodies are equal once volatile values are set aside.
+
+    The same answer as comparing :func:`normalise`-d bodies, in one walk over both that builds
+    nothing and stops at the first difference: the cost of an equal pair is about the cost of
+    a JSON comparison. JSON numbers compare by value (``1 == 1.0``); booleans never equal
+    numbers.
+    """
+    volatile = settings.volatile
+    accepting, moves, step = volatile.accepting, volatile.moves, volatile.step
+
+    def same(a: Any, b: Any, state: State) -> bool:
+        if accepting[state]:
+            return json_type(a) == json_type(b)
+        kind = type(a)
+        if kind is dict:
+            if type(b) is not dict or len(a) != len(b):
+                return False
+            for key, child in a.items():
+                if key not in b:
+                    return False
+                following = moves.get((state, key))
+                if following is None:
+                    following = step(state, key)
+                if not same(child, b[key], following):
+                    return False
+            return True
+        if kind is list:
+            if type(b) is not list or len(a) != len(b):
+                return False
+            return all(same(x, y, step(state, index))
+                       for index, (x, y) in enumerate(zip(a, b, strict=True)))
+        if kind is str:
+            if prefixes and a.startswith(prefixes):
+                return type(b) is str and b.startswith(prefixes)
+            return type(b) is str and a == b and not (prefixes and b.startswith(prefixes))
+        if kind is not type(b):
+            return kind in _NUMBERS and type(b) in _NUMBERS and a == b
+        return bool(a == b)
+
+    return same(old, new, volatile.start)
 
 
 # -------------------------------------------------------------------------- classification
@@ -336,15 +411,43 @@ def _enum_of(shape: Shape | None) -> list[str] | None:
     return list(enum) if enum else None
 
 
+def _identical(a: Any, b: Any) -> bool:
+    """JSON equality of two normalised values (``==`` would take ``true`` for ``1``)."""
+    if a != b:
+        return False
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True) or (
+        type(a) in _NUMBERS and type(b) in _NUMBERS)
+
+
+def prune_equal(old: Any, new: Any) -> tuple[Any, Any]:
+    """Both values without the object members they share unchanged (recursively), so deepdiff
+    only walks what differs: its cost grows with what it is given, not with what changed."""
+    if type(old) is not dict or type(new) is not dict:
+        return old, new
+    kept_old: dict[str, Any] = {}
+    kept_new: dict[str, Any] = {}
+    for key, value in old.items():
+        if key not in new:
+            kept_old[key] = value
+        elif not _identical(value, new[key]):
+            kept_old[key], kept_new[key] = prune_equal(value, new[key])
+    for key, value in new.items():
+        if key not in old:
+            kept_new[key] = value
+    return kept_old, kept_new
+
+
 class _Classifier:
     def __init__(self, old: Any, new: Any, shape: Shape | None) -> None:
-        self.old, self.new, self.shape = old, new, shape
+        self.whole_old = old
+        self.old, self.new = prune_equal(old, new)
+        self.shape = shape
         self._old_values: dict[tuple[str | int, ...], set[Any]] | None = None
         self.findings: list[Finding] = []
 
     def old_values(self, steps: Sequence[str | int]) -> set[Any]:
         if self._old_values is None:
-            self._old_values = _values_by_member(self.old, self.shape)
+            self._old_values = _values_by_member(self.whole_old, self.shape)
         return self._old_values.get(_member_key(self.shape, steps), set())
 
     def add(self, kind: str, steps: Sequence[str | int], message: str, expected: Any,
@@ -377,7 +480,8 @@ class _Classifier:
     def run(self) -> list[Finding]:
         from deepdiff import DeepDiff
 
-        diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, view="tree")
+        # numeric type changes are handled below: deepdiff's own option also equates bools
+        diff = DeepDiff(self.old, self.new, view="tree")
         for change, levels in diff.items():
             for level in levels:
                 steps: list[str | int] = list(level.path(output_format="list"))
@@ -389,6 +493,10 @@ class _Classifier:
                                              else ", not in the model"), None, after)
                 elif change == "dictionary_item_removed":
                     self.add("member-removed", steps, "member is gone", before, None)
+                elif change == "type_changes" and type(before) in _NUMBERS \
+                        and type(after) in _NUMBERS:
+                    if before != after:  # 1 and 1.0 are one JSON number
+                        self.value(steps, before, after, added=False)
                 elif change == "type_changes":
                     self.add("type-changed", steps,
                              f"was a JSON {json_type(before)}, is a JSON {json_type(after)}",
@@ -459,10 +567,11 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
                         "body is no longer JSON" if old_ok else "body became JSON",
                         "JSON" if old_ok else "not JSON", "not JSON" if old_ok else "JSON")]
     prefixes = _output_prefixes(old_body, settings) + _output_prefixes(new_body, settings)
+    # the common case, a re-recording with only volatile changes, ends here: no deepdiff
+    if same_modulo_volatile(old_body, new_body, settings, prefixes):
+        return []
     old_norm = normalise(old_body, settings, prefixes)
     new_norm = normalise(new_body, settings, prefixes)
-    if canonical(old_norm) == canonical(new_norm):
-        return []
     shape = None
     if model is not None:
         shape = model.output_shape if before.status < 400 else None
@@ -556,14 +665,18 @@ def _pair_files(old: Path, new: Path) -> list[tuple[Path | None, Path | None, st
             for n in names]
 
 
-def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None) -> DiffRun:
-    """Diff OLD and NEW: two cassettes, or two folders paired by relative path."""
-    settings = settings or load_drift_settings()
-    triples = _pair_files(old, new)
+Triple = tuple[Path | None, Path | None, str]
+_Part = tuple[list[Finding], list[Subject], int, int]
+
+PARALLEL_MIN_PAIRS = 400
+"""From this many cassette pairs on, the diff is spread over processes (parsing YAML is the
+cost that remains once equal bodies skip deepdiff)."""
+
+
+def _diff_pairs(triples: Sequence[Triple], settings: DriftSettings) -> _Part:
     findings: list[Finding] = []
     subjects: list[Subject] = []
-    interactions = 0
-    compared = 0
+    interactions = compared = 0
     for old_file, new_file, label in triples:
         if old_file is None or new_file is None:
             findings.append(Finding(
@@ -572,14 +685,41 @@ def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None) -> D
                 "counterpart in NEW)", None, None, label))
             subjects.append((label, None, None))
             continue
-        if old_file.read_bytes() == new_file.read_bytes():
-            cassette = read_cassette(new_file)
-            found: list[Finding] = []
-        else:
-            cassette = read_cassette(new_file)
-            found = diff_cassettes(read_cassette(old_file), cassette, settings, label)
+        cassette = read_cassette(new_file)
+        if old_file.read_bytes() != new_file.read_bytes():
+            findings.extend(diff_cassettes(read_cassette(old_file), cassette, settings, label))
         compared += 1
         interactions += len(cassette.interactions)
-        findings.extend(found)
         subjects.extend((label, i, None) for i in range(len(cassette.interactions)))
-    return DiffRun(findings, compared, interactions, subjects)
+    return findings, subjects, compared, interactions
+
+
+def _available_cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
+def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None, *,
+               workers: int | None = None) -> DiffRun:
+    """Diff OLD and NEW: two cassettes, or two folders paired by relative path.
+
+    Large folders are diffed by ``workers`` processes (default: one per available CPU).
+    """
+    settings = settings or load_drift_settings()
+    triples = _pair_files(old, new)
+    workers = _available_cpus() if workers is None else workers
+    # the first pair runs here: it loads the model and warms the caches the workers inherit
+    parts = [_diff_pairs(triples[:1], settings)]
+    rest = triples[1:]
+    if workers > 1 and len(rest) >= PARALLEL_MIN_PAIRS:
+        from concurrent.futures import ProcessPoolExecutor
+
+        size = max(50, len(rest) // (workers * 4))
+        chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
+        with ProcessPoolExecutor(max_workers=min(workers, 8)) as pool:
+            parts.extend(pool.map(_diff_pairs, chunks, [settings] * len(chunks)))
+    elif rest:
+        parts.append(_diff_pairs(rest, settings))
+    findings = [f for part in parts for f in part[0]]
+    subjects = [s for part in parts for s in part[1]]
+    return DiffRun(findings, sum(p[2] for p in parts), sum(p[3] for p in parts), subjects)

@@ -121,6 +121,31 @@ def test_integer_and_float_spellings_of_a_number_are_equal(full_body: dict[str, 
     assert _changes(old, new) == []
 
 
+def test_boolean_becoming_a_number_is_a_type_change(full_body: dict[str, Any]) -> None:
+    old = dict(full_body, GenerateCandidateDefinitionsOnly=False)
+    new = dict(full_body, GenerateCandidateDefinitionsOnly=0)  # Python says False == 0
+    assert _changes(old, new) == [
+        ("type-changed", Severity.BREAKING, "$.GenerateCandidateDefinitionsOnly")]
+
+
+def test_only_the_differing_members_reach_deepdiff(full_body: dict[str, Any],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import deepdiff
+
+    seen: list[Any] = []
+    real = deepdiff.DeepDiff
+
+    def spy(old: Any, new: Any, **kwargs: Any) -> Any:
+        seen.append((old, new))
+        return real(old, new, **kwargs)
+
+    monkeypatch.setattr(deepdiff, "DeepDiff", spy)
+    new = dict(full_body, AutoMLJobStatus="Stopped", Extra=1)
+    assert len(_changes(full_body, new)) == 2
+    assert seen == [({"AutoMLJobStatus": full_body["AutoMLJobStatus"]},
+                     {"AutoMLJobStatus": "Stopped", "Extra": 1})]
+
+
 def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any]) -> None:
     new = dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")
     found = diff_interactions(_interaction(full_body), _interaction(new))
