@@ -707,3 +707,22 @@ def test_a_client_hanging_up_mid_answer_leaves_no_traceback(tmp_path: Path) -> N
 
     assert process.returncode == 0
     assert err == ""
+
+
+def test_a_recorded_compressed_body_is_served_compressed_and_a_stale_encoding_dropped(
+        serve: Callable[..., RunningServer]) -> None:
+    import gzip
+
+    compressed = gzip.compress(json.dumps(job("z")).encode())
+    server = serve(cassette(
+        interaction("z", compressed, headers={"Content-Encoding": ["gzip"]}),
+        interaction("plain", job("plain"), headers={"Content-Encoding": ["gzip"]})))
+    connection = connect(server)
+
+    zipped = post(connection, {"AutoMLJobName": "z"})
+    plain = post(connection, {"AutoMLJobName": "plain"})
+
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.body)) == job("z")
+    assert "content-encoding" not in plain.headers
+    assert plain.json() == job("plain")
