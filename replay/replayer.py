@@ -29,6 +29,7 @@ import os
 import shlex
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -41,6 +42,8 @@ from replay.findings import SEVERITY_NAMES, Finding
 from replay.matchers import RequestKey, key_of
 from replay.netguard import NetworkBlocked, NetworkGuard
 from replay.playback import Playback
+
+_PROCESS_STARTED_NS = time.time_ns()
 
 MODES = ("none", "once", "new_episodes", "all", "rewrite")
 DRIFT_MODES = ("error", "warn", "off")
@@ -274,19 +277,22 @@ class ActiveCassette:
     """
 
     def __init__(self, paths: Sequence[Path], settings: ReplaySettings, *, test_id: str,
-                 rootdir: Path, drift: DriftCache, run_started_ns: int = 0) -> None:
+                 rootdir: Path, drift: DriftCache, run_started_ns: int | None = None) -> None:
         if not paths:
             raise ConfigError(f"{test_id}: no cassette named")
         self.paths = tuple(paths)
         self.settings = settings
         self.test_id = test_id
-        self.run_started_ns = run_started_ns
+        self.run_started_ns = _PROCESS_STARTED_NS if run_started_ns is None else run_started_ns
         self._rootdir = rootdir
         self._drift = drift
         self.missing = tuple(p for p in self.paths if not p.exists())
         mode = settings.mode
+        # once records a cassette that did not exist when the run started; tests (or xdist
+        # workers) sharing it keep adding to it for the rest of the run.
         self.recording = mode in ("new_episodes", "all", "rewrite") or (
-            mode == "once" and self.paths[0] in self.missing)
+            mode == "once" and (self.paths[0] in self.missing
+                                or self._written_this_run(self.paths[0])))
         self.replaying = mode not in ("all", "rewrite")
         self.cassettes: tuple[Cassette, ...] = tuple(
             _load_shown(p, self.shown(p)) for p in self.paths
@@ -298,6 +304,12 @@ class ActiveCassette:
         self.guard: NetworkGuard | None = None
         self._played: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
+
+    def _written_this_run(self, path: Path) -> bool:
+        try:
+            return path.stat().st_mtime_ns >= self.run_started_ns
+        except FileNotFoundError:
+            return False
 
     def shown(self, path: Path) -> str:
         """``path`` as the user sees it: relative to the rootdir when it is inside it."""
@@ -407,7 +419,7 @@ class ActiveCassette:
             exists = path.exists()
             # rewrite replaces the cassette once per run; a later test (or xdist worker) of the
             # same run sharing it appends, recognised by a write after the run started.
-            fresh = exists and path.stat().st_mtime_ns >= self.run_started_ns
+            fresh = self._written_this_run(path)
             append = exists and (self.settings.mode != "rewrite" or fresh)
             source = source_for_endpoint(interactions[0].request.uri)
             save_recording(path, interactions, source=source, sanitizer=_sanitizer(),
