@@ -51,6 +51,7 @@ from replay.operations import region_of
 from replay.playback import Playback
 
 if TYPE_CHECKING:
+    from replay.sanitize import Sanitizer
     from replay.synth import SyntheticJobs
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -208,6 +209,8 @@ class CassetteResponder:
             for cassette in self.cassettes
             for index, interaction in enumerate(cassette.interactions)]
         self._keys: dict[tuple[str, bytes], RequestKey] = {}
+        self._sanitizer: Sanitizer | None = None
+        self._sanitizer_lock = threading.Lock()
 
     @property
     def interaction_count(self) -> int:
@@ -239,15 +242,35 @@ class CassetteResponder:
             return self.miss(key)
         return self._answers[self._position[id(hit.cassette)]][hit.index]
 
+    def _redact(self, text: str) -> str:
+        # A miss echoes what the client sent (ARNs, maybe keys) into a log and an error body:
+        # the sanitizer runs first, with the cassettes' placeholders reserved so a real value
+        # never shows as the recorded placeholder it differs from.
+        with self._sanitizer_lock:
+            if self._sanitizer is None:
+                from replay.config import load_settings
+                from replay.sanitize import Sanitizer
+
+                try:
+                    self._sanitizer = Sanitizer.from_settings(load_settings())
+                except ConfigError:
+                    self._sanitizer = Sanitizer.default()
+                self._sanitizer.reserve(recorded.params for recorded, _, _ in self._recorded)
+            sanitizer = self._sanitizer
+        return sanitizer.sanitize_text(text)
+
     def miss(self, key: RequestKey) -> Answer:
-        """The ``NoMatchingInteraction`` error: the closest recorded request in the message."""
+        """The ``NoMatchingInteraction`` error: the closest recorded request in the message.
+
+        Secrets and account ids in the text are redacted as the sanitizer would in a cassette.
+        """
         params = key.params if len(key.params) <= _MESSAGE_PARAMS_CHARS else (
             key.params[:_MESSAGE_PARAMS_CHARS] + "...")
         head = f"no recorded interaction matches {key.target or '<no X-Amz-Target>'} {params}"
         candidates = closest_candidates(key, [recorded for recorded, _, _ in self._recorded])
         if not candidates:
-            return error_answer("NoMatchingInteraction", f"{head}; the cassettes are empty",
-                                kind="miss")
+            return error_answer("NoMatchingInteraction",
+                                self._redact(f"{head}; the cassettes are empty"), kind="miss")
         log_lines = [head]
         for candidate in candidates:
             _, cassette, index = self._recorded[candidate.interaction]
@@ -261,8 +284,8 @@ class CassetteResponder:
             differences.append(f"{len(best.differences) - _MESSAGE_DETAIL_LINES} more")
         message = (f"{head}; closest recorded: {cassette.name} interaction {index} "
                    f"{best.key.describe()} ({'; '.join(differences) or 'identical'})")
-        return error_answer("NoMatchingInteraction", message, kind="miss",
-                            detail="\n".join(log_lines))
+        return error_answer("NoMatchingInteraction", self._redact(message), kind="miss",
+                            detail=self._redact("\n".join(log_lines)))
 
 
 class SyntheticResponder:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import signal
 import socket
+import string
 import struct
 import subprocess
 import sys
@@ -726,3 +728,28 @@ def test_a_recorded_compressed_body_is_served_compressed_and_a_stale_encoding_dr
     assert json.loads(gzip.decompress(zipped.body)) == job("z")
     assert "content-encoding" not in plain.headers
     assert plain.json() == job("plain")
+
+
+def test_secrets_in_an_unmatched_request_are_redacted_from_the_error_and_the_log(
+        serve: Callable[..., RunningServer]) -> None:
+    # Built at run time: no credential-looking literal in the repository.
+    account = "".join(random.choices("123456789", k=12))
+    access_key = "AKIA" + "".join(random.choices(string.ascii_uppercase + "234567", k=16))
+    recorded_arn = "arn:aws:sagemaker:us-east-1:000000000001:automl-job/a"
+    recorded = Interaction(
+        request=RecordedRequest("POST", URI, {"X-Amz-Target": ["SageMaker.ListTags"]},
+                                json.dumps({"ResourceArn": recorded_arn})),
+        response=RecordedResponse(200, "OK", {}, b'{"Tags": []}'))
+    logged: list[str] = []
+    server = serve(cassette(recorded), log=logged.append)
+
+    reply = post(connect(server), {"ResourceArn": recorded_arn.replace("000000000001", account),
+                                   "NextToken": access_key}, target="SageMaker.ListTags")
+
+    message = reply.json()["message"]
+    assert reply.json()["__type"] == "NoMatchingInteraction"
+    for text in (message, *logged):
+        assert account not in text
+        assert access_key not in text
+    assert "000000000001:automl-job/a" in message
+    assert "000000000002:automl-job/a" in message
