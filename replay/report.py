@@ -61,7 +61,14 @@ def summary_line(summary: dict[str, Any], noun: str = "finding") -> str:
         looked.append(f"{summary['interactions']} interaction(s)")
     scope = f" in {', '.join(looked)}" if looked else ""
     parts = ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in Severity)
-    return f"{summary['total']} {noun}(s){scope}: {parts}"
+    extra = ""
+    if summary.get("not_compared"):
+        extra += f"; {summary['not_compared']} interaction(s) not compared"
+    if summary.get("updated"):
+        extra += f"; {len(summary['updated'])} cassette(s) updated"
+    if summary.get("reports"):
+        extra += f"; merged from {summary['reports']} report(s)"
+    return f"{summary['total']} {noun}(s){scope}: {parts}{extra}"
 
 
 def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,

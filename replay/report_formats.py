@@ -286,14 +286,17 @@ def locate(cassette: str, interaction: int | None, path: str) -> int:
 
     The member's own line when the body is a pretty-printed block (as aws-replay writes it);
     the nearest located ancestor when the member is absent; the body's first line when the body
-    is on one line; line 1 when the file cannot be read as a cassette.
+    is on one line; line 1 when the file cannot be read as a cassette. Without an interaction
+    (a spec lock's finding), the first line naming the path.
     """
+    if interaction is None:
+        return _line_naming(cassette, path)
     try:
         file = Path(cassette)
         bodies = _body_nodes(str(file.resolve()), file.stat().st_mtime_ns)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return 1
-    if interaction is None or not 0 <= interaction < len(bodies):
+    if not 0 <= interaction < len(bodies):
         return 1
     first_line, text, block = bodies[interaction]
     if text is None or not block:
@@ -304,6 +307,20 @@ def locate(cassette: str, interaction: int | None, path: str) -> int:
         steps = steps[:-1]
     offset = offsets.get(steps, 0)
     return first_line + text.count("\n", 0, offset)
+
+
+def _line_naming(file: str, path: str) -> int:
+    """The first line of ``file`` that names ``path`` as a JSON string (a spec lock's member
+    path), else 1."""
+    wanted = json.dumps(path)
+    try:
+        with open(file, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if wanted in line:
+                    return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return 1
 
 
 @lru_cache(maxsize=256)

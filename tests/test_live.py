@@ -185,6 +185,14 @@ def test_missing_credentials_is_one_line_exit_2(recorded: Path, stub_sagemaker: 
         live_drift([recorded], endpoint_url=stub_sagemaker.url, settings={})
 
 
+def test_unknown_profile_is_one_line_exit_2(recorded: Path,
+                                           stub_sagemaker: StubSageMaker) -> None:
+    result = _drift(stub_sagemaker, "--profile", "no-such-profile")
+    assert result.exit_code == 2
+    assert result.output == ("aws-replay: error: AWS profile 'no-such-profile' is not in your "
+                             "AWS config; check --profile (or AWS_PROFILE) and ~/.aws/config\n")
+
+
 def test_a_run_cut_short_reports_what_it_compared(recorded: Path, tmp_path: Path,
                                                   stub_sagemaker: StubSageMaker,
                                                   full_body: dict[str, Any]) -> None:

@@ -302,8 +302,8 @@ def test_report_merge_cli_writes_any_format_and_exits_by_fail_on(tmp_path: Path)
     result = runner.invoke(main, ["report", "merge", str(east), str(info), "--format",
                                   "markdown", "--output", str(tmp_path / "summary.md")])
     assert result.exit_code == 1
-    assert result.output == ("4 finding(s): 1 breaking, 1 additive, 2 info; report written to "
-                             f"{tmp_path / 'summary.md'}\n")
+    assert result.output == ("4 finding(s): 1 breaking, 1 additive, 2 info; merged from 2 "
+                             f"report(s); report written to {tmp_path / 'summary.md'}\n")
     assert (tmp_path / "summary.md").read_text().startswith("## aws-replay (merged)")
     assert runner.invoke(main, ["report", "merge", str(info)]).exit_code == 0
     bad = runner.invoke(main, ["report", "merge", str(tmp_path / "nope.json")])
@@ -315,3 +315,18 @@ def test_report_merge_cli_writes_any_format_and_exits_by_fail_on(tmp_path: Path)
 def test_summary_line_reads_totals() -> None:
     assert summary_line(summarize([], cassettes=0)) == \
         "0 finding(s) in 0 cassette(s): 0 breaking, 0 additive, 0 info"
+
+
+def test_summary_line_tells_what_was_not_compared_updated_or_merged() -> None:
+    summary = summarize([], cassettes=2, interactions=3)
+    summary.update(not_compared=1, updated=["a.yaml"], reports=3)
+    assert summary_line(summary) == (
+        "0 finding(s) in 2 cassette(s), 3 interaction(s): 0 breaking, 0 additive, 0 info; "
+        "1 interaction(s) not compared; 1 cassette(s) updated; merged from 3 report(s)")
+
+
+def test_locate_without_an_interaction_finds_the_line_naming_the_path(tmp_path: Path) -> None:
+    lock = tmp_path / "spec.lock.json"
+    lock.write_text('{\n "operations": {\n  "$.A": {},\n  "$.A.B": {}\n }\n}\n')
+    assert locate(str(lock), None, "$.A.B") == 4
+    assert locate(str(lock), None, "$.Nope") == 1

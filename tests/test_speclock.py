@@ -287,3 +287,15 @@ def test_bad_locks_are_one_clear_error(tmp_path: Path, content: str, message: st
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         read_lock(path)
+
+
+def test_spec_diff_sarif_points_at_the_lock_line(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    lock = _edited_lock(tmp_path)
+    lock.write_text(json.dumps(json.loads(lock.read_text()), indent=1))
+    result = CliRunner().invoke(main, ["spec", "diff", lock.name, "--format", "sarif"])
+    located = json.loads(result.output)["runs"][0]["results"][0]["locations"][0]
+    assert located["physicalLocation"]["artifactLocation"]["uri"] == "spec.lock.json"
+    line = lock.read_text().splitlines()[located["physicalLocation"]["region"]["startLine"] - 1]
+    assert '"$.AutoMLJobStatus"' in line
