@@ -119,9 +119,9 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
     """
     from replay.report import checked_subjects
     from replay.spec import check_paths
-    from replay.speclock import read_lock
+    from replay.speclock import locked_models
 
-    models = read_lock(spec_lock).models() if spec_lock is not None else None
+    models = locked_models(spec_lock, paths) if spec_lock is not None else None
     run = check_paths(paths, models=models)
     emit_report(run.findings, run.summary, fmt, output, fail_on,
                 subjects=checked_subjects(paths) if fmt == "junit" else None,

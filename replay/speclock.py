@@ -261,6 +261,28 @@ def read_lock(path: Path) -> SpecLock:
     return SpecLock(path, str(document.get("botocore", "?")), operations, models)
 
 
+def locked_models(lock_path: Path, cassettes: Iterable[Path]) -> dict[str, ServiceModel]:
+    """The models of the lock at ``lock_path``, once every operation the cassettes under
+    ``cassettes`` call is known to be in it (else one clear :class:`ConfigError`)."""
+    from replay.cassette import find_cassettes, load_cassette
+    from replay.operations import identify_operation
+
+    lock = read_lock(lock_path)
+    for path in find_cassettes(cassettes):
+        for index, interaction in enumerate(load_cassette(path).interactions):
+            try:
+                ref = identify_operation(interaction.request)
+            except ReplayError:
+                continue  # the checker reports it in its own words
+            name = f"{ref.service}:{ref.operation}"
+            if ref.service in lock.model_data and name not in lock.operations:
+                raise ConfigError(
+                    f"{path}: interaction {index} calls {name}, which {lock_path} does not "
+                    f"lock; add it: `aws-replay spec lock {' '.join(sorted(lock.operations))} "
+                    f"{name} --output {lock_path}`")
+    return lock.models()
+
+
 def installed_lock(operations: Iterable[str]) -> SpecLock:
     """The installed botocore's view of ``operations``, as a lock held in memory; operations it
     no longer knows are left out (a diff reports them as removed)."""

@@ -299,3 +299,20 @@ def test_spec_diff_sarif_points_at_the_lock_line(tmp_path: Path,
     assert located["physicalLocation"]["artifactLocation"]["uri"] == "spec.lock.json"
     line = lock.read_text().splitlines()[located["physicalLocation"]["region"]["startLine"] - 1]
     assert '"$.AutoMLJobStatus"' in line
+
+
+def test_check_against_a_lock_missing_the_cassettes_operation_is_one_clear_error(
+        tmp_path: Path) -> None:
+    cassette = tmp_path / "list.yaml"
+    request = RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                              {"X-Amz-Target": ["SageMaker.ListAutoMLJobs"]}, "{}")
+    response = RecordedResponse(200, "OK", {}, b'{"AutoMLJobSummaries": []}')
+    write_cassette(cassette, Cassette((Interaction(request, response),), {}, cassette))
+    lock = tmp_path / "spec.lock.json"
+    write_lock(lock)
+    result = CliRunner().invoke(main, ["check", str(cassette), "--spec-lock", str(lock)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"aws-replay: error: {cassette}: interaction 0 calls sagemaker:ListAutoMLJobs, which "
+        f"{lock} does not lock; add it: `aws-replay spec lock sagemaker:DescribeAutoMLJob "
+        f"sagemaker:ListAutoMLJobs --output {lock}`\n")
