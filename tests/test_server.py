@@ -753,3 +753,25 @@ def test_secrets_in_an_unmatched_request_are_redacted_from_the_error_and_the_log
         assert access_key not in text
     assert "000000000001:automl-job/a" in message
     assert "000000000002:automl-job/a" in message
+
+
+def test_recorded_through_the_synthetic_endpoint_then_served_back(
+        serve: Callable[..., RunningServer], tmp_path: Path,
+        sagemaker_client: Callable[[str], Any]) -> None:
+    from replay.recorder import record_jobs
+
+    live = serve(synthetic=True)
+    record_jobs(["lifecycle-churn", "missing-churn"], endpoint_url=live.url,
+                cassette_dir=tmp_path, follow=True, interval=0, sleep=lambda seconds: None)
+    fresh = connect(serve(synthetic=True))
+    live = [post(fresh, {"AutoMLJobName": "lifecycle-churn"}).json()["AutoMLJobSecondaryStatus"]
+            for _ in range(10)]
+
+    client = sagemaker_client(serve(tmp_path).url)
+    replayed = [client.describe_auto_ml_job(AutoMLJobName="lifecycle-churn")
+                ["AutoMLJobSecondaryStatus"] for _ in range(10)]
+    with pytest.raises(client.exceptions.ResourceNotFound):
+        client.describe_auto_ml_job(AutoMLJobName="missing-churn")
+
+    assert replayed == live
+    assert (replayed[0], replayed[-1]) == ("Starting", "Completed")
