@@ -174,6 +174,22 @@ RULE_NAMES: dict[str, str] = {
 
 _DIGITS = re.compile(r"\d+")
 
+# What every text rule needs somewhere in the text to match at all.
+_MAYBE_SECRET = re.compile(
+    rf"Token=|Signature=|{_ACCESS_KEY_PREFIXES}|IQoJb3JpZ2luX2Vj|ZXIvYXdzE|AQoDYXdzE"
+    r"|[A-Za-z0-9/+]{40}|\d{12}|[0-9a-f]{8}-[0-9a-f]{4}-|mrk-|sg-|subnet-|vpc-")
+
+# The placeholders this module hands out, by the numbering family they belong to.
+_PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"(?<!\d)00000000\d{4}(?!\d)"), ("account",)),
+    (re.compile(rf"(?:{_ACCESS_KEY_PREFIXES})REDACTED\d{{8}}"), ("access-key",)),
+    (re.compile(r"REDACTEDSECRETACCESSKEY\d{17}"), ("secret-key",)),
+    (re.compile(r"REDACTEDSESSIONTOKEN\d{8}"), ("session-token",)),
+    (re.compile(r"00000000-0000-4000-8000-\d{12}"), ("kms-key", "request-id")),
+    (re.compile(r"mrk-0{28}\d{4}"), ("kms-mrk",)),
+    (re.compile(r"(?:sg|subnet|vpc)-0{4,16}\d{1,4}(?![\w-])"), ("ec2-{prefix}",)),
+)
+
 HEADER_RULES = (
     "authorization-sigv4", "drop-security-token-and-cookies", "stable-invocation-id",
     "stable-sdk-request", "stable-amz-date", "stable-user-agent", "stable-response-date",
@@ -325,7 +341,6 @@ class Sanitizer:
         self._used: dict[str, set[str]] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
-        self._reserving = False
         self._probing = False
         self._handlers: dict[str, Callable[[str], str]] = {
             "redact": lambda v: "REDACTED",
@@ -369,8 +384,6 @@ class Sanitizer:
         with self._lock:
             if self._probing:
                 return _PROBE
-            if self._reserving:
-                return value
             known = self._mapping.get((category, value))
             if known is not None:
                 return known
@@ -487,10 +500,16 @@ class Sanitizer:
 
     def sanitize_text(self, text: str) -> str:
         """Every secret and account id in ``text`` replaced, the rest untouched."""
-        for rule in TEXT_RULES:
-            text = self._apply(rule, text)
+        # Headers and short values mostly hold nothing: one search instead of every rule.
+        if len(text) >= 512 or _MAYBE_SECRET.search(text):
+            text = self._apply_rules(text)
         for user in self.rules.patterns:
             text = user.pattern.sub(user.replacement, text)
+        return text
+
+    def _apply_rules(self, text: str) -> str:
+        for rule in TEXT_RULES:
+            text = self._apply(rule, text)
         return text
 
     def detect(self, text: str) -> Iterator[tuple[str, str, int]]:
@@ -526,15 +545,15 @@ class Sanitizer:
         is sanitized afterwards.
         """
         with self._lock:
-            self._reserving = True
-            try:
-                for text in texts:
-                    for rule in TEXT_RULES:
-                        handler = self._handlers[rule.handler]
-                        for start, end in self._spans(rule, text):
-                            handler(text[start:end])
-            finally:
-                self._reserving = False
+            for text in texts:
+                if "0000" not in text and "REDACTED" not in text:
+                    continue  # every placeholder this class hands out has one or the other
+                for pattern, categories in _PLACEHOLDER_PATTERNS:
+                    for match in pattern.finditer(text):
+                        value = match.group(0)
+                        for category in categories:
+                            name = category.format(prefix=value.partition("-")[0])
+                            self._used.setdefault(name, set()).add(value)
 
     def _sanitize_body(self, body: bytes) -> bytes:
         if not body:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import json
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,12 +54,16 @@ not credentials, so the scanner does not fail a commit on them."""
 
 _BINARY_TAG = re.compile(r"!!binary(?:[ \t]+(?P<inline>[A-Za-z0-9+/=]+)|[ \t]*[|>][-+]?[ \t]*$)",
                          re.MULTILINE)
-_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
-_URL_ENCODED = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
-_JSON_ESCAPED = re.compile(r"[^\s\"]*(?:\\u[0-9A-Fa-f]{4}|\\/)(?:[^\s\"]|\\\")*")
+# A leading negated class, not a lookbehind: ``re`` then skips most positions at once.
+_BASE64_RUN = re.compile(r"[^A-Za-z0-9+/=](?P<run>[A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])")
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_JSON_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\/")
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+# Literal-led (a header name), then checked to be a mapping key: "^" with MULTILINE is slow.
 _SECRET_HEADER = re.compile(
-    r"(?im)^[ \t-]*['\"]?(?P<name>x-amz-security-token|cookie|set-cookie)['\"]?[ \t]*:"
+    r"(?i)(?P<name>x-amz-security-token|set-cookie|cookie)['\"]?[ \t]*:"
     r"[ \t]*(?P<value>[^\n]*)(?:\n[ \t]*-[ \t]*(?P<listed>[^\n]*))?")
+_KEY_INDENT = re.compile(r"[ \t\-'\"]*")
 _MAX_DEPTH = 3
 
 
@@ -109,12 +113,9 @@ class ScanRun:
 
 
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    position = text.find("\n")
-    while position != -1:
-        starts.append(position + 1)
-        position = text.find("\n", position + 1)
-    return starts
+    """Offsets where lines begin: line n (1-based) starts at ``starts[n - 1]``."""
+    lengths = (len(line) + 1 for line in text.split("\n")[:-1])
+    return [0, *itertools.accumulate(lengths)]
 
 
 def _printable(data: bytes) -> str | None:
@@ -166,22 +167,37 @@ class _FileScan:
             return
         where = (lambda o: line) if line is not None else self.line_of
         prefix = f"{decoded_from} > " if decoded_from else ""
-        for match in _BASE64_RUN.finditer(text):
-            if line is None and self.line_of(match.start()) in self.binary_lines:
+        for match in _BASE64_RUN.finditer(" " + text):  # the space: a run may open the text
+            start = match.start("run") - 1
+            if len(match.group("run")) % 4:
+                continue  # not padded base64 (mostly words and paths); !!binary is done apart
+            if line is None and self.line_of(start) in self.binary_lines:
                 continue  # decoded whole, with its tag's line, by run()
-            decoded = _b64(match.group(0))
+            decoded = _b64(match.group("run"))
             if decoded is not None:
-                self.view(decoded, where(match.start()), f"{prefix}base64", depth + 1)
-        if "%" in text:
-            for match in _URL_ENCODED.finditer(text):
-                decoded = unquote(match.group(0))
-                if decoded != match.group(0):
-                    self.view(decoded, where(match.start()), f"{prefix}URL-encoding", depth + 1)
-        if "\\" in text:
-            for match in _JSON_ESCAPED.finditer(text):
-                decoded = _json_unescape(match.group(0))
-                if decoded is not None and decoded != match.group(0):
-                    self.view(decoded, where(match.start()), f"{prefix}JSON escapes", depth + 1)
+                self.view(decoded, where(start), f"{prefix}base64", depth + 1)
+        # URL-encoding and JSON escapes are undone line by line: lines are short, the file not.
+        for line_number, line_text in self._lines_with(text, line, "%", _URL_ESCAPE):
+            self.view(unquote(line_text), line_number, f"{prefix}URL-encoding", depth + 1)
+        for line_number, line_text in self._lines_with(text, line, "\\", _JSON_ESCAPE):
+            decoded = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line_text)
+            self.view(decoded.replace("\\/", "/"), line_number, f"{prefix}JSON escapes",
+                      depth + 1)
+
+    def _lines_with(self, text: str, line: int | None, needle: str,
+                    pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+        """(line, its text) of each line of ``text`` where ``pattern`` occurs."""
+        if needle not in text:
+            return
+        seen: set[int] = set()
+        for match in pattern.finditer(text):
+            start = text.rfind("\n", 0, match.start()) + 1
+            if start in seen:
+                continue
+            seen.add(start)
+            end = text.find("\n", match.end())
+            yield (line if line is not None else self.line_of(start),
+                   text[start:end if end != -1 else len(text)])
 
     def binary_blocks(self) -> Iterator[tuple[int, str]]:
         """(line, base64 text) of every ``!!binary`` value, inline or as an indented block."""
@@ -205,7 +221,19 @@ class _FileScan:
             yield line, "".join(chunks)
 
     def secret_headers(self) -> None:
-        for match in _SECRET_HEADER.finditer(self.text):
+        lowered = self.text.lower()
+        for needle in ("x-amz-security-token", "set-cookie", "cookie"):
+            position = lowered.find(needle)
+            while position != -1:
+                self._secret_header_at(position)
+                position = lowered.find(needle, position + 1)
+
+    def _secret_header_at(self, position: int) -> None:
+        match = _SECRET_HEADER.match(self.text, position)
+        if match is not None:
+            line_start = self.text.rfind("\n", 0, match.start()) + 1
+            if not _KEY_INDENT.fullmatch(self.text, line_start, match.start()):
+                return  # the name inside a value, not a header key
             value = (match.group("value") or "").strip() or (match.group("listed") or "").strip()
             value = value.strip("'\"")
             if value and value not in ("[]", "{}") and "REDACTED" not in value.upper():
@@ -221,14 +249,6 @@ class _FileScan:
         self.view(self.text, None, "", 0)
         self.secret_headers()
         return sorted(self.found.values(), key=lambda leak: (leak.line, leak.kind))
-
-
-def _json_unescape(text: str) -> str | None:
-    try:
-        value = json.loads(f'"{text}"')
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
 
 
 def scan_text(text: str, path: Path, sanitizer: Sanitizer) -> list[Leak]:
