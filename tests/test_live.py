@@ -185,6 +185,24 @@ def test_missing_credentials_is_one_line_exit_2(recorded: Path, stub_sagemaker: 
         live_drift([recorded], endpoint_url=stub_sagemaker.url, settings={})
 
 
+def test_recorded_errors_are_compared_too(recorded: Path, stub_sagemaker: StubSageMaker,
+                                         sagemaker_client: Callable[[str], Any]) -> None:
+    from botocore.exceptions import ClientError
+
+    sanitizer = Sanitizer.default()
+    with capture_exchanges(sanitizer) as exchanges, pytest.raises(ClientError):
+        sagemaker_client(stub_sagemaker.url).describe_auto_ml_job(AutoMLJobName="gone-job")
+    save_recording(recorded.parent / "gone.yaml", exchanges, source="local-endpoint",
+                   sanitizer=sanitizer)
+    assert _drift(stub_sagemaker).exit_code == 0  # still not found: no drift
+    stub_sagemaker.jobs["gone-job"] = dict(stub_sagemaker.jobs[JOB], AutoMLJobName="gone-job")
+    result = _drift(stub_sagemaker, "--format", "json")
+    assert result.exit_code == 1
+    found = json.loads(result.output)["findings"]
+    assert [(f["kind"], f["expected"], f["actual"]) for f in found] == [
+        ("status-changed", 400, 200)]
+
+
 def test_unknown_profile_is_one_line_exit_2(recorded: Path,
                                            stub_sagemaker: StubSageMaker) -> None:
     result = _drift(stub_sagemaker, "--profile", "no-such-profile")
