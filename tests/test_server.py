@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli import main
 from replay.cassette import (
@@ -775,3 +777,38 @@ def test_recorded_through_the_synthetic_endpoint_then_served_back(
 
     assert replayed == live
     assert (replayed[0], replayed[-1]) == ("Starting", "Completed")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[RunningServer]:
+    with start_server([cassette(interaction("a", job("a")))], log=None) as server:
+        yield server
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=64),
+                      _json_values.map(lambda value: json.dumps(value).encode()),
+                      st.dictionaries(st.text(max_size=12), _json_values, max_size=3)
+                      .map(lambda value: json.dumps(value).encode())))
+def test_any_body_gets_a_protocol_shaped_answer_on_a_connection_that_stays_usable(
+        shared_server: RunningServer, body: bytes) -> None:
+    connection = connect(shared_server)
+
+    reply = post(connection, body=body)
+
+    if reply.status == 200:
+        assert json.loads(body) == {"AutoMLJobName": "a"}
+    else:
+        assert reply.status == 400
+        assert reply.json()["__type"] in ("SerializationException", "NoMatchingInteraction")
+        assert isinstance(reply.json()["message"], str)
+    assert post(connection, {"AutoMLJobName": "a"}).json() == job("a")
+    connection.close()
