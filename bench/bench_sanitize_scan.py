@@ -115,7 +115,8 @@ def main() -> None:
     print(f"cassette: {args.interactions} interactions, {size / 1e6:.1f} MB, "
           f"{leaks} leaks before sanitizing")
     print(f"  io (read + write)   {io_time:6.3f} s")
-    print(f"  sanitize            {sanitize_time:6.3f} s   ratio to io {sanitize_time / io_time:.2f}")
+    print(f"  sanitize            {sanitize_time:6.3f} s   ratio to io "
+          f"{sanitize_time / io_time:.2f}")
     print(f"  scan                {scan_time:6.3f} s   ratio to io {scan_time / io_time:.2f}")
     total = sanitize_time + scan_time
     print(f"  sanitize + scan     {total:6.3f} s   ratio to the 3 s budget {total / 3:.2f}")

@@ -181,7 +181,8 @@ _MAYBE_SECRET = re.compile(
 
 # The placeholders this module hands out, by the numbering family they belong to.
 _PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"(?<!\d)00000000\d{4}(?!\d)"), ("account",)),
+    # Not the tail of a numbered UUID (00000000-0000-4000-8000-000000000001).
+    (re.compile(r"(?<!\d)(?<!8000-)00000000\d{4}(?!\d)"), ("account",)),
     (re.compile(rf"(?:{_ACCESS_KEY_PREFIXES})REDACTED\d{{8}}"), ("access-key",)),
     (re.compile(r"REDACTEDSECRETACCESSKEY\d{17}"), ("secret-key",)),
     (re.compile(r"REDACTEDSESSIONTOKEN\d{8}"), ("session-token",)),
