@@ -112,6 +112,13 @@ def test_credentials_are_replaced_with_obviously_fake_values() -> None:
     assert not [k for k in REAL_LOOKING_KEY.findall(clean) if "REDACTED" not in k]
 
 
+def test_tokens_with_runs_of_one_character_are_still_secrets() -> None:
+    # base64 of binary data is full of "AAAAAAAA"; that must not pass for a placeholder.
+    token = rng_secret("session-token")[:100] + "A" * 12 + rng_secret("session-token", 2)[16:]
+    clean = Sanitizer.default().sanitize_text(f"token={token}")
+    assert clean == "token=REDACTEDSESSIONTOKEN00000001"
+
+
 def test_kms_and_network_ids_keep_their_shape() -> None:
     text = ("arn:aws:kms:us-east-1:000000000001:key/1a2b3c4d-aaaa-4bbb-8ccc-0123456789ab "
             '"VolumeKmsKeyId": "9f8e7d6c-aaaa-4bbb-8ccc-0123456789ab" '
