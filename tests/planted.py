@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from replay.sanitize import aws_owned_account_ids, is_placeholder_secret
+from replay.sanitize_rules import aws_owned_account_ids, is_placeholder_secret
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 BASE64_CHARS = string.ascii_letters + string.digits + "/+"
