@@ -29,9 +29,9 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape
 
-from replay.cassette import Cassette, Interaction, find_cassettes, read_cassette
+from replay.cassette import Cassette, Interaction, find_cassettes, parse_cassette, read_cassette
 from replay.config import load_settings, section
-from replay.errors import ConfigError, ReplayError
+from replay.errors import CassetteError, ConfigError, ReplayError
 from replay.findings import Finding, Severity, summarize
 from replay.matchers import key_of_recorded
 from replay.operations import identify_operation
@@ -685,13 +685,26 @@ def _diff_pairs(triples: Sequence[Triple], settings: DriftSettings) -> _Part:
                 "counterpart in NEW)", None, None, label))
             subjects.append((label, None, None))
             continue
-        cassette = read_cassette(new_file)
-        if old_file.read_bytes() != new_file.read_bytes():
-            findings.extend(diff_cassettes(read_cassette(old_file), cassette, settings, label))
+        new_raw = _read(new_file)
+        cassette = parse_cassette(new_raw, new_file)
+        old_raw = _read(old_file)
+        if old_raw != new_raw:  # byte-identical recordings cost one parse, no comparison
+            findings.extend(diff_cassettes(parse_cassette(old_raw, old_file), cassette,
+                                           settings, label))
         compared += 1
         interactions += len(cassette.interactions)
         subjects.extend((label, i, None) for i in range(len(cassette.interactions)))
     return findings, subjects, compared, interactions
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CassetteError(f"{path}: is not UTF-8 text; cassettes are YAML or JSON text") \
+            from None
+    except OSError as exc:
+        raise CassetteError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _available_cpus() -> int:
