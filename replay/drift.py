@@ -29,7 +29,7 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape
 
-from replay.cassette import Cassette, Interaction, find_cassettes, parse_cassette, read_cassette
+from replay.cassette import Cassette, Interaction, find_cassettes, parse_cassette
 from replay.config import load_settings, section
 from replay.errors import CassetteError, ConfigError, ReplayError
 from replay.findings import Finding, Severity, summarize
