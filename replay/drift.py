@@ -466,10 +466,11 @@ class _Classifier:
         enum = _enum_of(shape)
         if enum is not None and isinstance(after, str) and after not in self.old_values(steps):
             listed = after in enum
+            enum_name = shape.name if shape is not None else "?"
             self.add("enum-value-new", steps,
-                     f"{after!r} is a value this member never had in the old recording"
-                     + ("" if listed else f"; the model of {shape.name if shape else '?'} "
-                        "does not list it"),
+                     f"value {after!r} is new here; "
+                     + (f"enum {enum_name} lists it" if listed
+                        else f"enum {enum_name} does not list it"),
                      sorted(self.old_values(steps)) if listed else enum, after,
                      Severity.ADDITIVE if listed else Severity.BREAKING)
         elif added:

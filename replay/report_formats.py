@@ -110,6 +110,8 @@ def _cell(value: Any) -> str:
 def _code(value: Any) -> str:
     if value is None:
         return ""
+    if value == "":
+        return '`""`'
     text = _cell(value)
     return f"`{text}`" if "`" not in text else text
 

@@ -152,7 +152,8 @@ def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any
     assert [(f.kind, f.severity, f.path, f.actual) for f in found] == [
         ("enum-value-new", Severity.BREAKING, "$.AutoMLJobSecondaryStatus",
          "MergingAutoMLTaskReports")]
-    assert "does not list it" in found[0].message
+    assert found[0].message == ("value 'MergingAutoMLTaskReports' is new here; enum "
+                                "AutoMLJobSecondaryStatus does not list it")
 
 
 def test_enum_value_the_model_lists_is_additive(full_body: dict[str, Any]) -> None:
