@@ -63,7 +63,7 @@ def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
         )(command)
         return click.option(
             "--format", "fmt", type=click.Choice(choices), default="text", show_default=True,
-            help="Report format: " + ", ".join(choices) + ".",
+            help="Report format (junit and sarif for CI, markdown for a job summary).",
         )(command)
 
     return decorate
