@@ -187,6 +187,10 @@ def test_record_end_to_end_no_secret_scan_clean_spec_clean_and_plain_vcrpy_repla
     assert scan_paths([path], Sanitizer.default()).leaks == []
     assert check_cassette(read_cassette(path)) == []
     assert read_cassette(path).meta["source"] == "local-endpoint"
+    assert "683313688378.dkr.ecr.us-east-1.amazonaws.com" in text  # AWS-owned: kept
+    stored = read_cassette(path).interactions[0].response.body.decode()
+    assert stored == json.dumps(json.loads(stored), indent=2, ensure_ascii=False)  # reviewable
+    assert "body:\n      string: |" in text
 
     client = sagemaker_client(leaky_stub.url)
     original = client.describe_auto_ml_job(AutoMLJobName=job)
