@@ -193,14 +193,16 @@ def _cassette_paths(item: pytest.Item, markers: list[pytest.Mark], folder: Path)
 
 
 @pytest.fixture(autouse=True)
-def _aws_replay_active(request: pytest.FixtureRequest,
-                       aws_replay_config: dict[str, Any]) -> Iterator[ActiveCassette | None]:
+def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassette | None]:
     item = request.node
     markers = list(item.iter_markers(MARKER))
     if not markers or not isinstance(item, pytest.Item):
         yield None
         return
     from replay.replayer import ActiveCassette, DriftCache, merge_settings
+
+    # Requested here, not as a parameter: unmarked tests never build the user's config fixture.
+    aws_replay_config = request.getfixturevalue("aws_replay_config")
 
     config = request.config
     marker_settings: dict[str, Any] = {}

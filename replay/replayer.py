@@ -181,6 +181,9 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 
 def install() -> None:
     """Hook every botocore client created from now on (idempotent, cheap, inert by itself)."""
+    module = sys.modules.get("botocore.session")
+    if module is not None and getattr(module.Session.create_client, _PATCHED, False):
+        return
     with _install_lock:
         module = sys.modules.get("botocore.session")
         if module is not None:
@@ -246,19 +249,40 @@ class DriftCache:
         return found
 
 
-# A loaded cassette under the name the user sees (relative to the rootdir), kept per file so the
-# drift cache and Playback see one object per cassette version.
-_shown: dict[Path, tuple[Cassette, Cassette]] = {}
+# A loaded cassette under the name the user sees (relative to the rootdir), kept per file version
+# so a test costs one stat per cassette, and the drift cache and Playback see one object per
+# version. Playbacks are kept too (their request keys parse every recorded body) and rewound.
+_shown: dict[Path, tuple[int, int, Cassette]] = {}
+_playbacks: dict[tuple[tuple[int, ...], bool], tuple[tuple[Cassette, ...], Playback]] = {}
 
 
-def _load_shown(path: Path, shown_as: str) -> Cassette:
-    loaded = load_cassette(path)
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _load_shown(path: Path, stat: os.stat_result, shown_as: str) -> Cassette:
     hit = _shown.get(path)
-    if hit is not None and hit[0] is loaded:
-        return hit[1]
-    copy = replace(loaded, path=Path(shown_as))
-    _shown[path] = (loaded, copy)
+    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+        return hit[2]
+    copy = replace(load_cassette(path), path=Path(shown_as))
+    _shown[path] = (stat.st_mtime_ns, stat.st_size, copy)
     return copy
+
+
+def _playback_for(cassettes: tuple[Cassette, ...], match_host: bool) -> Playback:
+    key = (tuple(id(c) for c in cassettes), match_host)
+    hit = _playbacks.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], cassettes, strict=True)):
+        playback = hit[1]
+        playback.rewind()
+        playback.play_counts = [[0] * len(c.interactions) for c in cassettes]
+        return playback
+    playback = Playback(cassettes, match_host=match_host)
+    _playbacks[key] = (cassettes, playback)  # holding the cassettes keeps their ids unique
+    return playback
 
 
 # ------------------------------------------------------------------------ the active cassette
@@ -286,18 +310,20 @@ class ActiveCassette:
         self.run_started_ns = _PROCESS_STARTED_NS if run_started_ns is None else run_started_ns
         self._rootdir = rootdir
         self._drift = drift
-        self.missing = tuple(p for p in self.paths if not p.exists())
+        stats = {p: _stat(p) for p in self.paths}
+        self.missing = tuple(p for p in self.paths if stats[p] is None)
         mode = settings.mode
+        first = stats[self.paths[0]]
         # once records a cassette that did not exist when the run started; tests (or xdist
         # workers) sharing it keep adding to it for the rest of the run.
         self.recording = mode in ("new_episodes", "all", "rewrite") or (
-            mode == "once" and (self.paths[0] in self.missing
-                                or self._written_this_run(self.paths[0])))
+            mode == "once" and (first is None or first.st_mtime_ns >= self.run_started_ns))
         self.replaying = mode not in ("all", "rewrite")
         self.cassettes: tuple[Cassette, ...] = tuple(
-            _load_shown(p, self.shown(p)) for p in self.paths
-            if p not in self.missing and self.replaying)
-        self.playback = Playback(self.cassettes, match_host=settings.match_host)
+            _load_shown(p, stat, self.shown(p)) for p, stat in stats.items()
+            if stat is not None and self.replaying)
+        self.playback = _playback_for(self.cassettes, settings.match_host)
+        self._final_counts: list[list[int]] | None = None
         self.findings: list[Finding] = []
         self.failures: list[ReplayFailure] = []
         self.recorded: list[Interaction] = []
@@ -324,11 +350,16 @@ class ActiveCassette:
 
     @property
     def play_counts(self) -> list[list[int]]:
+        """How often each recorded interaction was played, per cassette, in this test."""
+        if self._final_counts is not None:
+            return self._final_counts
         return self.playback.play_counts
 
     def unused(self) -> list[tuple[str, int]]:
         """Recorded interactions this test never played: (cassette as shown, index)."""
-        return [(cassette.name, index) for cassette, index in self.playback.unused()]
+        return [(cassette.name, index)
+                for cassette, counts in zip(self.cassettes, self.play_counts, strict=True)
+                for index, count in enumerate(counts) if count == 0]
 
     # -------------------------------------------------------------------- serving
 
@@ -402,6 +433,8 @@ class ActiveCassette:
                 yield self
             finally:
                 _active = None
+                # the Playback is reused by the next test of these cassettes
+                self._final_counts = [list(counts) for counts in self.playback.play_counts]
         if capture is not None:
             self.recorded = list(capture)
             if self.recorded:
@@ -464,11 +497,6 @@ _DUMMY_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"  # the AWS documentation's example ke
 _DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
-_AWS_ENVIRONMENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
-                    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION",
-                    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED")
-
-
 @contextlib.contextmanager
 def dummy_aws_environment(region: str) -> Iterator[None]:
     """Dummy credentials and a region for a replayed test; the real ``~/.aws`` is never read.
@@ -479,28 +507,35 @@ def dummy_aws_environment(region: str) -> Iterator[None]:
     the instance metadata service is off. A boto3 default session created during the test is
     dropped afterwards: it holds the dummy credentials.
     """
-    saved = {name: os.environ.get(name) for name in _AWS_ENVIRONMENT}
+    environ = os.environ
+    wanted: dict[str, str | None] = {"AWS_PROFILE": None, "AWS_DEFAULT_PROFILE": None,
+                                     "AWS_CONFIG_FILE": os.devnull,
+                                     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                                     "AWS_EC2_METADATA_DISABLED": "true"}
+    if not (environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY")):
+        wanted.update(AWS_ACCESS_KEY_ID=_DUMMY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=_DUMMY_SECRET_KEY,
+                      AWS_SESSION_TOKEN=None)
+    if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+        wanted["AWS_DEFAULT_REGION"] = region
+    # Only what differs is written and restored: this runs around every replayed test.
+    saved = {name: environ.get(name) for name, value in wanted.items()
+             if environ.get(name) != value}
     boto3 = sys.modules.get("boto3")
     default_session = getattr(boto3, "DEFAULT_SESSION", None)
     try:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-            os.environ.pop(name, None)
-        if not (saved["AWS_ACCESS_KEY_ID"] and saved["AWS_SECRET_ACCESS_KEY"]):
-            os.environ.pop("AWS_SESSION_TOKEN", None)
-            os.environ["AWS_ACCESS_KEY_ID"] = _DUMMY_ACCESS_KEY
-            os.environ["AWS_SECRET_ACCESS_KEY"] = _DUMMY_SECRET_KEY
-        if not (os.environ.get("AWS_REGION") or saved["AWS_DEFAULT_REGION"]):
-            os.environ["AWS_DEFAULT_REGION"] = region
-        os.environ["AWS_CONFIG_FILE"] = os.devnull
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        for name in saved:
+            value = wanted[name]
+            if value is None:
+                del environ[name]
+            else:
+                environ[name] = value
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
+        for name, old in saved.items():
+            if old is None:
+                environ.pop(name, None)
             else:
-                os.environ[name] = value
+                environ[name] = old
         boto3 = sys.modules.get("boto3")
         if boto3 is not None and getattr(boto3, "DEFAULT_SESSION", None) is not default_session:
             setattr(boto3, "DEFAULT_SESSION", default_session)  # noqa: B010 - untyped module
