@@ -136,6 +136,48 @@ def _wanted(target: str | None, targets: Collection[str] | None) -> bool:
 
 
 @contextlib.contextmanager
+def _thread_safe_patching() -> Iterator[None]:
+    """Make vcrpy's global patching hold under threads.
+
+    While any thread sends a real request, vcrpy puts the real connection classes back
+    (``vcr.patch.force_reset``); a connection another thread opens meanwhile is a real one and
+    its exchange is never recorded. Opening a botocore connection and that reset share one lock
+    here, so no exchange slips past; the network round trips themselves still overlap.
+    """
+    import botocore.awsrequest as awsrequest
+    import vcr.patch
+
+    lock = threading.RLock()
+    original_reset = vcr.patch.force_reset
+
+    @contextlib.contextmanager
+    def locked_reset() -> Iterator[None]:
+        with lock, original_reset():
+            yield
+
+    def locked(original: Any) -> Any:
+        def new_conn(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(self, *args, **kwargs)
+        return new_conn
+
+    pools = (awsrequest.AWSHTTPConnectionPool, awsrequest.AWSHTTPSConnectionPool)
+    own = {pool: pool.__dict__.get("_new_conn") for pool in pools}
+    vcr.patch.force_reset = locked_reset
+    for pool in pools:
+        pool._new_conn = locked(pool._new_conn)
+    try:
+        yield
+    finally:
+        vcr.patch.force_reset = original_reset
+        for pool, original in own.items():
+            if original is None:
+                del pool._new_conn
+            else:
+                pool._new_conn = original
+
+
+@contextlib.contextmanager
 def capture_exchanges(sanitizer: Sanitizer | None = None, *,
                       targets: Collection[str] | None = None) -> Iterator[list[Interaction]]:
     """While active, every AWS JSON-protocol exchange boto3/botocore makes in this process
@@ -174,7 +216,7 @@ def capture_exchanges(sanitizer: Sanitizer | None = None, *,
                        before_record_request=before_record_request,
                        before_record_response=before_record_response)
     recorder.register_persister(_MemoryPersister)
-    with recorder.use_cassette("aws-replay-in-memory") as cassette:
+    with _thread_safe_patching(), recorder.use_cassette("aws-replay-in-memory") as cassette:
         cassette.data = _Collector(captured, lock)
         yield captured
 

@@ -118,6 +118,24 @@ def test_capture_keeps_only_sagemaker_exchanges_sanitized_in_memory(
     assert env["AWS_SECRET_ACCESS_KEY"] == secrets["secret-key"]
 
 
+def test_capture_under_threads_keeps_every_exchange_with_one_numbering(
+        sagemaker_client: Callable[[str], Any], leaky_stub: StubSageMaker,
+        leaky_body: dict[str, Any], secrets: dict[str, str]) -> None:
+    client = sagemaker_client(leaky_stub.url)
+    job = leaky_body["AutoMLJobName"]
+    with capture_exchanges(Sanitizer.default()) as captured:
+        threads = [threading.Thread(target=lambda: [client.describe_auto_ml_job(
+            AutoMLJobName=job) for _ in range(5)]) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(captured) == 40 == len(leaky_stub.requests)
+    bodies = {exchange.response.body for exchange in captured}
+    assert len(bodies) == 1  # the same account got the same placeholder in every thread
+    assert secrets["account"] not in bodies.pop().decode()
+
+
 def test_source_follows_the_endpoint() -> None:
     assert source_for_endpoint(None) == "live"
     assert source_for_endpoint("https://api.sagemaker.eu-west-1.amazonaws.com") == "live"

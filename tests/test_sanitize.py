@@ -377,3 +377,14 @@ def test_sanitize_paths_rewrites_once_then_is_clean_and_check_writes_nothing(
     assert second.changed == [] and second.unchanged == [path]
     assert path.read_bytes() == after
     assert read_cassette(path).meta["sanitizer"]["version"] == 1
+
+
+def test_sanitize_paths_keeps_a_json_cassette_json(tmp_path: Path) -> None:
+    key = rng_secret("access-key", 5)
+    path = tmp_path / "job.json"
+    write_cassette(path, Cassette((interaction({"Environment": {"KEY": key}}),)))
+    sanitize_paths([path], Sanitizer.default())
+    document = json.loads(path.read_text())
+    assert key not in path.read_text()
+    body = json.loads(document["interactions"][0]["response"]["body"]["string"])
+    assert body == {"Environment": {"KEY": "AKIAREDACTED00000001"}}
