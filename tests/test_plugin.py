@@ -511,3 +511,49 @@ def test_recorded_cassettes_are_sanitized(suite: pytest.Pytester, recording: Stu
     assert key_id not in text
     assert "!!binary" not in text
     assert "source: local-endpoint" in text
+
+
+# ------------------------------------------------------------------------ other plugins
+
+
+def test_coexists_with_pytest_recording(suite: pytest.Pytester, stub_sagemaker: StubSageMaker,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pytest_recording")
+    monkeypatch.setenv("PLAIN_HTTP_URL", stub_sagemaker.url)
+    add_test(suite, "test_both", """
+        import json
+        import os
+        import urllib.request
+
+        import pytest
+
+
+        def plain_http():
+            request = urllib.request.Request(
+                os.environ["PLAIN_HTTP_URL"], data=b'{"AutoMLJobName": "churn-automl-2026"}',
+                headers={"X-Amz-Target": "SageMaker.DescribeAutoMLJob"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.load(response)["AutoMLJobName"]
+
+
+        @pytest.mark.vcr
+        def test_vcr_only():
+            assert plain_http() == "churn-automl-2026"
+
+
+        @pytest.mark.vcr("plain")
+        @pytest.mark.aws_replay("automl/completed-job")
+        def test_both_markers(sagemaker):
+            assert plain_http() == "churn-automl-2026"
+            job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
+            assert job["AutoMLJobSecondaryStatus"] == "Starting"
+    """)
+    help_text = suite.runpytest("--help").stdout.str()
+    assert "--record-mode" in help_text
+    assert "--aws-replay-mode" in help_text
+    suite.runpytest("test_both.py", "--record-mode=once").assert_outcomes(passed=2)
+    assert len(stub_sagemaker.requests) == 2  # only pytest-recording's plain HTTP calls
+    assert (suite.path / "cassettes" / "test_both" / "test_vcr_only.yaml").exists()
+    # replayed by both plugins, with pytest-recording's own network block on
+    suite.runpytest("test_both.py", "--block-network").assert_outcomes(passed=2)
+    assert len(stub_sagemaker.requests) == 2
