@@ -164,8 +164,8 @@ def _number(shape: Shape) -> st.SearchStrategy[Any]:
     return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
 
 
-def shape_values(shape: Shape, *, max_items: int = 3,
-                 max_text: int = 40) -> st.SearchStrategy[Any]:
+def shape_values(shape: Shape, *, max_items: int = 2,
+                 max_text: int = 16) -> st.SearchStrategy[Any]:
     """JSON values valid for a botocore ``shape``, in AWS JSON protocol wire form.
 
     Lists and maps hold at most ``min + max_items`` entries and free text at most
@@ -235,8 +235,8 @@ def _operation(operation: str | OperationModel) -> OperationModel:
     return operation_from_name(operation).model if isinstance(operation, str) else operation
 
 
-def output_bodies(operation: str | OperationModel = "DescribeAutoMLJob", *, max_items: int = 3,
-                  max_text: int = 40, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+def output_bodies(operation: str | OperationModel = "DescribeAutoMLJob", *, max_items: int = 2,
+                  max_text: int = 16, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Output bodies of ``operation`` (a name like ``"sagemaker:DescribeAutoMLJob"`` or a
     botocore ``OperationModel``, from any service model) drawn from the model alone."""
     model = _operation(operation)
