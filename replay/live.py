@@ -97,16 +97,29 @@ class _Clients:
         return self.made[key]
 
 
+def _is_credential_error(exc: Exception) -> bool:
+    """botocore's many credential-provider failures (SSO, assume-role, partial keys...)."""
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+    name = type(exc).__name__
+    return isinstance(exc, NoCredentialsError | PartialCredentialsError) or any(
+        word in name for word in ("Credential", "Token", "SSO"))
+
+
 def _session(profile: str | None, region: str | None) -> Any:
     import boto3
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
 
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
+        credentials = session.get_credentials()
     except ProfileNotFound:
         raise ConfigError(f"AWS profile {profile!r} is not in your AWS config; check "
                           "--profile (or AWS_PROFILE) and ~/.aws/config") from None
-    if session.get_credentials() is None:
+    except BotoCoreError as exc:
+        raise CredentialsError(f"cannot get AWS credentials ({type(exc).__name__}); refresh "
+                               "them (aws sso login, the CI role) or pass --profile") from None
+    if credentials is None:
         raise CredentialsError(
             "no AWS credentials found; live drift signs every request again: set "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or use an OIDC role in CI")
@@ -118,13 +131,11 @@ def _send(clients: _Clients, ref: OperationRef, params: Mapping[str, Any],
     """Call the operation; the captured (sanitized) final exchange, or why there is none."""
     from botocore import xform_name
     from botocore.exceptions import (
+        BotoCoreError,
         ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        NoCredentialsError,
+        ConnectionError,
+        HTTPClientError,
         ParamValidationError,
-        ReadTimeoutError,
     )
 
     client = clients.for_operation(ref)
@@ -140,18 +151,23 @@ def _send(clients: _Clients, ref: OperationRef, params: Mapping[str, Any],
             raise _Stop(CredentialsError(
                 f"{where} rejected the credentials ({code}); refresh them (expired session?) "
                 "or check that the role may call " + ref.operation)) from None
-    except NoCredentialsError:
-        raise _Stop(CredentialsError("no AWS credentials found; set them or pass --profile")) \
-            from None
-    except (EndpointConnectionError, ConnectTimeoutError) as exc:
-        raise _Stop(EndpointError(f"cannot reach {where} ({type(exc).__name__}); check "
-                                  "--endpoint-url, --region and the network")) from None
-    except (ConnectionClosedError, ReadTimeoutError) as exc:
-        raise _Stop(EndpointError(f"{where} closed the connection or timed out "
-                                  f"({type(exc).__name__}) after {clients.max_attempts} "
-                                  "attempt(s); try again later")) from None
     except ParamValidationError as exc:
         return None, f"the recorded parameters are not valid for botocore ({exc})"
+    except ConnectionError as exc:  # refused, DNS, TLS, proxy, connect timeout
+        raise _Stop(EndpointError(f"cannot reach {where} ({type(exc).__name__}) after "
+                                  f"{clients.max_attempts} attempt(s); check --endpoint-url, "
+                                  "--region and the network, or try again later")) from None
+    except HTTPClientError as exc:  # dropped connection, read timeout
+        raise _Stop(EndpointError(f"{where} dropped the connection or did not answer "
+                                  f"({type(exc).__name__}) after "
+                                  f"{clients.max_attempts} attempt(s); try again later")) \
+            from None
+    except BotoCoreError as exc:
+        if _is_credential_error(exc):
+            raise _Stop(CredentialsError(f"cannot sign requests to {where} "
+                                         f"({type(exc).__name__}); refresh the credentials or "
+                                         "pass --profile")) from None
+        return None, f"botocore could not send it ({type(exc).__name__})"
     if len(captured) == before:
         return None, "no exchange was captured (the request did not reach the network)"
     return captured[-1], None

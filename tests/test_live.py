@@ -169,8 +169,8 @@ def test_unreachable_endpoint_is_one_line_exit_2(recorded: Path) -> None:
                                        "--max-attempts", "1"])
     assert result.exit_code == 2
     assert result.output == (f"aws-replay: error: cannot reach {url} "
-                             "(EndpointConnectionError); check --endpoint-url, --region and "
-                             "the network\n")
+                             "(EndpointConnectionError) after 1 attempt(s); check "
+                             "--endpoint-url, --region and the network, or try again later\n")
 
 
 def test_missing_credentials_is_one_line_exit_2(recorded: Path, stub_sagemaker: StubSageMaker,
@@ -227,7 +227,8 @@ def test_a_run_cut_short_reports_what_it_compared(recorded: Path, tmp_path: Path
     assert lines[0] == ("0 finding(s) in 1 cassette(s), 1 interaction(s): 0 breaking, "
                         "0 additive, 0 info")
     assert lines[1].startswith("aws-replay: error: run stopped early: ")
-    assert "closed the connection or timed out" in lines[1]
+    assert lines[1].endswith(f"{stub_sagemaker.url} dropped the connection or did not answer "
+                             "(ConnectionClosedError) after 1 attempt(s); try again later")
     stub_sagemaker.drop_connection_for.clear()
     with pytest.raises(EndpointError):  # nothing compared at all: a plain error
         stub_sagemaker.drop_connection_for.add(JOB)
