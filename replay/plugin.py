@@ -136,6 +136,9 @@ def pytest_configure(config: pytest.Config) -> None:
             merge_settings(("command line", layers[0]), ("ini file", layers[1]))
         except ReplayError as exc:
             raise pytest.UsageError(str(exc)) from None
+    from replay.replayer import install
+
+    install()  # again, for a plugin loaded from a conftest (no initial-conftests hook then)
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
     report = _given(config, "report")

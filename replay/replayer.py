@@ -109,6 +109,9 @@ def merge_settings(*layers: tuple[str, Mapping[str, Any] | None]) -> ReplaySetti
     values: dict[str, Any] = {}
     hosts: list[str] = []
     for source, layer in layers:
+        if layer is not None and not isinstance(layer, Mapping):
+            raise ConfigError(f"{source}: aws-replay settings must be a dict, got "
+                              f"{type(layer).__name__}")
         for name, value in (layer or {}).items():
             if name not in SETTING_NAMES:
                 raise ConfigError(f"{source}: unknown aws-replay setting {name!r}; known: "
@@ -267,7 +270,11 @@ def _load_shown(path: Path, stat: os.stat_result, shown_as: str) -> Cassette:
     hit = _shown.get(path)
     if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
         return hit[2]
-    copy = replace(load_cassette(path), path=Path(shown_as))
+    try:
+        loaded = load_cassette(path)
+    except ReplayError as exc:  # name the cassette as the user does, not by absolute path
+        raise type(exc)(str(exc).replace(str(path), shown_as)) from None
+    copy = replace(loaded, path=Path(shown_as))
     _shown[path] = (stat.st_mtime_ns, stat.st_size, copy)
     return copy
 

@@ -431,6 +431,30 @@ def test_a_bad_marker_setting_errors_the_test(suite: pytest.Pytester) -> None:
             "allowed_hosts, region, cassette_dir") in result.outlines
 
 
+def test_a_corrupt_cassette_errors_the_test_in_one_line(suite: pytest.Pytester) -> None:
+    (suite.path / "cassettes" / "automl" / "completed-job.yaml").write_text(
+        "interactions:\n- request: {method: POST, uri: 'http")
+    result = suite.runpytest("test_jobs.py")
+    result.assert_outcomes(errors=2)
+    assert sum(line.startswith("cassettes/automl/completed-job.yaml: is not valid YAML at line 2")
+               for line in result.outlines) == 2
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_config_fixture_that_is_not_a_dict(suite: pytest.Pytester) -> None:
+    suite.makeconftest("""
+import pytest
+
+@pytest.fixture
+def aws_replay_config():
+    return ["drift", "off"]
+""")
+    result = suite.runpytest("test_jobs.py")
+    result.assert_outcomes(errors=2)
+    assert ("aws_replay_config fixture: aws-replay settings must be a dict, got list"
+            in result.outlines)
+
+
 def test_marker_is_registered(suite: pytest.Pytester) -> None:
     result = suite.runpytest("--markers")
     assert any(line.startswith("@pytest.mark.aws_replay(*names, **settings):")

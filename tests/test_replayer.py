@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from replay import replayer
 from replay.cassette import Cassette, read_cassette, write_cassette
-from replay.errors import ConfigError
+from replay.errors import CassetteError, ConfigError
 from replay.netguard import NetworkBlocked, NetworkGuard, host_allowed
 from replay.replayer import (
     ActiveCassette,
@@ -106,6 +106,13 @@ def test_merge_is_first_set_value_per_setting(layers: list[dict[str, Any]]) -> N
     for name, default in (("mode", "none"), ("drift", "error"), ("region", "us-east-1")):
         given_values = [layer[name] for layer in layers if layer.get(name) is not None]
         assert getattr(settings, name) == (given_values[0] if given_values else default)
+
+
+def test_a_config_that_is_not_a_dict_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        merge_settings(("aws_replay_config fixture", ["mode", "once"]))  # type: ignore[arg-type]
+    assert str(caught.value) == ("aws_replay_config fixture: aws-replay settings must be a "
+                                 "dict, got list")
 
 
 # ------------------------------------------------------------------------------- serving
@@ -228,6 +235,37 @@ def test_a_client_created_before_the_cassette_is_served(tmp_path: Path, aws: Non
         job = early.describe_auto_ml_job(AutoMLJobName=JOB)
     assert job["AutoMLJobName"] == "replayed"
     assert stub_sagemaker.requests == []
+
+
+def test_a_cassette_is_parsed_once_per_version(tmp_path: Path, aws: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import replay.cassette
+
+    parsed: list[Path] = []
+    real = replay.cassette.read_cassette
+
+    def counting(path: Path) -> Cassette:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(replay.cassette, "read_cassette", counting)
+    path = write_job_cassette(tmp_path / "job.yaml", [full_body()])
+    for _ in range(3):
+        with active_for(tmp_path, ["job"]).activate():
+            client().describe_auto_ml_job(AutoMLJobName=JOB)
+    assert len(parsed) == 1
+    write_job_cassette(path, [dict(full_body(), AutoMLJobName="changed")], name=JOB)
+    with active_for(tmp_path, ["job"]).activate():
+        assert client().describe_auto_ml_job(AutoMLJobName=JOB)["AutoMLJobName"] == "changed"
+    assert len(parsed) == 2
+
+
+def test_a_corrupt_cassette_is_named_as_the_user_names_it(tmp_path: Path) -> None:
+    (tmp_path / "cut.yaml").write_text("interactions:\n- request: {method: POST, uri: 'http")
+    with pytest.raises(CassetteError) as caught:
+        active_for(tmp_path, ["cut"])
+    assert str(caught.value).startswith("cut.yaml: is not valid YAML at line 2")
+    assert str(tmp_path) not in str(caught.value)
 
 
 # --------------------------------------------------------------------------------- drift
