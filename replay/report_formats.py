@@ -100,20 +100,26 @@ _ICONS = {Severity.BREAKING: ":x:", Severity.ADDITIVE: ":warning:",
           Severity.INFO: ":information_source:"}
 
 
-def _cell(value: Any) -> str:
+def _clip(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    if len(text) > 120:
-        text = text[:117] + "..."
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _cell(value: Any) -> str:
+    """Table text: a pipe would end the cell, ``<`` would start an HTML tag."""
+    text = _clip(value).replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _code(value: Any) -> str:
+    """A value as a code span (nothing inside is markup; a table still needs ``\\|``)."""
     if value is None:
         return ""
-    if value == "":
-        return '`""`'
-    text = _cell(value)
-    return f"`{text}`" if "`" not in text else text
+    text = _clip(value)
+    if not text or "`" in text:
+        return _cell(json.dumps(text))
+    return "`" + text.replace("|", "\\|") + "`"
 
 
 def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,

@@ -330,3 +330,12 @@ def test_locate_without_an_interaction_finds_the_line_naming_the_path(tmp_path: 
     lock.write_text('{\n "operations": {\n  "$.A": {},\n  "$.A.B": {}\n }\n}\n')
     assert locate(str(lock), None, "$.A.B") == 4
     assert locate(str(lock), None, "$.Nope") == 1
+
+
+def test_markdown_cells_cannot_open_html_or_break_code_spans() -> None:
+    finding = Finding("value-changed", Severity.INFO, "$.A", "was <b>bold</b>", "", "a|b",
+                      "c.yaml", 0)
+    text = render([finding], summarize([finding]), "markdown")
+    row = next(line for line in text.splitlines() if "$.A" in line)
+    assert "was &lt;b&gt;bold&lt;/b&gt;" in row
+    assert '| "" |' in row and "| `a\\|b` |" in row
