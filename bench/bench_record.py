@@ -6,8 +6,8 @@ recording, measured in the same run (interleaved rounds, median of per-call time
 Prints the per-call medians and the ratios:
 - ``capture``: the same boto3 call inside an active ``capture_exchanges`` (vcrpy patching, hooks,
   sanitizing request and response in memory);
-- ``record_job``: one whole ``record_job`` per call (capture on/off, sanitize, atomic write of the
-  cassette with fsync), against the bare call.
+- ``record_jobs``: ``aws-replay record``'s engine over many jobs, per job (sanitize and the
+  atomic, fsynced write of one cassette per job included), against the bare call.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ os.environ.update(AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from replay.recorder import capture_exchanges, record_job  # noqa: E402
+from replay.recorder import capture_exchanges, record_jobs  # noqa: E402
 from replay.sanitize import Sanitizer  # noqa: E402
 from tests.stub_sagemaker import StubSageMaker  # noqa: E402
 
@@ -52,7 +52,9 @@ def main() -> None:
     args = parser.parse_args()
     body = json.loads((ROOT / "tests/data/describe_auto_ml_job_full.json").read_text())
     job = body["AutoMLJobName"]
-    with StubSageMaker({job: body}) as stub, tempfile.TemporaryDirectory() as folder:
+    names = [f"{job}-{n}" for n in range(args.calls)]
+    jobs = {name: dict(body, AutoMLJobName=name) for name in [job, *names]}
+    with StubSageMaker(jobs) as stub, tempfile.TemporaryDirectory() as folder:
         # The stub writes headers and body separately; without TCP_NODELAY each keep-alive call
         # waits ~40 ms for a delayed ACK, which would drown what this measures.
         stub._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
@@ -63,28 +65,31 @@ def main() -> None:
         def bare() -> None:
             client.describe_auto_ml_job(AutoMLJobName=job)
 
-        def whole() -> None:
-            record_job(client, job, Path(folder) / "job.yaml", sanitizer=sanitizer,
-                       source="local-endpoint", endpoint=stub.url, overwrite=True)
+        def many(count: int) -> list[float]:
+            start = time.perf_counter()
+            summary = record_jobs(names[:count], endpoint_url=stub.url, cassette_dir=Path(folder),
+                                  overwrite=True, sanitizer=sanitizer)
+            assert summary.count("recorded") == count
+            return [(time.perf_counter() - start) / count]
 
         for _ in range(20):  # warm up connections, models, caches
             bare()
-            whole()
-        results: dict[str, list[float]] = {"bare": [], "capture": [], "record_job": []}
+        many(5)
+        results: dict[str, list[float]] = {"bare": [], "capture": [], "record_jobs": []}
         for _ in range(args.rounds):
             results["bare"] += per_call(bare, args.calls)
             with capture_exchanges(sanitizer) as captured:
                 results["capture"] += per_call(bare, args.calls)
             assert len(captured) == args.calls
-            results["record_job"] += per_call(whole, args.calls // 4)
+            results["record_jobs"] += many(args.calls)
     medians = {name: statistics.median(times) * 1000 for name, times in results.items()}
     print(f"DescribeAutoMLJob against the local server, {args.rounds} rounds x {args.calls} calls")
     for name, value in medians.items():
-        print(f"  {name:<11} median {value:7.3f} ms/call")
+        print(f"  {name:<12} median {value:7.3f} ms/call")
     print(f"  ratio capture/bare    {medians['capture'] / medians['bare']:.3f} "
           f"(+{(medians['capture'] / medians['bare'] - 1) * 100:.1f}%)")
-    print(f"  ratio record_job/bare {medians['record_job'] / medians['bare']:.3f} "
-          f"(+{(medians['record_job'] / medians['bare'] - 1) * 100:.1f}%)")
+    print(f"  ratio record_jobs/bare {medians['record_jobs'] / medians['bare']:.3f} "
+          f"(+{(medians['record_jobs'] / medians['bare'] - 1) * 100:.1f}%)")
 
 
 if __name__ == "__main__":

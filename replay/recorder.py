@@ -399,27 +399,37 @@ def _describe(client: Any, job: str, *, follow: bool, interval: float, timeout: 
 def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, source: str,
                endpoint: str, follow: bool = False, interval: float = 30.0,
                timeout: float = 3600.0, overwrite: bool = False,
-               sleep: Callable[[float], None] = time.sleep) -> JobRecording:
-    """Record one job's DescribeAutoMLJob exchange(s) into ``path``."""
-    import botocore.exceptions
+               sleep: Callable[[float], None] = time.sleep,
+               captured: list[Interaction] | None = None) -> JobRecording:
+    """Record one job's DescribeAutoMLJob exchange(s) into ``path``.
 
+    ``captured`` is the list of an active :func:`capture_exchanges` to use (a run of many jobs
+    patches once); without it the job gets its own capture.
+    """
     if path.exists() and not overwrite:
         return JobRecording(job, path, "skipped",
                             message=f"{path} exists; pass --overwrite to record it again")
+    if captured is None:
+        with capture_exchanges(sanitizer, targets={"SageMaker"}) as own:
+            return record_job(client, job, path, sanitizer=sanitizer, source=source,
+                              endpoint=endpoint, follow=follow, interval=interval,
+                              timeout=timeout, overwrite=overwrite, sleep=sleep, captured=own)
+    import botocore.exceptions
+
+    first = len(captured)
     outcome, status, note = "recorded", None, ""
-    with capture_exchanges(sanitizer, targets={"SageMaker"}) as captured:
-        try:
-            with _aws_errors(f"recording {job}", endpoint):
-                status, note = _describe(client, job, follow=follow, interval=interval,
-                                         timeout=timeout, sleep=sleep)
-        except botocore.exceptions.ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            outcome = "not-found" if code in ("ResourceNotFound", "ResourceNotFoundException") \
-                else "error"
-            note = (f"job not found; recorded the {code} answer (an error cassette is a "
-                    "valid fixture)" if outcome == "not-found"
-                    else f"recorded the {code} error answer")
-    interactions = _tidy(captured)
+    try:
+        with _aws_errors(f"recording {job}", endpoint):
+            status, note = _describe(client, job, follow=follow, interval=interval,
+                                     timeout=timeout, sleep=sleep)
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "error")
+        outcome = "not-found" if code in ("ResourceNotFound", "ResourceNotFoundException") \
+            else "error"
+        note = (f"job not found; recorded the {code} answer (an error cassette is a "
+                "valid fixture)" if outcome == "not-found"
+                else f"recorded the {code} error answer")
+    interactions = _tidy(captured[first:])
     save_recording(path, interactions, source=source, sanitizer=sanitizer, overwrite=overwrite)
     return JobRecording(job, path, outcome, len(interactions), status, note)
 
@@ -455,13 +465,15 @@ def record_jobs(jobs: Sequence[str], *, all_jobs: bool = False, region: str | No
     if on_jobs_known is not None:
         on_jobs_known(len(names))
     summary = RecordSummary(source=source)
-    for name in names:
-        result = record_job(client, name, cassette_dir / f"{name}.yaml", sanitizer=scrubber,
-                            source=source, endpoint=endpoint, follow=follow, interval=interval,
-                            timeout=timeout, overwrite=overwrite, sleep=sleep)
-        summary.jobs.append(result)
-        if on_job is not None:
-            on_job(result)
+    with capture_exchanges(scrubber, targets={"SageMaker"}) as captured:
+        for name in names:
+            result = record_job(client, name, cassette_dir / f"{name}.yaml",
+                                sanitizer=scrubber, source=source, endpoint=endpoint,
+                                follow=follow, interval=interval, timeout=timeout,
+                                overwrite=overwrite, sleep=sleep, captured=captured)
+            summary.jobs.append(result)
+            if on_job is not None:
+                on_job(result)
     return summary
 
 
