@@ -98,6 +98,7 @@ class _SessionState:
     unused_mode: str
     report: Path | None
     run_started_ns: int
+    layers: tuple[tuple[str, dict[str, Any]], ...]  # the command line's and the ini file's
     drift: DriftCache | None = None
     findings: dict[str, Finding] = field(default_factory=dict)
     plays: dict[str, list[int]] = field(default_factory=dict)
@@ -128,22 +129,20 @@ def pytest_configure(config: pytest.Config) -> None:
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
         raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
-    layers = (_layer(config, "command line"), _layer(config, "ini file"))
-    if any(v is not None for layer in layers for v in layer.values()):
-        from replay.replayer import merge_settings
+    from replay.replayer import install, merge_settings
 
-        try:
-            merge_settings(("command line", layers[0]), ("ini file", layers[1]))
-        except ReplayError as exc:
-            raise pytest.UsageError(str(exc)) from None
-    from replay.replayer import install
-
+    layers = (("command line", _layer(config, "command line")),
+              ("ini file", _layer(config, "ini file")))
+    try:
+        merge_settings(*layers)
+    except ReplayError as exc:
+        raise pytest.UsageError(str(exc)) from None
     install()  # again, for a plugin loaded from a conftest (no initial-conftests hook then)
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
     report = _given(config, "report")
     config.stash[_STATE] = _SessionState(
-        unused_mode=unused, run_started_ns=int(started),
+        unused_mode=unused, run_started_ns=int(started), layers=layers,
         report=(config.invocation_params.dir / report) if report else None)
     config.pluginmanager.register(_SessionCollector(config), "aws_replay_session")
 
@@ -212,11 +211,10 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     for mark in markers:  # the closest marker (function, then class, then module) wins
         for name, value in mark.kwargs.items():
             marker_settings.setdefault(name, value)
-    settings = merge_settings(("command line", _layer(config, "command line")),
-                              ("ini file", _layer(config, "ini file")),
+    state = config.stash[_STATE]
+    settings = merge_settings(*state.layers,
                               ("aws_replay_config fixture", aws_replay_config),
                               (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
-    state = config.stash[_STATE]
     if state.drift is None:
         state.drift = DriftCache()
     folder = config.rootpath / settings.cassette_dir
