@@ -6,6 +6,7 @@ or from a seeded random generator when a test runs.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from replay.sanitize_rules import aws_owned_account_ids, is_placeholder_secret
+from replay.synth import synthetic_response
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 BASE64_CHARS = string.ascii_letters + string.digits + "/+"
@@ -85,3 +87,24 @@ def update_at(node: Any, trail: tuple[Any, ...], change: Callable[[str], str]) -
     for step in parents:
         node = node[step]
     node[last] = change(node[last])
+
+
+@st.composite
+def bodies_with_a_planted_secret(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    name = draw(st.sampled_from(["completed", "failed", "deploying", "training", "candidates",
+                                 "stopped"])) + "-" + draw(st.from_regex(r"[a-z0-9]{1,12}",
+                                                                        fullmatch=True))
+    body = json.loads(json.dumps(synthetic_response(name)[1]))
+    kind = draw(st.sampled_from(["account", "access-key", "secret-key", "session-token"]))
+    if kind == "account":
+        secret = draw(account_ids)
+        planted = draw(st.sampled_from(ACCOUNT_CONTEXTS)).format(secret)
+    else:
+        secret = draw({"access-key": access_keys, "secret-key": secret_keys,
+                       "session-token": session_tokens}[kind])
+        planted = draw(st.sampled_from(TEXT_CONTEXTS)).format(secret)
+    paths = string_paths(body)
+    target = draw(st.sampled_from(paths))
+    mode = draw(st.sampled_from(["replace", "append"]))
+    update_at(body, target, lambda old: planted if mode == "replace" else f"{old} {planted}")
+    return body, secret

@@ -23,18 +23,14 @@ from replay.errors import ConfigError
 from replay.operations import operation_from_name
 from replay.sanitize import Sanitizer, sanitize_paths
 from replay.spec import check_body
-from replay.synth import synthetic_response
 from tests.planted import (
     ACCOUNT_CONTEXTS,
-    TEXT_CONTEXTS,
     access_keys,
     account_ids,
+    bodies_with_a_planted_secret,
     rng_secret,
-    secret_keys,
     session_tokens,
     signatures,
-    string_paths,
-    update_at,
 )
 
 OPERATION = operation_from_name("DescribeAutoMLJob").model
@@ -235,27 +231,6 @@ def test_non_json_and_non_utf8_bodies_are_sanitized_byte_for_byte_elsewhere() ->
 
 
 # ------------------------------------------------------------------------ properties
-
-
-@st.composite
-def bodies_with_a_planted_secret(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
-    name = draw(st.sampled_from(["completed", "failed", "deploying", "training", "candidates",
-                                 "stopped"])) + "-" + draw(st.from_regex(r"[a-z0-9]{1,12}",
-                                                                        fullmatch=True))
-    body = json.loads(json.dumps(synthetic_response(name)[1]))
-    kind = draw(st.sampled_from(["account", "access-key", "secret-key", "session-token"]))
-    if kind == "account":
-        secret = draw(account_ids)
-        planted = draw(st.sampled_from(ACCOUNT_CONTEXTS)).format(secret)
-    else:
-        secret = draw({"access-key": access_keys, "secret-key": secret_keys,
-                       "session-token": session_tokens}[kind])
-        planted = draw(st.sampled_from(TEXT_CONTEXTS)).format(secret)
-    paths = string_paths(body)
-    target = draw(st.sampled_from(paths))
-    mode = draw(st.sampled_from(["replace", "append"]))
-    update_at(body, target, lambda old: planted if mode == "replace" else f"{old} {planted}")
-    return body, secret
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,15 +6,30 @@ import base64
 import json
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replay.cassette import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    dump_cassette,
+)
 from replay.errors import CassetteError, CassetteNotFoundError
 from replay.sanitize import Sanitizer
 from replay.scan import Leak, scan_file, scan_paths, scan_text
-from tests.planted import access_keys, account_ids, rng_secret, secret_keys, session_tokens
+from tests.planted import (
+    access_keys,
+    account_ids,
+    bodies_with_a_planted_secret,
+    rng_secret,
+    secret_keys,
+    session_tokens,
+)
 
 HEAD = "interactions:\n- request:\n    method: POST\n    uri: https://x/\n"
 TAIL = ("  response:\n    status: {code: 200, message: OK}\n    headers: {}\n"
@@ -111,6 +126,20 @@ def test_every_planted_secret_is_found_in_every_encoding(secret: str, encoding: 
                       Sanitizer.default())
     value = secret.split(":")[4] if secret.startswith("arn:") else secret
     assert value in {leak.value for leak in found}
+
+
+@settings(max_examples=30, deadline=None)
+@given(bodies_with_a_planted_secret())
+def test_scanner_and_sanitizer_agree(case: tuple[dict[str, Any], str]) -> None:
+    body, secret = case
+    cassette = Cassette((Interaction(
+        RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                        {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]}, "{}"),
+        RecordedResponse(200, "OK", {}, json.dumps(body).encode())),))
+    before = scan_text(dump_cassette(cassette), Path("c.yaml"), Sanitizer.default())
+    assert secret in {leak.value for leak in before}
+    clean = Sanitizer.default().sanitize_cassette(cassette)
+    assert scan_text(dump_cassette(clean), Path("c.yaml"), Sanitizer.default()) == []
 
 
 # ------------------------------------------------------------------------ files, bad input
