@@ -275,8 +275,11 @@ def scan(paths: tuple[Path, ...], fmt: str) -> None:
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for large folders (default: one per available CPU).")
 @report_options()
-def diff(old: Path, new: Path, fmt: str, output: Path | None, fail_on: str) -> None:
+def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
+         fail_on: str) -> None:
     """Compare two recordings: OLD and NEW cassettes, or folders of them.
 
     Folders pair cassettes by relative path; interactions pair by operation and parameters.
@@ -287,7 +290,7 @@ def diff(old: Path, new: Path, fmt: str, output: Path | None, fail_on: str) -> N
     """
     from replay.drift import diff_paths
 
-    run = diff_paths(old, new)
+    run = diff_paths(old, new, workers=jobs)
     emit_report(run.findings, run.summary, fmt, output, fail_on,
                 subjects=run.subjects, title="aws-replay diff")
 

@@ -373,3 +373,25 @@ def test_fast_equality_agrees_with_comparing_normalised_bodies(old: Any, other: 
     slow = json.dumps(normalise(old, drift), sort_keys=True) == json.dumps(
         normalise(new, drift), sort_keys=True)
     assert same_modulo_volatile(old, new, drift) is slow
+
+
+def test_processes_find_what_one_process_finds(tmp_path: Path, full_body: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import replay.drift
+
+    monkeypatch.setattr(replay.drift, "PARALLEL_MIN_PAIRS", 2)
+    old, new = tmp_path / "old", tmp_path / "new"
+    for index in range(6):
+        _write(old / f"job-{index}.yaml", _interaction(full_body))
+        changed = dict(full_body, Extra=index) if index % 2 else _rerecorded(full_body)
+        _write(new / f"job-{index}.yaml", _interaction(changed))
+    parallel = diff_paths(old, new, DriftSettings(), workers=2)
+    single = diff_paths(old, new, DriftSettings(), workers=1)
+    assert parallel == single
+    assert [Path(f.cassette or "").name for f in parallel.findings] == [
+        "job-1.yaml", "job-3.yaml", "job-5.yaml"]
+    assert parallel.cassettes == 6 and len(parallel.subjects) == 6
+    result = CliRunner().invoke(main, ["diff", str(old), str(new), "--jobs", "1"])
+    assert result.exit_code == 0
+    assert result.output.endswith("3 finding(s) in 6 cassette(s), 6 interaction(s): "
+                                  "0 breaking, 3 additive, 0 info\n")
