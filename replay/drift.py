@@ -211,7 +211,8 @@ def drift_settings(table: Mapping[str, Any]) -> DriftSettings:
     if unknown:
         raise ConfigError(f"pyproject.toml: [tool.aws-replay.drift] does not know "
                           f"{', '.join(unknown)}; use {', '.join(sorted(known))}")
-    volatile = _path_list(table, "volatile_paths") or DEFAULT_VOLATILE_PATHS
+    replaced = _path_list(table, "volatile_paths")
+    volatile = DEFAULT_VOLATILE_PATHS if replaced is None else replaced
     volatile += _path_list(table, "extra_volatile_paths") or ()
     prefixes = _path_list(table, "output_prefix_paths")
     return DriftSettings(volatile, DEFAULT_OUTPUT_PREFIX_PATHS if prefixes is None else prefixes)

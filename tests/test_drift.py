@@ -258,6 +258,10 @@ def test_normalise_keeps_presence_and_type(full_body: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------ settings
 
 
+def test_an_empty_volatile_list_turns_the_defaults_off() -> None:
+    assert drift_settings({"volatile_paths": []}).volatile_paths == ()
+
+
 def test_settings_come_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.aws-replay.drift]\nextra_volatile_paths = ["$.FailureReason"]\n')
