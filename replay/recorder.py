@@ -29,12 +29,14 @@ from replay.cassette import (
     Interaction,
     RecordedRequest,
     RecordedResponse,
+    atomic_writer,
     build_meta,
+    dump_cassette,
     read_cassette,
-    write_cassette,
 )
 from replay.errors import CassetteError, ConfigError, CredentialsError, EndpointError, ReplayError
 from replay.sanitize import Sanitizer
+from replay.scan import scan_text
 
 SOURCES = ("live", "local-endpoint", "synthetic")
 
@@ -230,7 +232,8 @@ def save_recording(path: Path, interactions: Sequence[Interaction], *, source: s
 
     Refuses to replace an existing cassette unless ``overwrite`` (or ``append``, which keeps the
     old interactions first). The interactions are sanitized once more on the way (idempotent),
-    so nothing unsanitized can reach disk through here.
+    and the text about to be written is scanned with every decoder of ``aws-replay scan``: a
+    secret hidden where sanitizing cannot rewrite it (inside base64, say) stops the write.
     """
     if source not in SOURCES:
         raise ConfigError(f"unknown recording source {source!r}; use one of {', '.join(SOURCES)}")
@@ -247,7 +250,18 @@ def save_recording(path: Path, interactions: Sequence[Interaction], *, source: s
     cassette = Cassette(interactions=(*previous, *interactions), path=path)
     cassette = sanitizer.sanitize_cassette(cassette)
     meta = build_meta(source, sanitizer.meta())
-    write_cassette(path, Cassette(interactions=cassette.interactions, meta=meta, path=path))
+    text = dump_cassette(Cassette(interactions=cassette.interactions, meta=meta, path=path),
+                         as_json=path.suffix == ".json")
+    leaks = scan_text(text, path, sanitizer)
+    if leaks:
+        first = leaks[0]
+        hidden = f" (in {first.decoded_from})" if first.decoded_from else ""
+        raise CassetteError(
+            f"{path}: not written: {len(leaks)} value(s) that must not reach disk survived "
+            f"sanitizing (first: {first.kind} {first.redacted}{hidden}); add a pattern or "
+            "json_path to [tool.aws-replay.sanitize] and record again")
+    with atomic_writer(path) as handle:
+        handle.write(text)
 
 
 def source_for_endpoint(endpoint_url: str | None) -> str:

@@ -295,6 +295,23 @@ def test_all_lists_every_page_and_skips_existing_cassettes(
     assert summary.line() == "105 job(s): 104 recorded, 1 skipped"
 
 
+def test_a_secret_hidden_in_base64_stops_the_write(
+        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
+    key = rng_secret("access-key", 51)
+    blob = base64.b64encode(json.dumps({"aws_access_key_id": key}).encode()).decode()
+    body = json.loads(json.dumps(full_body))
+    body["BestCandidate"]["InferenceContainers"][0]["Environment"]["CONFIG_B64"] = blob
+    job = body["AutoMLJobName"]
+    with StubSageMaker({job: body}) as stub, pytest.raises(CassetteError) as caught:
+        record_jobs([job], endpoint_url=quick(stub).url, cassette_dir=tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / (job + '.yaml')}: not written: 1 value(s) that must not reach disk "
+        f"survived sanitizing (first: access-key-id {key[:4]}{'*' * 16} (in base64)); add a "
+        "pattern or json_path to [tool.aws-replay.sanitize] and record again")
+    assert key not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ------------------------------------------------------------------------ vcrpy's own cassettes
 
 
