@@ -30,6 +30,14 @@ Subject = tuple[str | None, int | None, str | None]
 # ------------------------------------------------------------------------------------ JUnit
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a body may carry any of them)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _case_name(interaction: int | None, operation: str | None) -> str:
     name = f"interaction {interaction}" if interaction is not None else "whole file"
     return f"{name} ({operation})" if operation else name
@@ -65,20 +73,20 @@ def render_junit(findings: Sequence[Finding], summary: dict[str, Any], *,
     for key in sorted(grouped):
         cassette, interaction = key
         members = grouped[key]
-        case = ET.SubElement(suite, "testcase", classname=cassette,
-                             name=_case_name(None if interaction < 0 else interaction,
-                                             operations.get(key)))
+        case = ET.SubElement(suite, "testcase", classname=_xml(cassette),
+                             name=_xml(_case_name(None if interaction < 0 else interaction,
+                                                  operations.get(key))))
         cases += 1
         below: list[str] = []
         failed = False
         for finding in members:
             if finding.severity.rank >= fail_on.rank:
-                failure = ET.SubElement(case, "failure", type=finding.kind,
-                                        message=f"{finding.path}: {finding.message}")
-                failure.text = _finding_line(finding)
+                failure = ET.SubElement(case, "failure", type=_xml(finding.kind),
+                                        message=_xml(f"{finding.path}: {finding.message}"))
+                failure.text = _xml(_finding_line(finding))
                 failed = True
             else:
-                below.append(_finding_line(finding))
+                below.append(_xml(_finding_line(finding)))
         failures += failed
         if below:
             ET.SubElement(case, "system-out").text = "\n".join(below)

@@ -339,3 +339,13 @@ def test_markdown_cells_cannot_open_html_or_break_code_spans() -> None:
     row = next(line for line in text.splitlines() if "$.A" in line)
     assert "was &lt;b&gt;bold&lt;/b&gt;" in row
     assert '| "" |' in row and "| `a\\|b` |" in row
+
+
+def test_junit_stays_well_formed_with_control_characters_in_values(tmp_path: Path) -> None:
+    finding = Finding("value-changed", Severity.BREAKING, "$.A", "bell\x07 nul\x00", "x",
+                      "y", "c\x1b.yaml", 0)
+    xml = _junit(render([finding], summarize([finding]), "junit"), tmp_path)
+    case = next(iter(next(iter(xml))))
+    failure = next(r for r in case.result if isinstance(r, Failure))
+    assert failure.message == "$.A: bell\ufffd nul\ufffd"
+    assert case.classname == "c\ufffd.yaml"
