@@ -197,7 +197,7 @@ def build_job(chooser: Chooser, name: str, region: str, *, kind: str,
                               ("S3OutputPath", output)])
     role = (f"arn:{partition}:iam::{account_id}:role/service-role/AmazonSageMaker-ExecutionRole-"
             f"2025{chooser.integer(1, 12):02d}{chooser.integer(1, 28):02d}T"
-            f"{chooser.integer(0, 235959):06d}")
+            f"{chooser.integer(0, 23):02d}{chooser.integer(0, 59):02d}{chooser.integer(0, 59):02d}")
     max_candidates = chooser.choice((10, 25, 50, 100, 250))
     per_job = chooser.choice((1800, 3600, 86400))
     total = chooser.choice((14400, 86400, 2592000))
