@@ -252,7 +252,7 @@ def save_recording(path: Path, interactions: Sequence[Interaction], *, source: s
     meta = build_meta(source, sanitizer.meta())
     text = dump_cassette(Cassette(interactions=cassette.interactions, meta=meta, path=path),
                          as_json=path.suffix == ".json")
-    leaks = scan_text(text, path, sanitizer)
+    leaks = scan_text(text, path, sanitizer, plain=False)
     if leaks:
         first = leaks[0]
         hidden = f" (in {first.decoded_from})" if first.decoded_from else ""

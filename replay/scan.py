@@ -140,10 +140,12 @@ def _b64(text: str) -> str | None:
 
 
 class _FileScan:
-    def __init__(self, path: Path, text: str, sanitizer: Sanitizer) -> None:
+    def __init__(self, path: Path, text: str, sanitizer: Sanitizer,
+                 plain: bool = True) -> None:
         self.path = path
         self.text = text
         self.sanitizer = sanitizer
+        self.plain = plain
         self.starts = _line_starts(text)
         self.found: dict[tuple[int, str, str], Leak] = {}
         self.binary_lines: set[int] = set()
@@ -158,7 +160,8 @@ class _FileScan:
 
     def view(self, text: str, line: int | None, decoded_from: str, depth: int) -> None:
         """Report what ``text`` holds; ``line`` None: ``text`` is the file, offsets are lines."""
-        for rule, value, offset in self.sanitizer.detect(text):
+        found = self.sanitizer.detect(text) if self.plain or depth else iter(())
+        for rule, value, offset in found:
             kind = LEAK_KINDS.get(rule)
             if kind is not None:
                 self.add(line if line is not None else self.line_of(offset), kind, value,
@@ -251,9 +254,14 @@ class _FileScan:
         return sorted(self.found.values(), key=lambda leak: (leak.line, leak.kind))
 
 
-def scan_text(text: str, path: Path, sanitizer: Sanitizer) -> list[Leak]:
-    """Every leak in one file's text (``path`` names it in the results)."""
-    return _FileScan(path, text, sanitizer).run()
+def scan_text(text: str, path: Path, sanitizer: Sanitizer, *,
+              plain: bool = True) -> list[Leak]:
+    """Every leak in one file's text (``path`` names it in the results).
+
+    ``plain=False`` looks only inside encodings (and at secret headers): for text the same
+    sanitizer has just rewritten, where the plain-text rules can find nothing new.
+    """
+    return _FileScan(path, text, sanitizer, plain).run()
 
 
 def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
