@@ -57,9 +57,11 @@ def test_workflow_runs_on_a_schedule_and_uploads_sarif(path: Path) -> None:
     assert document["permissions"]["security-events"] == "write"
     uses = [step.get("uses", "") for step in _steps(document)]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
-    scripts = " ".join(step.get("run", "") for step in _steps(document))
+    checking_job = next(iter(document["jobs"].values()))
+    scripts = " ".join(step.get("run", "") for step in checking_job["steps"])
     assert '--format markdown --output "$GITHUB_STEP_SUMMARY"' in scripts
     assert "--format sarif" in scripts
+    # the last step fails the job on breaking findings only
     assert scripts.rstrip().endswith("aws-replay report merge reports/*.json --fail-on breaking")
 
 
@@ -74,6 +76,15 @@ def test_scheduled_workflow_uses_oidc_and_live_drift() -> None:
     assert {"drift", "check", "spec", "report"} <= set(names)
     check = next(c for c in _commands(document) if c[0] == "check")
     assert "--spec-lock" in check
+
+
+def test_scheduled_workflow_merges_the_matrix_into_one_summary() -> None:
+    document = _load(EXAMPLES / "drift-scheduled.yml")
+    summary = document["jobs"]["summary"]
+    assert summary["needs"] == "drift" and summary["if"] == "always()"
+    assert len(document["jobs"]["drift"]["strategy"]["matrix"]["region"]) > 1
+    runs = " ".join(step.get("run", "") for step in summary["steps"])
+    assert "aws-replay report merge all-reports/*/*.json --format markdown" in runs
 
 
 def test_static_workflow_needs_no_aws_credentials() -> None:
