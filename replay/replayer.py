@@ -133,12 +133,16 @@ _install_lock = threading.Lock()
 _PATCHED = "_aws_replay_patched"
 
 
-def _before_send(request: Any, event_name: str = "", **_: Any) -> Any:
-    """botocore ``before-send`` handler: the recorded response, or ``None`` to send for real."""
-    active = _active
-    if active is None:
-        return None
-    return active.respond(request, event_name)
+def _before_send_for(service_model: Any) -> Any:
+    """The ``before-send`` handler of one client: the recorded response, or ``None`` to send."""
+
+    def before_send(request: Any, event_name: str = "", **_: Any) -> Any:
+        active = _active
+        if active is None:
+            return None
+        return active.respond(request, event_name, service_model)
+
+    return before_send
 
 
 def _patch_session_class(module: ModuleType) -> None:
@@ -150,7 +154,9 @@ def _patch_session_class(module: ModuleType) -> None:
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
-        client.meta.events.register_first("before-send", _before_send,
+        # The client's own model checks drift: the one it parses with, loaded once already.
+        client.meta.events.register_first("before-send",
+                                          _before_send_for(client.meta.service_model),
                                           unique_id="aws-replay-before-send")
         return client
 
@@ -238,15 +244,19 @@ class DriftCache:
         self._cache: dict[tuple[int, int], tuple[Cassette, list[Finding]]] = {}
         self._lock = threading.Lock()
 
-    def findings(self, cassette: Cassette, index: int) -> list[Finding]:
+    def findings(self, cassette: Cassette, index: int, operation: Any) -> list[Finding]:
+        """Findings of one interaction's response against ``operation`` (an OperationModel)."""
         key = (id(cassette), index)
         hit = self._cache.get(key)
         if hit is not None and hit[0] is cassette:
             return hit[1]
-        from replay.spec import check_interaction
+        from replay.spec import check_body
 
-        found = [replace(f, cassette=cassette.name, interaction=index)
-                 for f in check_interaction(cassette.interactions[index])]
+        response = cassette.interactions[index].response
+        name = f"{operation.service_model.service_name}:{operation.name}"
+        found = [replace(f, cassette=cassette.name, interaction=index, operation=name)
+                 for f in check_body(operation, response.body, response.status,
+                                     response.headers)]
         with self._lock:
             self._cache[key] = (cassette, found)  # holding the cassette keeps its id unique
         return found
@@ -370,14 +380,17 @@ class ActiveCassette:
 
     # -------------------------------------------------------------------- serving
 
-    def respond(self, request: Any, event_name: str) -> Any:
-        """The recorded response for a prepared botocore request; ``None`` lets it through."""
+    def respond(self, request: Any, event_name: str, service_model: Any) -> Any:
+        """The recorded response for a prepared botocore request; ``None`` lets it through.
+
+        ``service_model`` is the calling client's, used for the drift check.
+        """
         target = _header(request, "X-Amz-Target")
         key = key_of(target, request.body, request.url, match_host=self.settings.match_host)
         hit = self.playback.play(key) if self.replaying and target else None
         if hit is not None:
             if self.settings.drift != "off":
-                self._note_drift(hit.cassette, hit.index)
+                self._note_drift(hit.cassette, hit.index, service_model, event_name)
             return _aws_response(request.url, hit.interaction.response)
         if self.recording:
             return None
@@ -386,12 +399,15 @@ class ActiveCassette:
             self.failures.append(error)
         raise error
 
-    def _note_drift(self, cassette: Cassette, index: int) -> None:
+    def _note_drift(self, cassette: Cassette, index: int, service_model: Any,
+                    event_name: str) -> None:
         with self._lock:
             if (id(cassette), index) in self._played:
                 return
             self._played.add((id(cassette), index))
-        found = self._drift.findings(cassette, index)
+        # the event is before-send.<service>.<Operation>
+        operation = service_model.operation_model(event_name.rpartition(".")[2])
+        found = self._drift.findings(cassette, index, operation)
         with self._lock:
             self.findings.extend(found)
 

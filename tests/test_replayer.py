@@ -277,13 +277,13 @@ def test_drift_is_checked_once_per_interaction_per_session(tmp_path: Path, aws: 
     import replay.spec
 
     calls: list[int] = []
-    real = replay.spec.check_interaction
+    real = replay.spec.check_body
 
-    def counting(interaction: Any, models: Any = None) -> Any:
+    def counting(*args: Any) -> Any:
         calls.append(1)
-        return real(interaction, models)
+        return real(*args)
 
-    monkeypatch.setattr(replay.spec, "check_interaction", counting)
+    monkeypatch.setattr(replay.spec, "check_body", counting)
     write_job_cassette(tmp_path / "drift.yaml", [drifted_body()])
     drift = DriftCache()
     for _ in range(3):  # three tests replaying the same cassette
@@ -292,9 +292,11 @@ def test_drift_is_checked_once_per_interaction_per_session(tmp_path: Path, aws: 
         with active.activate():
             client().describe_auto_ml_job(AutoMLJobName=JOB)
             client().describe_auto_ml_job(AutoMLJobName=JOB)
-        assert [(f.cassette, f.interaction, f.path, f.kind) for f in active.findings] == [
-            ("drift.yaml", 0, "$.AutoMLJobSecondaryStatus", "enum"),
-            ("drift.yaml", 0, "$.ModelInsights", "unknown-member")]
+        assert [(f.cassette, f.interaction, f.operation, f.path, f.kind)
+                for f in active.findings] == [
+            ("drift.yaml", 0, "sagemaker:DescribeAutoMLJob", "$.AutoMLJobSecondaryStatus", "enum"),
+            ("drift.yaml", 0, "sagemaker:DescribeAutoMLJob", "$.ModelInsights",
+             "unknown-member")]
     assert len(calls) == 1
 
 
