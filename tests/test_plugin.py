@@ -301,6 +301,22 @@ def test_drift_warn_passes_with_a_warning(drifted: pytest.Pytester) -> None:
     lines_in_sep(result, "drift summary")
 
 
+def test_the_cassette_fixture_shows_findings_as_they_happen(drifted: pytest.Pytester) -> None:
+    add_test(drifted, "test_fixture", """
+        import pytest
+
+        @pytest.mark.aws_replay("automl/drifted", drift="warn")
+        def test_sees_its_findings(sagemaker, aws_replay_cassette):
+            assert aws_replay_cassette.findings == []
+            assert len(aws_replay_cassette.interactions) == 1
+            sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
+            assert [(f.kind, f.severity.value) for f in aws_replay_cassette.findings] == [
+                ("enum", "breaking"), ("unknown-member", "additive")]
+            assert aws_replay_cassette.play_counts == [[1]]
+    """)
+    drifted.runpytest("test_fixture.py").assert_outcomes(passed=1, warnings=1)
+
+
 def test_additive_drift_only_warns_unless_fail_on_is_lowered(drifted: pytest.Pytester) -> None:
     write_job_cassette(drifted.path / "cassettes" / "automl" / "drifted.yaml",
                        [dict(full_body(), ModelInsights={"Enabled": True})])
