@@ -49,6 +49,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import random
 import re
@@ -62,12 +63,11 @@ from replay.synth_job import (
     Body,
     Chooser,
     build_job,
-    with_drift,
 )
 
 __all__ = [
     "ACCOUNT_ID", "DEFAULT_REGION", "DRIFT_MEMBER", "DRIFT_SECONDARY_STATUS", "FINAL_STATES",
-    "Chooser", "RandomChooser", "SyntheticJobs", "is_valid_job_name", "job_kind",
+    "Chooser", "RandomChooser", "SyntheticJobs", "drifted_body", "is_valid_job_name", "job_kind",
     "lifecycle_bodies", "not_found_body", "synthetic_lifecycle", "synthetic_response",
     "validation_error_body",
 ]
@@ -156,8 +156,24 @@ def lifecycle_bodies(chooser: Chooser, job_name: str, region: str = DEFAULT_REGI
     final = FINAL_STATES.get(kind, ("Completed", "Completed"))
     steps = build_job(chooser, job_name, region, kind=kind, final=final)
     if kind == "drifted":
-        steps = with_drift(steps, DRIFT_MEMBER, DRIFT_SECONDARY_STATUS)
+        merging = copy.deepcopy(steps[-2])
+        merging["AutoMLJobSecondaryStatus"] = DRIFT_SECONDARY_STATUS
+        merging["LastModifiedTime"] = round(
+            (merging["LastModifiedTime"] + steps[-1]["LastModifiedTime"]) / 2, 3)
+        steps = [*steps[:-1], merging, drifted_body(steps[-1])]
     return steps
+
+
+def drifted_body(body: Body) -> Body:
+    """A copy of a DescribeAutoMLJob ``body`` as SageMaker answers once its API has drifted
+    from botocore's model: with :data:`DRIFT_MEMBER` and, when there is a best candidate, an
+    objective metric name outside the model's enum (``validation:<metric>``)."""
+    drifted = copy.deepcopy(body)
+    drifted[DRIFT_MEMBER] = "Tabular"
+    metric = drifted.get("BestCandidate", {}).get("FinalAutoMLJobObjectiveMetric")
+    if metric and ":" not in metric["MetricName"]:
+        metric["MetricName"] = f"validation:{metric['MetricName'].lower()}"
+    return drifted
 
 
 def synthetic_lifecycle(job_name: str, region: str = DEFAULT_REGION) -> list[Body]:

@@ -449,16 +449,3 @@ def _candidate_parts(chooser: Chooser, name: str, mode: str, problem: str, outpu
               "CandidateStepArn": f"{arn}:{resource[kind]}/{step.lower()}",
               "CandidateStepName": step} for kind, step in kinds]
     return containers, steps, candidate
-
-
-def with_drift(steps: list[Body], member: str, secondary_status: str) -> list[Body]:
-    """``steps`` with the final body drifted and one unknown secondary status before it."""
-    final = steps[-1]
-    final[member] = "Tabular"
-    metric = final["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]
-    metric["MetricName"] = f"validation:{metric['MetricName'].lower()}"
-    merging = copy.deepcopy(steps[-2])
-    merging["AutoMLJobSecondaryStatus"] = secondary_status
-    merging["LastModifiedTime"] = round((merging["LastModifiedTime"]
-                                         + final["LastModifiedTime"]) / 2, 3)
-    return [*steps[:-1], merging, final]

@@ -24,6 +24,7 @@ from replay.synth import (
     DRIFT_SECONDARY_STATUS,
     FINAL_STATES,
     SyntheticJobs,
+    drifted_body,
     is_valid_job_name,
     job_kind,
     synthetic_lifecycle,
@@ -316,3 +317,14 @@ def test_an_unknown_region_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match=r"^region 'mars-east-1' has no SageMaker Autopilot "
                                           r"image registry in aws-replay's list; use one of: "):
         synthetic_response("churn-1", "mars-east-1")
+
+
+def test_drifted_body_is_a_drifted_copy_of_any_completed_job() -> None:
+    body = synthetic_response("churn-7")[1]
+    drifted = drifted_body(body)
+    assert "validation:" not in json.dumps(body)  # the original is untouched
+    assert {(f.kind, f.path) for f in check_body(OPERATION, json.dumps(drifted))} == {
+        ("unknown-member", f"$.{DRIFT_MEMBER}"),
+        ("enum", "$.BestCandidate.FinalAutoMLJobObjectiveMetric.MetricName"),
+    }
+    assert drifted_body(drifted) == drifted
