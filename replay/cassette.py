@@ -241,7 +241,9 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     if version != SUPPORTED_VERSION:
         raise _fail(path, f"has cassette format version {version!r}",
                     f"aws-replay reads vcrpy's version {SUPPORTED_VERSION}")
-    raw_interactions = data["interactions"] or []
+    raw_interactions = data["interactions"]
+    if raw_interactions is None:
+        raw_interactions = []
     if not isinstance(raw_interactions, list):
         raise _fail(path, "'interactions' is not a list", "re-record the cassette")
     meta = data.get("meta") or {}

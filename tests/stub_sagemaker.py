@@ -24,7 +24,8 @@ class StubSageMaker:
         self._served: dict[str, int] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     @property
     def url(self) -> str:
@@ -36,7 +37,7 @@ class StubSageMaker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+        self._server.shutdown()  # returns within serve_forever's poll interval
         self._server.server_close()
 
     def answer(self, target: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -79,6 +80,7 @@ class StubSageMaker:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive answer waits for a delayed ACK
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -103,6 +103,7 @@ BAD_CASSETTES = [
     pytest.param("interactions: []\nversion: 2\n", "has cassette format version 2",
                  id="wrong-version"),
     pytest.param("interactions: {a: 1}\n", "'interactions' is not a list", id="interactions"),
+    pytest.param("interactions: {}\n", "'interactions' is not a list", id="interactions-map"),
     pytest.param("interactions:\n- request: {method: POST}\n  response: {status: {code: 200}}\n",
                  "interaction 0 request has no 'uri'", id="no-uri"),
     pytest.param("interactions:\n- request: {method: POST, uri: /}\n  response: {}\n",
