@@ -401,5 +401,22 @@ def report_merge(reports: tuple[Path, ...], fmt: str, output: Path | None,
     emit_report(findings, summary, fmt, output, fail_on, title="aws-replay (merged)")
 
 
+# ------------------------------------------------------------------------------- demo
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Write everything here (a new or empty folder) instead of a new temporary "
+                   "folder.")
+def demo(output: Path | None) -> None:
+    """Run the whole loop on this machine, no AWS account needed: a local endpoint, record,
+    sanitize, scan, check, replay in pytest, and catch an API drift.
+
+    Exit 0 when every step behaved as expected, 1 otherwise.
+    """
+    from replay.demo import run_demo
+
+    sys.exit(0 if run_demo(output, echo=click.echo).ok else 1)
+
+
 if __name__ == "__main__":
     main()
