@@ -31,7 +31,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from replay.cassette import Cassette, Interaction, header_value, load_cassette
 from replay.cassette import find_cassettes as _find_cassettes
-from replay.errors import CassetteNotFoundError
+from replay.errors import CassetteNotFoundError, UnknownOperationError
 from replay.findings import Finding, Severity, summarize
 from replay.operations import identify_operation
 
@@ -509,7 +509,14 @@ def check_interaction(interaction: Interaction,
     """Findings of one recorded interaction; ``operation`` is filled in."""
     ref = identify_operation(interaction.request)
     model = models.get(ref.service) if models else None
-    operation = model.operation_model(ref.operation) if model is not None else ref.model
+    if model is None:
+        operation = ref.model
+    elif ref.operation in model.operation_names:
+        operation = model.operation_model(ref.operation)
+    else:
+        raise UnknownOperationError(
+            f"the model given for {ref.service} (a spec lock?) has no operation "
+            f"{ref.operation}; lock it too (aws-replay spec lock {ref.operation})")
     response = interaction.response
     findings = check_body(operation, response.body, response.status, response.headers)
     name = f"{ref.service}:{ref.operation}"

@@ -328,3 +328,19 @@ def test_one_mutation_gives_exactly_one_finding_at_its_path(
         expected = ("range", path)
     findings = check_body(DESCRIBE, json.dumps(body))
     assert [(f.kind, f.path) for f in findings] == [expected]
+
+
+def test_a_substitute_model_without_the_operation_is_a_clear_error(
+        full_body: dict[str, Any]) -> None:
+    from replay.cassette import Interaction, RecordedRequest, RecordedResponse
+    from replay.errors import UnknownOperationError
+    from replay.spec import check_interaction
+
+    interaction = Interaction(
+        RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                        {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]}, "{}"),
+        RecordedResponse(200, "OK", {}, json.dumps(full_body).encode()))
+    other = inline_operation({"Out": {"type": "structure", "members": {}}}).service_model
+    with pytest.raises(UnknownOperationError, match="has no operation DescribeAutoMLJob; lock it"):
+        check_interaction(interaction, {"sagemaker": other})
+    assert check_interaction(interaction, {"sagemaker": DESCRIBE.service_model}) == []
