@@ -69,6 +69,15 @@ def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
     return decorate
 
 
+def write_text_report(output: Path, text: str) -> None:
+    """Write a report file, creating its folder; an unwritable path is bad input (exit 2)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReplayError(f"cannot write the report to {output}: {exc.strerror}") from None
+
+
 def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
                  output: Path | None, fail_on: str, *,
                  subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> int:
@@ -78,11 +87,7 @@ def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
     threshold = Severity(fail_on)
     if output is not None:
         text = render(findings, summary, fmt, fail_on=threshold, subjects=subjects, title=title)
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ReplayError(f"cannot write the report to {output}: {exc.strerror}") from None
+        write_text_report(output, text)
         click.echo(f"{summary_line(summary)}; report written to {output}")
     else:
         click.echo(render(findings, summary, fmt, colour=use_colour(sys.stdout),
@@ -247,26 +252,29 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
 
 @main.command()
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
-              show_default=True, help="Report format (json: the findings shape of check).")
-def scan(paths: tuple[Path, ...], fmt: str) -> None:
+@report_options()
+def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str) -> None:
     """Find secrets and account ids in cassettes, including inside !!binary, base64,
     URL-encoding and JSON escapes. Exit 1 on any finding, 0 on none, 2 on bad input.
 
-    Each finding prints as FILE:LINE: KIND: VALUE, the value redacted.
+    Text output prints each finding as FILE:LINE: KIND: VALUE, the value redacted; the other
+    formats are those of check (sarif annotates the leaking line).
     """
     from replay.config import load_settings
-    from replay.report import render
     from replay.sanitize import Sanitizer
     from replay.scan import scan_paths
 
     run = scan_paths(paths, Sanitizer.from_settings(load_settings()))
-    if fmt == "json":
-        click.echo(render(run.findings(), run.summary(), "json"), nl=False)
+    if fmt != "text":
+        write_report(run.findings(), run.summary(), fmt, output, fail_on, title="aws-replay scan")
+        sys.exit(1 if run.leaks else 0)
+    lines = [leak.describe() for leak in run.leaks]
+    lines.append(f"{len(run.leaks)} leak(s) in {run.files} cassette(s)")
+    if output is not None:
+        write_text_report(output, "\n".join(lines) + "\n")
+        click.echo(f"{lines[-1]}; report written to {output}")
     else:
-        for leak in run.leaks:
-            click.echo(leak.describe())
-        click.echo(f"{len(run.leaks)} leak(s) in {run.files} cassette(s)")
+        click.echo("\n".join(lines))
     sys.exit(1 if run.leaks else 0)
 
 

@@ -297,16 +297,21 @@ def _body_nodes(path: str, mtime_ns: int) -> tuple[tuple[int, str | None, bool],
     return tuple(found)
 
 
+_SCAN_LINE = re.compile(r"line (\d+)")
+
+
 def locate(cassette: str, interaction: int | None, path: str) -> int:
     """The 1-based line of ``path`` (a JSONPath into the response body) in the cassette file.
 
     The member's own line when the body is a pretty-printed block (as aws-replay writes it);
     the nearest located ancestor when the member is absent; the body's first line when the body
-    is on one line; line 1 when the file cannot be read as a cassette. Without an interaction
-    (a spec lock's finding), the first line naming the path.
+    is on one line; line 1 when the file cannot be read as a cassette. Without an interaction:
+    the line a scanner finding names (``line 14``), else the first line naming the path (a spec
+    lock's finding).
     """
     if interaction is None:
-        return _line_naming(cassette, path)
+        named_line = _SCAN_LINE.fullmatch(path)
+        return int(named_line.group(1)) if named_line else _line_naming(cassette, path)
     try:
         file = Path(cassette)
         bodies = _body_nodes(str(file.resolve()), file.stat().st_mtime_ns)

@@ -176,6 +176,25 @@ def test_scan_json_uses_the_findings_shape(tmp_path: Path) -> None:
     assert document["summary"]["cassettes"] == 1
 
 
+def test_scan_sarif_points_at_the_leaking_line_and_output_writes_the_report(
+        tmp_path: Path) -> None:
+    account = rng_secret("account", 46)
+    leaky_cassette(tmp_path / "job.yaml", account)
+    leak_line = next(number for number, line in enumerate(
+        (tmp_path / "job.yaml").read_text().splitlines(), 1) if account in line)
+    result = run("scan", "--format", "sarif", "--output", "out/scan.sarif", "job.yaml")
+    assert result.exit_code == 1
+    assert result.output.endswith("; report written to out/scan.sarif\n")
+    sarif_text = (tmp_path / "out" / "scan.sarif").read_text()
+    assert account not in sarif_text
+    location = json.loads(sarif_text)["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["region"]["startLine"] == leak_line
+    text = run("scan", "--output", "leaks.txt", "job.yaml")
+    assert text.exit_code == 1
+    assert text.output == "1 leak(s) in 1 cassette(s); report written to leaks.txt\n"
+    assert (tmp_path / "leaks.txt").read_text().startswith(f"job.yaml:{leak_line}: account-id: ")
+
+
 def test_scan_is_clean_after_sanitize_and_honours_the_user_allowlist(tmp_path: Path) -> None:
     shared = rng_secret("account", 44)
     leaky_cassette(tmp_path / "job.yaml", shared)
