@@ -31,9 +31,10 @@ A ``drifted-`` job is what the API looks like when it changed before botocore's 
 final body carries an undocumented member (:data:`DRIFT_MEMBER`, a member of
 DescribeAutoMLJobV2 leaking into V1) and an objective metric name the model's enum does not know
 (``validation:<metric>``, as real Autopilot output shows); its lifecycle passes through a
-secondary status the model does not list (:data:`DRIFT_SECONDARY_STATUS`). Every other job is
-spec-valid. A name SageMaker would reject (empty, over 32 characters, not letters, digits and
-hyphens) answers 400 ``ValidationException``, as SageMaker does.
+secondary status the model does not list (:data:`DRIFT_SECONDARY_STATUS`); :func:`drifted_body`
+applies the same drift to any body. Every other job is spec-valid. A name SageMaker would
+reject (empty, over 32 characters, not letters, digits and hyphens) answers 400
+``ValidationException``, as SageMaker does.
 
 Account ids in ARNs and buckets are the placeholder :data:`ACCOUNT_ID`; container images use the
 AWS-owned registries of the region (public, kept by the sanitizer). This module does not import

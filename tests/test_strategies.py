@@ -117,7 +117,7 @@ def test_every_enum_value_of_every_member_is_reachable(path: str) -> None:
     strategy = shape_values(ENUMS[path])
     for value in ENUMS[path].enum:
         assert find(strategy, lambda v, value=value: v == value,
-                    settings=settings(database=None)) == value
+                    settings=settings(database=None, derandomize=True)) == value
 
 
 def test_patterns_are_searched_not_anchored_and_lengths_hold() -> None:
@@ -137,7 +137,7 @@ def test_patterns_are_searched_not_anchored_and_lengths_hold() -> None:
 
     each()
     around = find(strategy, lambda b: re.fullmatch("[0-9]{3}", b["Code"]) is None,
-                  settings=settings(max_examples=1000, database=None))
+                  settings=settings(max_examples=1000, database=None, derandomize=True))
     assert re.search("[0-9]{3}", around["Code"])
 
 
@@ -186,7 +186,7 @@ def test_an_unsupported_pattern_and_a_recursive_shape_do_not_break_generation() 
 def test_shape_values_of_a_timestamp_are_epoch_seconds() -> None:
     shape = OPERATION.output_shape.members["CreationTime"]
     value = find(shape_values(shape), lambda v: isinstance(v, float) and v != int(v),
-                 settings=settings(database=None))
+                 settings=settings(database=None, derandomize=True))
     assert 946684800 <= value <= 4102444800
 
 
