@@ -314,7 +314,8 @@ class ActiveCassette:
     """The cassette(s) one test replays from and, in record modes, records into.
 
     Also the value of the ``aws_replay_cassette`` fixture: ``interactions``, ``play_counts``,
-    ``findings`` (drift of the responses played so far), ``recorded`` (new interactions).
+    ``findings`` (drift of the responses played so far), ``recorded`` (interactions recorded
+    so far, sanitized).
     """
 
     def __init__(self, paths: Sequence[Path], settings: ReplaySettings, *, test_id: str,
@@ -446,7 +447,7 @@ class ActiveCassette:
         with contextlib.ExitStack() as stack:
             capture: Any = None
             if self.recording:
-                capture = stack.enter_context(_capture())
+                capture = self.recorded = stack.enter_context(_capture())  # grows as it records
             else:
                 stack.enter_context(dummy_aws_environment(self.settings.region))
                 self.guard = stack.enter_context(

@@ -319,7 +319,10 @@ def test_new_episodes_replays_hits_and_appends_misses(tmp_path: Path, aws: None,
     with active.activate():
         sm = client(endpoint_url=stub_sagemaker.url)
         sm.describe_auto_ml_job(AutoMLJobName=JOB)
+        assert active.recorded == []
         sm.describe_auto_ml_job(AutoMLJobName="second")
+        assert [json.loads(i.request.body) for i in active.recorded] == [
+            {"AutoMLJobName": "second"}]
     assert [r["params"]["AutoMLJobName"] for r in stub_sagemaker.requests] == ["second"]
     names = [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
     assert names == [JOB, "second"]
