@@ -118,14 +118,22 @@ def _compact(pairs: list[tuple[str, Any]]) -> Body:
     return {key: value for key, value in pairs if value is not None}
 
 
-def _metric_value(chooser: Chooser, metric: str) -> float:
-    if metric == "InferenceLatency":
-        return chooser.integer(5, 400) / 1000
-    if metric in ("MSE", "RMSE", "MAE"):
-        return chooser.integer(100, 90000) / 100
-    if metric == "LogLoss":
-        return chooser.integer(500, 6000) / 10000
-    return chooser.integer(6000, 9990) / 10000
+def _metric_values(chooser: Chooser, problem: str) -> dict[str, float]:
+    """The best candidate's validation metrics, consistent with each other."""
+    values: dict[str, float] = {}
+    for metric in _REPORTED[problem]:
+        if metric == "InferenceLatency":
+            values[metric] = chooser.integer(5, 400) / 1000
+        elif metric == "RMSE":
+            rmse = chooser.integer(100, 90000) / 100
+            values.update(MSE=round(rmse * rmse, 2), RMSE=rmse,
+                          MAE=round(rmse * chooser.integer(60, 95) / 100, 2))
+        elif metric == "LogLoss":
+            values[metric] = chooser.integer(500, 6000) / 10000
+        elif metric not in ("MSE", "MAE"):  # those follow from RMSE
+            values[metric] = chooser.integer(6000, 9990) / 10000
+    # reported in Autopilot's order, whatever order they were drawn in
+    return {metric: values[metric] for metric in _REPORTED[problem]}
 
 
 def _stages(kind: str, final: tuple[str, str], mode: str, deploys: bool) -> list[tuple[str, str]]:
@@ -270,7 +278,7 @@ def build_job(chooser: Chooser, name: str, region: str, *, kind: str,
         chooser, name, mode, problem, output, arn,
         images=(f"{registry}.dkr.ecr.{region}.{dns}", f"{dlc_registry}.dkr.ecr.{region}.{dns}"),
         trials=resolved_criteria["MaxCandidates"])
-    values = {metric: _metric_value(chooser, metric) for metric in _REPORTED[problem]}
+    values = _metric_values(chooser, problem)
     with_set = chooser.chance(0.9)
     metrics = [_compact([("MetricName", None if m in _NOT_IN_METRIC_ENUM else m),
                          ("StandardMetricName", m), ("Value", v),

@@ -328,3 +328,20 @@ def test_drifted_body_is_a_drifted_copy_of_any_completed_job() -> None:
         ("enum", "$.BestCandidate.FinalAutoMLJobObjectiveMetric.MetricName"),
     }
     assert drifted_body(drifted) == drifted
+
+
+def test_reported_metrics_agree_with_each_other_and_with_the_objective() -> None:
+    for index in range(40):
+        body = synthetic_response(f"metrics-{index}")[1]
+        candidate = body["BestCandidate"]
+        final = candidate["FinalAutoMLJobObjectiveMetric"]
+        metrics = {m["StandardMetricName"]: m["Value"]
+                   for m in candidate.get("CandidateProperties", {}).get("CandidateMetrics", [])}
+        if metrics:
+            assert metrics[final["MetricName"]] == final["Value"]
+        if "RMSE" in metrics:
+            assert metrics["MSE"] == round(metrics["RMSE"] ** 2, 2)
+            assert metrics["MAE"] <= metrics["RMSE"]
+        if final.get("Type"):
+            minimized = final["MetricName"] in {"MSE", "RMSE", "MAE"}
+            assert final["Type"] == ("Minimize" if minimized else "Maximize")
