@@ -539,6 +539,30 @@ def test_all_appends_and_rewrite_replaces(suite: pytest.Pytester,
     assert len(recording.requests) == 4
 
 
+@pytest.mark.parametrize(("mode", "requests", "interactions"), [
+    ("none", 0, 3), ("once", 0, 3), ("new_episodes", 0, 3),
+    # the local SageMaker walks the lifecycle once: 3 polls, then Completed at once
+    ("all", 4, 7), ("rewrite", 4, 4),
+])
+def test_the_polling_suite_in_every_mode(suite: pytest.Pytester, recording: StubSageMaker,
+                                         mode: str, requests: int, interactions: int) -> None:
+    recording.jobs[JOB] = lifecycle()
+    cassette = suite.path / "cassettes" / "automl" / "completed-job.yaml"
+    os.utime(cassette, ns=(1, 1))  # recorded by an earlier run
+    suite.makeconftest("""
+import pytest
+
+@pytest.fixture
+def aws_replay_config():
+    return {"region": "eu-west-1"}
+""")
+    suite.runpytest("test_jobs.py", f"--aws-replay-mode={mode}").assert_outcomes(passed=2)
+    assert len(recording.requests) == requests
+    assert recorded_names(cassette) == [JOB] * interactions
+    suite.runpytest("test_jobs.py").assert_outcomes(passed=2)  # and it replays offline
+    assert len(recording.requests) == requests
+
+
 def test_recorded_cassettes_are_sanitized(suite: pytest.Pytester, recording: StubSageMaker,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     alphabet = string.ascii_uppercase + string.digits
