@@ -14,8 +14,10 @@ Two families:
   output of any AWS JSON-protocol operation.
 
 Every body is the raw wire form (what a cassette holds: timestamps are epoch seconds) and passes
-``aws-replay check`` with no finding; ``parsed=True`` gives what boto3 returns instead
-(timestamps as ``datetime``, no ``ResponseMetadata``).
+``aws-replay check`` with no finding (a model pattern Python's ``re`` cannot compile, such as
+``\\p{L}``, gives free text, which the checker reports as ``unsupported-pattern``);
+``parsed=True`` gives what boto3 returns instead (timestamps as ``datetime``, no
+``ResponseMetadata``).
 
 Example::
 
