@@ -79,7 +79,7 @@ class NetworkGuard:
         self.allowed = tuple(allowed_hosts)
         self.message = message
         self.blocked: list[NetworkBlocked] = []
-        self._saved: tuple[Any, Any, Any] | None = None
+        self._saved: list[tuple[Any, str, Any]] | None = None
 
     def _block(self, host: str, port: int | None) -> NetworkBlocked:
         error = NetworkBlocked(host, port, self.message(host, port))
@@ -88,15 +88,28 @@ class NetworkGuard:
 
     def __enter__(self) -> NetworkGuard:
         real_getaddrinfo = socket.getaddrinfo
+        real_gethostbyname = socket.gethostbyname
+        real_gethostbyname_ex = socket.gethostbyname_ex
         real_connect = socket.socket.connect
         real_connect_ex = socket.socket.connect_ex
         guard = self
 
-        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        def resolving(host: Any, port: Any = None) -> None:
             name = host.decode("idna") if isinstance(host, bytes) else host
             if not host_allowed(name, guard.allowed):
                 raise guard._block(str(name), port if isinstance(port, int) else None)
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            resolving(host, port)
             return real_getaddrinfo(host, port, *args, **kwargs)
+
+        def gethostbyname(host: str) -> str:
+            resolving(host)
+            return real_gethostbyname(host)
+
+        def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
+            resolving(host)
+            return real_gethostbyname_ex(host)
 
         def check(sock: socket.socket, address: Any) -> None:
             if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
@@ -113,10 +126,17 @@ class NetworkGuard:
             return real_connect_ex(sock, address)
 
         with self._lock:
-            self._saved = (real_getaddrinfo, real_connect, real_connect_ex)
-            socket.getaddrinfo = getaddrinfo
-            socket.socket.connect = connect  # type: ignore[method-assign, assignment]
-            socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
+            self._saved = [(socket, "getaddrinfo", real_getaddrinfo),
+                           (socket, "gethostbyname", real_gethostbyname),
+                           (socket, "gethostbyname_ex", real_gethostbyname_ex),
+                           (socket.socket, "connect", real_connect),
+                           (socket.socket, "connect_ex", real_connect_ex)]
+            for owner, name, replacement in ((socket, "getaddrinfo", getaddrinfo),
+                                             (socket, "gethostbyname", gethostbyname),
+                                             (socket, "gethostbyname_ex", gethostbyname_ex),
+                                             (socket.socket, "connect", connect),
+                                             (socket.socket, "connect_ex", connect_ex)):
+                setattr(owner, name, replacement)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -124,8 +144,6 @@ class NetworkGuard:
         if self._saved is None:
             return
         with self._lock:
-            getaddrinfo, connect, connect_ex = self._saved
-            socket.getaddrinfo = getaddrinfo
-            socket.socket.connect = connect  # type: ignore[method-assign]
-            socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+            for owner, name, original in self._saved:
+                setattr(owner, name, original)
             self._saved = None

@@ -453,6 +453,15 @@ def test_guard_blocks_name_resolution_before_any_timeout(guard: NetworkGuard) ->
     assert [b.host for b in guard.blocked] == ["sagemaker.example"]
 
 
+def test_guard_blocks_the_old_resolver_calls_too(guard: NetworkGuard) -> None:
+    with pytest.raises(NetworkBlocked):
+        socket.gethostbyname("sagemaker.example")
+    with pytest.raises(NetworkBlocked):
+        socket.gethostbyname_ex("sagemaker.example")
+    assert socket.gethostbyname("localhost").startswith("127.")
+    assert [b.host for b in guard.blocked] == ["sagemaker.example", "sagemaker.example"]
+
+
 def test_guard_blocks_connect_to_a_remote_address(guard: NetworkGuard) -> None:
     with socket.socket() as sock, pytest.raises(NetworkBlocked) as caught:
         sock.connect(("10.255.255.1", 80))
@@ -466,7 +475,11 @@ def test_guard_lets_loopback_through(guard: NetworkGuard, stub_sagemaker: StubSa
 
 
 def test_guard_restores_the_socket_module() -> None:
-    real = (socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex)
+    def current() -> tuple[Any, ...]:
+        return (socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex,
+                socket.socket.connect, socket.socket.connect_ex)
+
+    real = current()
     with NetworkGuard([], lambda host, port: "blocked"):
-        assert socket.getaddrinfo is not real[0]
-    assert (socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex) == real
+        assert all(a is not b for a, b in zip(current(), real, strict=True))
+    assert current() == real
