@@ -229,8 +229,8 @@ def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
 
         steps.start("Scan for secrets and account ids (aws-replay scan)")
         scanned = scan_paths([cassettes], Sanitizer.default())
-        steps.say(f"{len(scanned.leaks)} leak(s) in {scanned.files} cassette(s), !!binary, "
-                  "base64, URL-encoding and JSON escapes decoded")
+        steps.say(f"{len(scanned.leaks)} leak(s) in {scanned.files} cassette(s) (it looks "
+                  "inside !!binary, base64, URL-encoding and JSON escapes too)")
         for leak in scanned.leaks:
             steps.say(leak.describe())
         steps.expect(not scanned.leaks, "the scanner found a leak")
@@ -275,11 +275,12 @@ def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
                          "-k", "completed_job")
         steps.say(f"python -m pytest tests --aws-replay-cassette-dir later: "
                   f"{_last_line(caught.stdout)}")
-        reason = next((line.strip().removeprefix("aws-replay: ")
+        reason = next((line.strip().removeprefix("aws-replay: ").rstrip(":")
                        for line in caught.stdout.splitlines()
                        if "drifted from botocore" in line), "")
         if reason:
-            steps.say(f"  test_completed_job_has_a_best_candidate failed: {reason}")
+            steps.say(f"  test_completed_job_has_a_best_candidate failed, as it should: "
+                      f"{reason}")
         steps.expect(caught.returncode == 1 and bool(reason),
                      "the plugin did not fail the test that replayed the drifted response")
 
