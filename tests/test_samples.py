@@ -159,3 +159,16 @@ def test_offline_environment_restores_the_callers_settings(
         assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAIOSFODNN7EXAMPLE"
     assert os.environ["AWS_PROFILE"] == "someone"
     assert "AWS_ACCESS_KEY_ID" not in os.environ
+
+
+def test_plain_vcrpy_replays_a_sample_to_boto3(sagemaker_client: Any) -> None:
+    import vcr
+
+    sample = CASSETTES / "automl/completed-job.yaml"
+    recorded = read_cassette(sample).interactions[0]
+    # vcrpy ignores the meta block and matches on method and URI by default.
+    with vcr.use_cassette(str(sample), record_mode="none"):
+        client = sagemaker_client(recorded.request.uri)
+        job = client.describe_auto_ml_job(AutoMLJobName="completed-job")
+    assert job["AutoMLJobArn"] == recorded.response.json()["AutoMLJobArn"]
+    assert job["BestCandidate"]["InferenceContainers"]
