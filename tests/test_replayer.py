@@ -439,6 +439,13 @@ def test_host_allowed(host: str | None, allowed: bool) -> None:
     assert host_allowed(host, ["proxy.corp.example", "*.internal"]) is allowed
 
 
+@given(st.ip_addresses())
+def test_an_address_passes_the_guard_exactly_when_it_is_loopback(address: Any) -> None:
+    assert host_allowed(str(address), []) is address.is_loopback
+    assert host_allowed(f"[{address}]" if address.version == 6 else str(address),
+                        [str(address)]) is True
+
+
 @pytest.fixture
 def guard() -> Iterator[NetworkGuard]:
     with NetworkGuard([], lambda host, port: f"blocked {host}:{port}") as active:
