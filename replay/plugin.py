@@ -293,8 +293,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             raise ReplayFailure(_drift_text(active.findings, settings.drift) + "\n"
                                 "accept it with --aws-replay-drift=warn, or re-record the "
                                 "cassette and update the code that reads it")
-        warnings.warn(AwsReplayWarning(_drift_text(active.findings, settings.drift)),
-                      stacklevel=1)
+        # attributed to the test, not to this plugin, in pytest's warnings summary
+        path, line, _ = item.location
+        warnings.warn_explicit(AwsReplayWarning(_drift_text(active.findings, settings.drift)),
+                               AwsReplayWarning, filename=path, lineno=(line or 0) + 1)
     return result
 
 

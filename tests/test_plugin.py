@@ -297,7 +297,8 @@ def lines_in_sep(result: pytest.RunResult, title: str) -> str:
 def test_drift_warn_passes_with_a_warning(drifted: pytest.Pytester) -> None:
     result = drifted.runpytest("test_drift.py", "--aws-replay-drift=warn")
     result.assert_outcomes(passed=1, warnings=1)
-    assert "AwsReplayWarning: aws-replay: replayed responses drifted" in result.stdout.str()
+    assert ("test_drift.py:3: AwsReplayWarning: aws-replay: replayed responses drifted from "
+            "botocore") in result.stdout.str()
     lines_in_sep(result, "drift summary")
 
 
