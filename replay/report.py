@@ -84,16 +84,27 @@ def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,
         operation = members[0].operation
         lines.append(f"{where}" + (f" ({operation})" if operation else ""))
         for finding in members:
-            severity = finding.severity.value
+            severity = f"{finding.severity.value:<9}"
             if colour:
                 severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
-            detail = f"  {severity:<9} {finding.path}  {finding.kind}: {finding.message}"
-            if finding.expected is not None or finding.actual is not None:
-                detail += (f" (expected {short_value(finding.expected)}, "
-                           f"found {short_value(finding.actual)})")
-            lines.append(detail)
+            detail = f"  {severity} {finding.path}  {finding.kind}: {finding.message}"
+            lines.append(detail + _expectation(finding))
     lines.append(summary_line(summary))
     return "\n".join(lines) + "\n"
+
+
+def _expectation(finding: Finding) -> str:
+    """`` (expected X, found Y)``, leaving out what is unknown; long enums as a count."""
+    parts = []
+    expected = finding.expected
+    if isinstance(expected, list) and len(expected) > 4:
+        shown = ", ".join(str(v) for v in expected[:3])
+        parts.append(f"expected one of {len(expected)} values ({shown}, ...)")
+    elif expected is not None:
+        parts.append(f"expected {short_value(expected)}")
+    if finding.actual is not None:
+        parts.append(f"found {short_value(finding.actual)}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def render_json(findings: Iterable[Finding], summary: dict[str, Any]) -> str:
