@@ -289,7 +289,8 @@ def load_cassette(path: Path) -> Cassette:
         return read_cassette(path)
     hit = _cache.get(resolved)
     if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-        return hit[2]
+        # shared content, but named the way this caller named it (reports quote the path)
+        return hit[2] if hit[2].path == path else replace(hit[2], path=path)
     cassette = read_cassette(path)
     _cache[resolved] = (stat.st_mtime_ns, stat.st_size, cassette)
     return cassette

@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore
-import botocore.session
+import botocore.exceptions
+import botocore.loaders
 from botocore.model import OperationModel, ServiceModel
 
 from replay.cassette import RecordedRequest
@@ -56,15 +58,22 @@ class OperationRef:
 
 
 @functools.cache
-def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
+def _loader() -> botocore.loaders.Loader:
+    # A bare loader, not a botocore Session: reading models must not depend on the user's AWS
+    # config (a bad AWS_PROFILE or ~/.aws/config would otherwise break offline checks).
+    return botocore.loaders.create_loader()
 
 
 @functools.cache
-def service_model(service: str) -> ServiceModel:
-    """botocore's model of ``service`` (``sagemaker``), loaded once per process."""
+def _available_services() -> frozenset[str]:
+    return frozenset(_loader().list_available_services("service-2"))
+
+
+@functools.cache
+def service_data(service: str) -> dict[str, Any]:
+    """botocore's raw model document (``service-2``) of ``service``; treat it as read-only."""
     try:
-        return _session().get_service_model(service)
+        return dict(_loader().load_service_model(service, "service-2"))
     except botocore.exceptions.UnknownServiceError:
         raise UnknownOperationError(
             f"service {service!r} is not known to botocore {botocore.__version__}; "
@@ -73,12 +82,19 @@ def service_model(service: str) -> ServiceModel:
 
 
 @functools.cache
+def service_model(service: str) -> ServiceModel:
+    """botocore's model of ``service`` (``sagemaker``), loaded once per process."""
+    return ServiceModel(service_data(service), service_name=service)
+
+
+@functools.cache
 def _target_prefix_index() -> dict[str, str]:
     """targetPrefix -> service name for every JSON-protocol service (slow; rarely needed)."""
     index: dict[str, str] = {}
-    for name in _session().get_available_services():
+    for name in sorted(_available_services()):
         try:
-            prefix = _session().get_service_data(name).get("metadata", {}).get("targetPrefix")
+            data = _loader().load_service_model(name, "service-2")
+            prefix = data.get("metadata", {}).get("targetPrefix")
         except Exception:  # a broken model file must not stop the scan
             continue
         if prefix:
@@ -92,7 +108,7 @@ def service_for_target_prefix(prefix: str) -> str:
     if known is not None:
         return known
     guess = prefix.lower()
-    if guess in _session().get_available_services():
+    if guess in _available_services():
         model_prefix = service_model(guess).metadata.get("targetPrefix")
         if model_prefix == prefix:
             return guess

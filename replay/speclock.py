@@ -35,7 +35,7 @@ from replay import TOOL_NAME
 from replay.cassette import atomic_writer
 from replay.errors import ConfigError, ReplayError
 from replay.findings import Finding, Severity
-from replay.operations import _session, operation_from_name
+from replay.operations import operation_from_name, service_data
 
 LOCK_FORMAT = 1
 DEFAULT_OPERATIONS = ("sagemaker:DescribeAutoMLJob",)
@@ -179,7 +179,7 @@ def build_lock(operations: Sequence[str] = DEFAULT_OPERATIONS) -> dict[str, Any]
     """The lock document of ``operations`` (``DescribeAutoMLJob`` or ``sagemaker:Op``) from the
     installed botocore."""
     names = [_qualified(n) for n in (operations or DEFAULT_OPERATIONS)]
-    data = {service: _session().get_service_data(service) for service, _ in names}
+    data = {service: service_data(service) for service, _ in names}
     return lock_document(data, names, botocore.__version__)
 
 

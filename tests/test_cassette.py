@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,9 @@ def test_load_cassette_parses_once_until_the_file_changes(tmp_path: Path,
     write_cassette(path, make_cassette(full_body))
     first = load_cassette(path)
     assert load_cassette(path) is first
+    relative = Path(os.path.relpath(path))
+    assert load_cassette(relative).path == relative  # shared content, the caller's own name
+    assert load_cassette(relative).interactions is first.interactions
     write_cassette(path, make_cassette(full_body, "other-job"))
     assert load_cassette(path) is not first
     assert load_cassette(path).interactions[0].request.json() == {"AutoMLJobName": "other-job"}

@@ -127,3 +127,12 @@ def test_missing_path_and_bad_option_exit_2(tmp_path: Path) -> None:
     assert result.output == (f"aws-replay: error: no cassettes (*.yaml, *.yml, *.json) under "
                              f"{tmp_path / 'empty'}; check the path\n")
     assert CliRunner().invoke(main, ["check", str(tmp_path), "--fail-on", "x"]).exit_code == 2
+
+
+def test_check_does_not_depend_on_the_users_aws_config(folder: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "aws-config"
+    broken.write_text("[broken\n")
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
+    assert run("check", str(folder / "good.yaml")).exit_code == 0
