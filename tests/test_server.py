@@ -36,13 +36,12 @@ from replay.cassette import (
     write_cassette,
 )
 from replay.errors import CassetteError, ConfigError, EndpointError
+from replay.responders import Answer, wire_response
 from replay.server import (
-    Answer,
     ReplayHTTPServer,
     RunningServer,
     is_loopback,
     start_server,
-    wire_response,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
