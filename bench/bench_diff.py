@@ -42,7 +42,8 @@ from replay.cassette import (  # noqa: E402
     dump_cassette,
     read_cassette,
 )
-from replay.drift import DriftSettings, diff_interactions, diff_paths  # noqa: E402
+from replay.drift import diff_interactions, diff_paths  # noqa: E402
+from replay.volatile import DriftSettings  # noqa: E402
 
 JOB = "churn-automl-2026"  # 17 characters, like every generated name below
 

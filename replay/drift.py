@@ -2,12 +2,13 @@
 
 Cassettes are paired by relative path, interactions by operation + parameters (the k-th
 identical request with the k-th, so recorded lifecycles pair in order). Bodies are parsed and
-*normalised* first: values at volatile paths (timestamps, candidate and step names, metric
-values, S3 object keys under the job's output prefix) are replaced by a marker of their JSON
-type, so a re-recording of an unchanged job compares equal at the cost of a JSON comparison.
-Only pairs that still differ go through deepdiff, whose changes are classified against the
-operation's model: ``member-added``, ``member-removed``, ``type-changed``, ``enum-value-new``
-(breaking when the model does not list the value), ``value-changed``, ``status-changed``.
+*normalised* first (:mod:`replay.volatile`): values at volatile paths (timestamps, candidate
+and step names, metric values, S3 object keys under the job's output prefix) are replaced by a
+marker of their JSON type, so a re-recording of an unchanged job compares equal at the cost of
+a JSON comparison. Only pairs that still differ go through deepdiff, whose changes are
+classified against the operation's model: ``member-added``, ``member-removed``,
+``type-changed``, ``enum-value-new`` (breaking when the model does not list the value),
+``value-changed``, ``status-changed``.
 
 Example::
 
@@ -20,9 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,341 +30,28 @@ from typing import Any
 from botocore.model import OperationModel, Shape
 
 from replay.cassette import Cassette, Interaction, find_cassettes, parse_cassette
-from replay.config import load_settings, section
-from replay.errors import CassetteError, ConfigError, ReplayError
+from replay.errors import CassetteError, ReplayError
 from replay.findings import Finding, Severity, summarize
+from replay.jsonpath import format_path
 from replay.matchers import key_of_recorded
 from replay.operations import identify_operation
 from replay.report_formats import Subject
-
-DEFAULT_VOLATILE_PATHS = (
-    "$..CreationTime",
-    "$..LastModifiedTime",
-    "$..EndTime",
-    "$.BestCandidate.CandidateName",
-    "$.BestCandidate.CandidateSteps[*].CandidateStepName",
-    "$.BestCandidate.CandidateSteps[*].CandidateStepArn",
-    "$.BestCandidate.FinalAutoMLJobObjectiveMetric.Value",
-    "$.BestCandidate.CandidateProperties.CandidateMetrics[*].Value",
-    "$.ModelDeployResult.EndpointName",
-    "$.BestCandidate.InferenceContainers[*].ModelDataUrl",
-    "$.BestCandidate.InferenceContainerDefinitions.*[*].ModelDataUrl",
-    "$.BestCandidate.CandidateProperties.CandidateArtifactLocations.*",
-    "$.AutoMLJobArtifacts.*",
+from replay.spec import error_code_of, json_type
+from replay.volatile import (
+    DriftSettings,
+    load_drift_settings,
+    normalise,
+    output_prefixes,
+    same_modulo_volatile,
 )
-"""Ignored by default: timestamps, candidate and step names, metric values, generated names,
-and the S3 keys of a run's artifacts (model data, reports, notebooks)."""
-
-DEFAULT_OUTPUT_PREFIX_PATHS = ("$.OutputDataConfig.S3OutputPath",)
-"""Strings under the S3 prefix found at these paths (artifacts, model data) are volatile."""
-
-# ------------------------------------------------------------------------- JSONPath patterns
-
-_STEP = re.compile(r"(\.\.|\.)(\*|[^.\[\]]+)|(\.\.)?\[(\*|\d+)\]|(\.\.)?\['((?:[^'\\]|\\.)*)'\]")
-
-Token = tuple[str, str | int | None]  # ("key", name) ("anykey") ("index", n) ("anyindex") ("..")
-
-
-def compile_path(pattern: str) -> tuple[Token, ...]:
-    """A JSONPath with wildcards (``$..Time``, ``$.A[*].B``, ``$.Map.*``) as match tokens."""
-    if not isinstance(pattern, str) or not pattern.startswith("$"):
-        raise ConfigError(f"volatile path {pattern!r} is not a JSONPath; write it like "
-                          "'$.BestCandidate.CandidateSteps[*].CandidateStepName'")
-    tokens: list[Token] = []
-    position = 1
-    while position < len(pattern):
-        match = _STEP.match(pattern, position)
-        if match is None:
-            raise ConfigError(f"volatile path {pattern!r}: cannot read it from "
-                              f"{pattern[position:]!r}; use .Name, .*, [N], [*], ['odd key'] "
-                              "or ..Name (any depth)")
-        dots, name, descend_index, index, descend_quoted, quoted = match.groups()
-        if dots == ".." or descend_index or descend_quoted:
-            tokens.append(("..", None))
-        if name == "*":
-            tokens.append(("anykey", None))
-        elif name is not None:
-            tokens.append(("key", name))
-        elif index == "*":
-            tokens.append(("anyindex", None))
-        elif index is not None:
-            tokens.append(("index", int(index)))
-        else:
-            tokens.append(("key", re.sub(r"\\(.)", r"\1", quoted)))
-        position = match.end()
-    return tuple(tokens)
-
-
-def _token_matches(token: Token, step: str | int) -> bool:
-    kind, value = token
-    if kind == "key":
-        return step == value
-    if kind == "anykey":
-        return isinstance(step, str)
-    if kind == "index":
-        return step == value and isinstance(step, int)
-    return isinstance(step, int)  # anyindex
-
-
-NfaState = frozenset[tuple[int, int]]
-State = int
-"""A state of the lazily built automaton; 0 is dead (no pattern can match below)."""
-
-DEAD: State = 0
-
-
-class PathSet:
-    """A set of JSONPath patterns, matched step by step while walking a body.
-
-    The patterns form an NFA over path steps; its state sets are numbered as they are met
-    (a DFA built lazily), so walking a body costs one dictionary lookup per member.
-    """
-
-    def __init__(self, patterns: Iterable[str]) -> None:
-        self.patterns = tuple(patterns)
-        self._tokens = [compile_path(p) for p in self.patterns]
-        self._sets: list[NfaState] = [frozenset()]
-        self._ids: dict[NfaState, State] = {frozenset(): DEAD}
-        self.accepting: list[bool] = [False]
-        self.moves: dict[tuple[State, str | int], State] = {}
-        self.start = self._intern(frozenset((i, 0) for i in range(len(self._tokens))))
-
-    def _intern(self, states: NfaState) -> State:
-        found = self._ids.get(states)
-        if found is None:
-            found = self._ids[states] = len(self._sets)
-            self._sets.append(states)
-            self.accepting.append(any(position == len(self._tokens[pattern])
-                                      for pattern, position in states))
-        return found
-
-    def step(self, state: State, step: str | int) -> State:
-        """The state after one more path step (a member name or a list index)."""
-        key = (state, step)
-        found = self.moves.get(key)
-        if found is not None:
-            return found
-        following: set[tuple[int, int]] = set()
-        for pattern, position in self._sets[state]:
-            tokens = self._tokens[pattern]
-            if position >= len(tokens):
-                continue
-            token = tokens[position]
-            if token[0] == "..":
-                following.add((pattern, position))  # descend further
-                if position + 1 < len(tokens) and _token_matches(tokens[position + 1], step):
-                    following.add((pattern, position + 2))
-            elif _token_matches(token, step):
-                following.add((pattern, position + 1))
-        result = self._intern(frozenset(following))
-        if len(self.moves) < 200_000:  # bodies with endless distinct map keys stay bounded
-            self.moves[key] = result
-        return result
-
-    def accepts(self, state: State) -> bool:
-        return self.accepting[state]
-
-    def matches(self, steps: Sequence[str | int]) -> bool:
-        state = self.start
-        for step in steps:
-            state = self.step(state, step)
-            if state == DEAD:
-                return False
-        return self.accepting[state]
-
-
-# -------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class DriftSettings:
-    """What a recording-vs-recording diff ignores: ``[tool.aws-replay.drift]``."""
-
-    volatile_paths: tuple[str, ...] = DEFAULT_VOLATILE_PATHS
-    output_prefix_paths: tuple[str, ...] = DEFAULT_OUTPUT_PREFIX_PATHS
-    volatile: PathSet = field(init=False, repr=False, compare=False)
-    prefixes: PathSet = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "volatile", PathSet(self.volatile_paths))
-        object.__setattr__(self, "prefixes", PathSet(self.output_prefix_paths))
-
-
-def _path_list(table: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
-    if key not in table:
-        return None
-    value = table[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"pyproject.toml: [tool.aws-replay.drift] {key} must be a list of "
-                          "JSONPath strings")
-    return tuple(value)
-
-
-def drift_settings(table: Mapping[str, Any]) -> DriftSettings:
-    """Settings from a ``[tool.aws-replay.drift]`` table.
-
-    ``volatile_paths`` replaces the defaults, ``extra_volatile_paths`` adds to them,
-    ``output_prefix_paths`` names where a job's S3 output prefix is (``[]`` turns that rule off).
-    """
-    known = {"volatile_paths", "extra_volatile_paths", "output_prefix_paths"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(f"pyproject.toml: [tool.aws-replay.drift] does not know "
-                          f"{', '.join(unknown)}; use {', '.join(sorted(known))}")
-    replaced = _path_list(table, "volatile_paths")
-    volatile = DEFAULT_VOLATILE_PATHS if replaced is None else replaced
-    volatile += _path_list(table, "extra_volatile_paths") or ()
-    prefixes = _path_list(table, "output_prefix_paths")
-    return DriftSettings(volatile, DEFAULT_OUTPUT_PREFIX_PATHS if prefixes is None else prefixes)
-
-
-def load_drift_settings(start: Path | None = None) -> DriftSettings:
-    """The drift settings of the nearest ``pyproject.toml`` (defaults without one)."""
-    return drift_settings(section(load_settings(start), "drift"))
-
-
-# --------------------------------------------------------------------------- normalisation
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _marker(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("<volatile ") and value.endswith(">"):
-        return value  # already normalised: normalising is idempotent
-    return f"<volatile {json_type(value)}>"
-
-
-def _output_prefixes(body: Any, settings: DriftSettings) -> tuple[str, ...]:
-    found: list[str] = []
-    paths = settings.prefixes
-
-    def walk(value: Any, state: State) -> None:
-        if paths.accepts(state) and isinstance(value, str) and value:
-            found.append(value.rstrip("/") + "/")
-        if isinstance(value, dict):
-            for key, child in value.items():
-                following = paths.step(state, key)
-                if following != DEAD:
-                    walk(child, following)
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                following = paths.step(state, index)
-                if following != DEAD:
-                    walk(child, following)
-
-    if settings.output_prefix_paths:
-        walk(body, paths.start)
-    return tuple(found)
-
-
-def normalise(body: Any, settings: DriftSettings, prefixes: tuple[str, ...] = ()) -> Any:
-    """``body`` with volatile values replaced by ``"<volatile TYPE>"`` (presence and JSON type
-    stay visible, so a removed or retyped volatile member is still drift)."""
-    volatile = settings.volatile
-    accepting, moves, step = volatile.accepting, volatile.moves, volatile.step
-
-    def walk(value: Any, state: State) -> Any:
-        # hot loop: one dict lookup per member, no copy of subtrees no pattern can reach
-        if accepting[state]:
-            return _marker(value)
-        kind = type(value)
-        if kind is dict:
-            if state == DEAD and not prefixes:
-                return value
-            result = {}
-            for key, child in value.items():
-                following = moves.get((state, key))
-                if following is None:
-                    following = step(state, key)
-                result[key] = walk(child, following)
-            return result
-        if kind is list:
-            if state == DEAD and not prefixes:
-                return value
-            return [walk(child, step(state, index)) for index, child in enumerate(value)]
-        if prefixes and kind is str and value.startswith(prefixes):
-            return _marker(value)
-        return value
-
-    return walk(body, volatile.start)
-
-
-_NUMBERS = (int, float)
-
-
-def same_modulo_volatile(old: Any, new: Any, settings: DriftSettings,
-                         prefixes: tuple[str, ...] = ()) -> bool:
-    """Whether two parsed bodies are equal once volatile values are set aside.
-
-    The same answer as comparing :func:`normalise`-d bodies, in one walk over both that builds
-    nothing and stops at the first difference: the cost of an equal pair is about the cost of
-    a JSON comparison. JSON numbers compare by value (``1 == 1.0``); booleans never equal
-    numbers.
-    """
-    volatile = settings.volatile
-    accepting, moves, step = volatile.accepting, volatile.moves, volatile.step
-
-    def same(a: Any, b: Any, state: State) -> bool:
-        if accepting[state]:
-            return json_type(a) == json_type(b)
-        kind = type(a)
-        if kind is dict:
-            if type(b) is not dict or len(a) != len(b):
-                return False
-            for key, child in a.items():
-                if key not in b:
-                    return False
-                following = moves.get((state, key))
-                if following is None:
-                    following = step(state, key)
-                if not same(child, b[key], following):
-                    return False
-            return True
-        if kind is list:
-            if type(b) is not list or len(a) != len(b):
-                return False
-            for index, child in enumerate(a):
-                following = moves.get((state, index))
-                if following is None:
-                    following = step(state, index)
-                if not same(child, b[index], following):
-                    return False
-            return True
-        if kind is str:
-            if prefixes and a.startswith(prefixes):
-                return type(b) is str and b.startswith(prefixes)
-            return type(b) is str and a == b and not (prefixes and b.startswith(prefixes))
-        if kind is not type(b):
-            return kind in _NUMBERS and type(b) in _NUMBERS and a == b
-        return bool(a == b)
-
-    return same(old, new, volatile.start)
-
 
 # -------------------------------------------------------------------------- classification
+
+_NUMBERS = (int, float)
 
 _SEVERITY = {"member-added": Severity.ADDITIVE, "member-removed": Severity.BREAKING,
              "type-changed": Severity.BREAKING, "value-changed": Severity.INFO,
              "status-changed": Severity.BREAKING}
-
-
-def format_path(steps: Sequence[str | int]) -> str:
-    """``('A', 2, 'odd key')`` as ``$.A[2]['odd key']`` (the spec checker's JSONPath style)."""
-    from replay.spec import member_segment
-
-    return "$" + "".join(f"[{s}]" if isinstance(s, int) else member_segment(s) for s in steps)
 
 
 def shape_at(shape: Shape | None, steps: Sequence[str | int]) -> Shape | None:
@@ -556,8 +243,6 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
         code = ""
         ok, parsed = _parse(after.body)
         if ok and isinstance(parsed, dict) and after.status >= 400:
-            from replay.spec import error_code_of
-
             error = error_code_of(parsed, after.headers)
             code = f" ({error})" if error else ""
         return [Finding("status-changed", Severity.BREAKING, "$",
@@ -573,7 +258,7 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
         return [Finding("type-changed", Severity.BREAKING, "$",
                         "body is no longer JSON" if old_ok else "body became JSON",
                         "JSON" if old_ok else "not JSON", "not JSON" if old_ok else "JSON")]
-    prefixes = _output_prefixes(old_body, settings) + _output_prefixes(new_body, settings)
+    prefixes = output_prefixes(old_body, settings) + output_prefixes(new_body, settings)
     # the common case, a re-recording with only volatile changes, ends here: no deepdiff
     if same_modulo_volatile(old_body, new_body, settings, prefixes):
         return []

@@ -28,11 +28,12 @@ from typing import Any
 
 from replay.cassette import Cassette, Interaction, build_meta, find_cassettes, read_cassette
 from replay.config import load_settings
-from replay.drift import DriftSettings, diff_interactions, drift_settings
+from replay.drift import diff_interactions
 from replay.errors import ConfigError, CredentialsError, EndpointError, ReplayError
 from replay.findings import Finding, Severity, summarize
 from replay.operations import OperationRef, identify_operation
 from replay.report_formats import Subject
+from replay.volatile import DriftSettings, drift_settings
 
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException",
                               "TooManyRequestsException", "RequestLimitExceeded",

@@ -14,20 +14,17 @@ from hypothesis import strategies as st
 
 from cli import main
 from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
-from replay.drift import (
+from replay.drift import diff_cassettes, diff_interactions, diff_paths
+from replay.errors import ConfigError, ReplayError
+from replay.findings import Finding, Severity
+from replay.jsonpath import PathSet, compile_path
+from replay.volatile import (
     DEFAULT_VOLATILE_PATHS,
     DriftSettings,
-    PathSet,
-    compile_path,
-    diff_cassettes,
-    diff_interactions,
-    diff_paths,
     drift_settings,
     load_drift_settings,
     normalise,
 )
-from replay.errors import ConfigError, ReplayError
-from replay.findings import Finding, Severity
 
 
 def _request(job: str = "churn-automl-2026") -> RecordedRequest:
@@ -370,7 +367,7 @@ _json = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.sampled
 @given(_json, _json, st.booleans())
 def test_fast_equality_agrees_with_comparing_normalised_bodies(old: Any, other: Any,
                                                                copy_it: bool) -> None:
-    from replay.drift import same_modulo_volatile
+    from replay.volatile import same_modulo_volatile
 
     drift = drift_settings({"volatile_paths": ["$..CreationTime", "$.Steps[*].Name"]})
     new = copy.deepcopy(old) if copy_it else other
