@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cli import main
 from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
 from replay.drift import diff_cassettes, diff_interactions, diff_paths
-from replay.errors import ConfigError, ReplayError
+from replay.errors import CassetteError, ConfigError, ReplayError
 from replay.findings import Finding, Severity
 from replay.jsonpath import PathSet, compile_path
 from replay.volatile import (
@@ -318,6 +318,70 @@ def test_file_and_folder_cannot_be_compared(tmp_path: Path, full_body: dict[str,
         diff_paths(cassette, tmp_path)
     with pytest.raises(ReplayError, match="no such file or folder"):
         diff_paths(tmp_path / "nope", tmp_path)
+
+
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import replay.drift
+
+    parsed: list[str] = []
+    real = replay.drift.parse_cassette
+
+    def parse(text: str | bytes, path: Path | str = "<memory>") -> Cassette:
+        parsed.append(Path(path).parent.name)
+        return real(text, path)
+
+    monkeypatch.setattr(replay.drift, "parse_cassette", parse)
+    return parsed
+
+
+def test_a_new_meta_block_alone_is_no_drift_and_old_is_not_parsed(
+        tmp_path: Path, full_body: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old / "job.yaml", _interaction(full_body))
+    text = (old / "job.yaml").read_text()
+    assert text.startswith("meta:\n  tool: test\ninteractions:\n")
+    new.mkdir()
+    (new / "job.yaml").write_text(text.replace(
+        "meta:\n  tool: test\n",
+        "meta:\n  tool: aws-replay\n  # re-recorded\n  recorded_at: '2026-12-01T00:00:00Z'\n"))
+    parsed = _counting_parses(monkeypatch)
+    run = diff_paths(old, new, DriftSettings(), workers=1)
+    assert run.findings == [] and run.cassettes == 1 and run.interactions == 1
+    assert parsed == ["new"]
+
+
+def test_an_anchor_in_the_meta_block_makes_old_parsed_in_full(
+        tmp_path: Path, full_body: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old / "job.yaml", _interaction(full_body))
+    text = (old / "job.yaml").read_text()
+    # the same bytes after the meta block, but *target means another operation in each file
+    rest = text.split("interactions:\n", 1)[1].replace(
+        "- SageMaker.DescribeAutoMLJob", "- *target")
+    (old / "job.yaml").write_text(
+        "meta:\n  tool: &target SageMaker.DescribeAutoMLJobV2\ninteractions:\n" + rest)
+    new.mkdir()
+    (new / "job.yaml").write_text(
+        "meta:\n  tool: &target SageMaker.DescribeAutoMLJob\ninteractions:\n" + rest)
+    parsed = _counting_parses(monkeypatch)
+    run = diff_paths(old, new, DriftSettings(), workers=1)
+    assert parsed == ["new", "old"]
+    assert sorted(f.kind for f in run.findings) == ["interaction-added", "interaction-removed"]
+
+
+@pytest.mark.parametrize(("meta", "problem"), [
+    ("meta: [unclosed\n", "is not valid YAML"),
+    ("meta: 7\n", "'meta' is not a mapping"),
+])
+def test_a_broken_old_meta_block_is_still_an_error(tmp_path: Path, full_body: dict[str, Any],
+                                                    meta: str, problem: str) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(new / "job.yaml", _interaction(full_body))
+    text = (new / "job.yaml").read_text()
+    old.mkdir()
+    (old / "job.yaml").write_text(meta + "interactions:\n" + text.split("interactions:\n")[1])
+    with pytest.raises(CassetteError, match=f"old/job.yaml: {problem}"):
+        diff_paths(old, new, DriftSettings(), workers=1)
 
 
 # ----------------------------------------------------------------------------------- CLI
