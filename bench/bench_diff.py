@@ -8,7 +8,10 @@ drifted for real (a new enum value and a new member). Then it measures:
 1. the whole folder diff (``replay.drift.diff_paths``, and the ``aws-replay diff`` command in a
    fresh process, start-up included) against the naive baseline: parse both cassettes and run
    deepdiff on every pair (timed on a sample, scaled to N);
-2. one equal (volatile-only) pair: ``diff_interactions`` against one ``DeepDiff`` of the same
+2. re-recorded finished jobs, where NEW differs from OLD only in its ``meta`` block (when it
+   was recorded): ``diff_paths`` in one process, against the same with that shortcut turned off
+   (both files parsed and their bodies compared, as before the shortcut);
+3. one equal (volatile-only) pair: ``diff_interactions`` against one ``DeepDiff`` of the same
    two already-parsed bodies.
 
 Run: ``.venv/bin/python bench/bench_diff.py [N]``. Wanted: folder diff under 10 s for 10,000
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from deepdiff import DeepDiff  # noqa: E402
 
+from replay import drift  # noqa: E402
 from replay.cassette import (  # noqa: E402
     Cassette,
     Interaction,
@@ -48,14 +52,14 @@ from replay.volatile import DriftSettings  # noqa: E402
 JOB = "churn-automl-2026"  # 17 characters, like every generated name below
 
 
-def _cassette_text(body: dict[str, Any]) -> str:
+def _cassette_text(body: dict[str, Any], meta: dict[str, Any] | None = None) -> str:
     request = RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
                               {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
                                "Content-Type": ["application/x-amz-json-1.1"]},
                               json.dumps({"AutoMLJobName": body["AutoMLJobName"]}))
     response = RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]},
                                 json.dumps(body).encode())
-    return dump_cassette(Cassette((Interaction(request, response),), {"tool": "bench"}))
+    return dump_cassette(Cassette((Interaction(request, response),), meta or {"tool": "bench"}))
 
 
 def _rerecorded(body: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -90,6 +94,17 @@ def _generate(base: Path, count: int, body: dict[str, Any]) -> int:
         (base / "old" / f"{name}.yaml").write_text(old)
         (base / "new" / f"{name}.yaml").write_text(new)
     return len(changed)
+
+
+def _generate_meta_only(base: Path, count: int, body: dict[str, Any]) -> None:
+    old_text = _cassette_text(body, {"tool": "bench", "recorded_at": "2026-11-01T00:00:00Z"})
+    new_text = _cassette_text(body, {"tool": "bench", "recorded_at": "2026-12-01T00:00:00Z"})
+    for folder in ("meta-old", "meta-new"):
+        (base / folder).mkdir()
+    for index in range(count):
+        name = f"churn-automl-{index:04d}"[:17] if count <= 10_000 else f"job-{index}"
+        (base / "meta-old" / f"{name}.yaml").write_text(old_text.replace(JOB, name))
+        (base / "meta-new" / f"{name}.yaml").write_text(new_text.replace(JOB, name))
 
 
 def _best_of(repeat: int, action: Callable[[], Any]) -> float:
@@ -155,6 +170,27 @@ def main() -> None:
               f"pairs, scaled)")
         print(f"  ratio ours/baseline                 {ours / naive:7.3f}x (in process), "
               f"{command / naive:.3f}x (aws-replay diff)")
+
+        _generate_meta_only(base, count, body)
+        meta_old, meta_new = base / "meta-old", base / "meta-new"
+        start = time.perf_counter()
+        run = diff_paths(meta_old, meta_new, settings, workers=1)
+        meta_ours = time.perf_counter() - start
+        assert run.findings == [] and run.cassettes == count
+        shortcut = drift._same_but_meta
+        drift._same_but_meta = lambda *args: False
+        try:
+            start = time.perf_counter()
+            run = diff_paths(meta_old, meta_new, settings, workers=1)
+            meta_both = time.perf_counter() - start
+        finally:
+            drift._same_but_meta = shortcut
+        assert run.findings == []
+        print(f"\nre-recorded finished jobs, {count} pairs, only the meta block differs (one "
+              "process):")
+        print(f"  ours (OLD not parsed)               {meta_ours:7.2f} s")
+        print(f"  both parsed and compared            {meta_both:7.2f} s")
+        print(f"  ratio                               {meta_ours / meta_both:7.3f}x")
 
         rng = random.Random(3)
         old_body = body

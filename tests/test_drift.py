@@ -384,6 +384,22 @@ def test_a_broken_old_meta_block_is_still_an_error(tmp_path: Path, full_body: di
         diff_paths(old, new, DriftSettings(), workers=1)
 
 
+def test_a_meta_block_running_on_into_the_rest_makes_old_parsed_in_full(
+        tmp_path: Path, full_body: dict[str, Any]) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(new / "job.yaml", _interaction(full_body))
+    text = (new / "job.yaml").read_text()
+    assert text.endswith("\nversion: 1\n")
+    rest = text.removeprefix("meta:\n  tool: test\n").removesuffix("version: 1\n")
+    # NEW's flow mapping goes on over the line, so 'version: 1}' is inside NEW's meta, while
+    # in OLD, whose meta is closed, it is a top-level version '1}'
+    (new / "job.yaml").write_text("meta: {tool: x,\nversion: 1}\n" + rest)
+    old.mkdir()
+    (old / "job.yaml").write_text("meta: {tool: z}\nversion: 1}\n" + rest)
+    with pytest.raises(CassetteError, match=r"old/job\.yaml: has cassette format version '1\}'"):
+        diff_paths(old, new, DriftSettings(), workers=1)
+
+
 # ----------------------------------------------------------------------------------- CLI
 
 
