@@ -99,6 +99,8 @@ BAD_CASSETTES = [
     pytest.param("interactions:\n- request: {method: POST, uri: 'http",
                  "is not valid YAML at line", id="truncated"),
     pytest.param("\tinteractions: [", "is not valid YAML", id="not-yaml"),
+    pytest.param("meta: {recorded_at: 2026-13-45}\ninteractions: []\n",
+                 "is not valid YAML (month must be in 1..12)", id="yaml-bad-date"),
     pytest.param("just a string\n", "is not a cassette (no top-level 'interactions' list)",
                  id="not-a-mapping"),
     pytest.param("interactions: []\nversion: 2\n", "has cassette format version 2",
