@@ -24,8 +24,7 @@ from typing import Any
 from botocore.model import Shape
 
 from replay.findings import Finding, Severity
-from replay.jsonpath import format_path
-from replay.spec import json_type
+from replay.jsonpath import format_path, json_type
 
 _NUMBERS = (int, float)
 

@@ -14,13 +14,41 @@ Example::
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from replay.errors import ConfigError
-from replay.spec import member_segment
 
 _STEP = re.compile(r"(\.\.|\.)(\*|[^.\[\]]+)|(\.\.)?\[(\*|\d+)\]|(\.\.)?\['((?:[^'\\]|\\.)*)'\]")
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@functools.lru_cache(maxsize=8192)  # map keys (Environment names) repeat in every body
+def member_segment(name: str) -> str:
+    """A JSONPath step for a member or map key: ``.Name`` or ``['odd key']``."""
+    if _IDENTIFIER.fullmatch(name):
+        return "." + name
+    return "[" + json.dumps(name).replace("'", "\\'").replace('"', "'") + "]"
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value: null, boolean, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
 
 Token = tuple[str, str | int | None]  # ("key", name) ("anykey") ("index", n) ("anyindex") ("..")
 

@@ -67,7 +67,7 @@ def _constraints(shape: Shape) -> dict[str, Any]:
 
 def member_view(shape: Shape | None) -> View:
     """Every member path under ``shape`` (an output or error shape) with its constraints."""
-    from replay.spec import member_segment
+    from replay.jsonpath import member_segment
 
     view: View = {}
 

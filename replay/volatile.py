@@ -22,8 +22,7 @@ from typing import Any
 
 from replay.config import load_settings, section
 from replay.errors import ConfigError
-from replay.jsonpath import DEAD, PathSet, State
-from replay.spec import json_type
+from replay.jsonpath import DEAD, PathSet, State, json_type
 
 # ------------------------------------------------------------------------------- settings
 

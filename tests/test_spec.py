@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from replay.findings import Severity
+from replay.jsonpath import member_segment
 from replay.operations import operation_ref
-from replay.spec import check_body, checker_for, error_code_of, member_segment
+from replay.spec import check_body, checker_for, error_code_of
 
 # ----------------------------------------------------------------------- inline models
 
