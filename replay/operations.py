@@ -139,7 +139,7 @@ def operation_ref(service: str, operation: str, region: str | None = None) -> Op
     if operation not in model.operation_names:
         raise UnknownOperationError(
             f"operation {operation!r} is not in botocore {botocore.__version__}'s model of "
-            f"{service}; upgrade botocore or check the recorded X-Amz-Target"
+            f"{service}; upgrade botocore or check the operation name (X-Amz-Target in a cassette)"
         )
     return OperationRef(service, operation, region, model.protocol)
 
