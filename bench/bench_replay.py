@@ -44,12 +44,13 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                    "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 os.environ.pop("AWS_PROFILE", None)
 
-from replay import replayer  # noqa: E402
+from replay import botocore_hook  # noqa: E402
 from replay.cassette import load_cassette  # noqa: E402
-from replay.replayer import ActiveCassette, DriftCache, ReplaySettings  # noqa: E402
+from replay.replay_settings import ReplaySettings  # noqa: E402
+from replay.replayer import ActiveCassette, DriftCache  # noqa: E402
 from tests.replay_support import JOB, full_body, write_job_cassette  # noqa: E402
 
-replayer.install()
+botocore_hook.install()
 
 import boto3  # noqa: E402
 import vcr  # noqa: E402

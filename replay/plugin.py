@@ -3,11 +3,11 @@
 Only the pytest surface lives here (options, ini settings, the marker, fixtures, hooks); the
 engine is :mod:`replay.replayer`, imported when a marked test first runs.
 
-Settings are merged by :func:`replay.replayer.merge_settings`, most important first: the command
-line, then the ini file, then the ``aws_replay_config`` fixture, then the marker's keyword
-arguments (``allowed_hosts`` adds up across all four). Per-test findings and play counts travel
-on the test reports, so under pytest-xdist the controller sees every worker's and writes the
-drift summary, the unused-interaction list and ``--aws-replay-report`` once.
+Settings are merged by :func:`replay.replay_settings.merge_settings`, most important first: the
+command line, then the ini file, then the ``aws_replay_config`` fixture, then the marker's keyword
+arguments (``allowed_hosts`` adds up across all four). Per-test findings and play counts travel on
+the test reports, so under pytest-xdist the controller sees every worker's and writes the drift
+summary, the unused-interaction list and ``--aws-replay-report`` once.
 
 Example::
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 MARKER = "aws_replay"
 _UNUSED_MODES = ("off", "warn", "error")
 
-# (setting, option, ini type, help). The choices are checked by replay.replayer.merge_settings,
+# (setting, option, ini type, help). The choices are checked by replay_settings.merge_settings,
 # which also checks the ini file, the config fixture and the marker.
 _OPTIONS = (
     ("mode", "--aws-replay-mode", "string",
@@ -86,7 +86,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
                                   args: list[str]) -> None:
     # Before any conftest or test module can create a boto3 client.
-    from replay.replayer import install
+    from replay.botocore_hook import install
 
     install()
 
@@ -129,7 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
         raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
-    from replay.replayer import install, merge_settings
+    from replay.botocore_hook import install
+    from replay.replay_settings import merge_settings
 
     layers = (("command line", _layer(config, "command line")),
               ("ini file", _layer(config, "ini file")))
@@ -201,7 +202,8 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     if not markers or not isinstance(item, pytest.Item):
         yield None
         return
-    from replay.replayer import ActiveCassette, DriftCache, merge_settings
+    from replay.replay_settings import merge_settings
+    from replay.replayer import ActiveCassette, DriftCache
 
     # Requested here, not as a parameter: unmarked tests never build the user's config fixture.
     aws_replay_config = request.getfixturevalue("aws_replay_config")

@@ -17,19 +17,13 @@ from botocore.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay import replayer
+from replay import botocore_hook, replay_settings
+from replay.botocore_hook import dummy_aws_environment
 from replay.cassette import Cassette, read_cassette, write_cassette
 from replay.errors import CassetteError, ConfigError
 from replay.netguard import NetworkBlocked, NetworkGuard, host_allowed
-from replay.replayer import (
-    ActiveCassette,
-    DriftCache,
-    ReplaySettings,
-    RequestNotRecorded,
-    cassette_lock,
-    dummy_aws_environment,
-    merge_settings,
-)
+from replay.replay_settings import ReplaySettings, merge_settings
+from replay.replayer import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
 from tests.replay_support import (
     JOB,
     describe_interaction,
@@ -94,8 +88,8 @@ def test_mode_spelling_is_forgiving() -> None:
 
 
 _layer = st.fixed_dictionaries({}, optional={
-    "mode": st.sampled_from((*replayer.MODES, None)),
-    "drift": st.sampled_from((*replayer.DRIFT_MODES, None)),
+    "mode": st.sampled_from((*replay_settings.MODES, None)),
+    "drift": st.sampled_from((*replay_settings.DRIFT_MODES, None)),
     "region": st.sampled_from(["us-east-1", "eu-west-1", None]),
 })
 
@@ -120,7 +114,7 @@ def test_a_config_that_is_not_a_dict_is_refused() -> None:
 
 @pytest.fixture
 def aws(aws_env: None) -> None:
-    replayer.install()
+    botocore_hook.install()
 
 
 def test_polling_plays_the_lifecycle_then_stays_on_the_last(tmp_path: Path, aws: None) -> None:
@@ -397,7 +391,7 @@ def no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_replay_needs_no_credentials_and_never_reads_home_aws(
         tmp_path: Path, no_aws_env: Path) -> None:
     write_job_cassette(tmp_path / "job.yaml", [full_body()])
-    replayer.install()
+    botocore_hook.install()
     with active_for(tmp_path, ["job"], region="eu-central-1").activate():
         sm = boto3.client("sagemaker")  # no region, no credentials, a profile that is absent
         assert sm.meta.region_name == "eu-central-1"
