@@ -196,7 +196,7 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
     answer. Existing cassettes are kept unless --overwrite is given.
     """
     from replay.config import load_settings
-    from replay.recorder import describe_result, record_jobs
+    from replay.record_jobs import describe_result, record_jobs
     from replay.sanitize import Sanitizer
 
     bar: Any = None

@@ -31,7 +31,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from replay.recorder import capture_exchanges, record_jobs  # noqa: E402
+from replay.record_jobs import record_jobs  # noqa: E402
+from replay.recorder import capture_exchanges  # noqa: E402
 from replay.sanitize import Sanitizer  # noqa: E402
 from tests.stub_sagemaker import StubSageMaker  # noqa: E402
 

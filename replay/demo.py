@@ -178,7 +178,7 @@ def _drifted(cassette: Cassette) -> Cassette:
 
 def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
     """Run the demo's steps, telling ``echo`` what happens; see the module docstring."""
-    from replay.recorder import record_jobs
+    from replay.record_jobs import record_jobs
     from replay.samples import offline_aws_environment
     from replay.sanitize import Sanitizer, sanitize_paths
     from replay.scan import scan_paths

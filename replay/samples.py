@@ -113,7 +113,7 @@ def offline_aws_environment() -> Iterator[None]:
 
 def record_samples(target: Path, samples: Sequence[Sample] = SAMPLES) -> list[Path]:
     """Record ``samples`` into ``target`` through the local endpoint; their paths, in order."""
-    from replay.recorder import record_jobs
+    from replay.record_jobs import record_jobs
     from replay.sanitize import Sanitizer
     from replay.server import start_server
 

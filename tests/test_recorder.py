@@ -25,12 +25,8 @@ from deepdiff import DeepDiff
 
 from replay.cassette import Cassette, read_cassette, write_cassette
 from replay.errors import CassetteError, ConfigError, EndpointError
-from replay.recorder import (
-    capture_exchanges,
-    record_jobs,
-    save_recording,
-    source_for_endpoint,
-)
+from replay.record_jobs import record_jobs
+from replay.recorder import capture_exchanges, save_recording, source_for_endpoint
 from replay.sanitize import Sanitizer, sanitize_paths
 from replay.scan import scan_paths
 from replay.spec import check_cassette

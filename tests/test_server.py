@@ -759,7 +759,7 @@ def test_secrets_in_an_unmatched_request_are_redacted_from_the_error_and_the_log
 def test_recorded_through_the_synthetic_endpoint_then_served_back(
         serve: Callable[..., RunningServer], tmp_path: Path,
         sagemaker_client: Callable[[str], Any]) -> None:
-    from replay.recorder import record_jobs
+    from replay.record_jobs import record_jobs
 
     live = serve(synthetic=True)
     record_jobs(["lifecycle-churn", "missing-churn"], endpoint_url=live.url,
