@@ -620,3 +620,58 @@ def test_coexists_with_pytest_recording(suite: pytest.Pytester, stub_sagemaker: 
     # replayed by both plugins, with pytest-recording's own network block on
     suite.runpytest("test_both.py", "--block-network").assert_outcomes(passed=2)
     assert len(stub_sagemaker.requests) == 2
+
+
+@pytest.fixture(scope="session")
+def pytest_vcr_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pytest-vcr, installed into a folder of its own: pytest-recording (a dev dependency)
+    refuses to start when pytest-vcr is installed beside it, so it cannot live in the venv."""
+    target = tmp_path_factory.mktemp("pytest-vcr")
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        "--disable-pip-version-check", "--target", str(target),
+                        "pytest-vcr==1.0.2"], check=True, capture_output=True, timeout=180)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"pytest-vcr could not be installed from the package index: {exc}")
+    return target
+
+
+def test_coexists_with_pytest_vcr(suite: pytest.Pytester, stub_sagemaker: StubSageMaker,
+                                  pytest_vcr_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAIN_HTTP_URL", stub_sagemaker.url)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(pytest_vcr_path), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    add_test(suite, "test_both", """
+        import json
+        import os
+        import urllib.request
+
+        import pytest
+
+
+        def plain_http():
+            request = urllib.request.Request(
+                os.environ["PLAIN_HTTP_URL"], data=b'{"AutoMLJobName": "churn-automl-2026"}',
+                headers={"X-Amz-Target": "SageMaker.DescribeAutoMLJob"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.load(response)["AutoMLJobName"]
+
+
+        @pytest.mark.vcr
+        @pytest.mark.aws_replay("automl/completed-job")
+        def test_both_markers(sagemaker, vcr):
+            assert plain_http() == "churn-automl-2026"
+            job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
+            assert job["AutoMLJobSecondaryStatus"] == "Starting"
+    """)
+    # pytest-vcr loads through its own entry point (its dist-info is on PYTHONPATH)
+    plugins = ["-p", "no:recording"]
+    help_text = suite.runpytest_subprocess(*plugins, "--help").stdout.str()
+    assert "--vcr-record" in help_text and "--aws-replay-mode" in help_text
+    suite.runpytest_subprocess(*plugins, "test_both.py", "--vcr-record=once").assert_outcomes(
+        passed=1)
+    assert len(stub_sagemaker.requests) == 1  # only pytest-vcr's plain HTTP call went out
+    assert (suite.path / "cassettes" / "test_both_markers.yaml").exists()
+    suite.runpytest_subprocess(*plugins, "test_both.py", "--vcr-record=none").assert_outcomes(
+        passed=1)
+    assert len(stub_sagemaker.requests) == 1  # replayed by both plugins
