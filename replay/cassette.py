@@ -158,18 +158,19 @@ def _fail(path: Path | str, problem: str, fix: str) -> CassetteError:
     return CassetteError(f"{path}: {problem}; {fix}")
 
 
+def text_headers(raw: Mapping[Any, Any]) -> Headers:
+    """Header names and values as text, each value a list: what vcrpy or botocore hold (bytes,
+    single values or lists) in the form cassettes store."""
+    return {_text(key): [_text(v) for v in values] if isinstance(values, list | tuple)
+            else [_text(values)] for key, values in raw.items()}
+
+
 def _headers_from(raw: Any, where: str, path: Path | str) -> Headers:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise _fail(path, f"{where} headers are not a mapping", "headers map names to lists")
-    headers: Headers = {}
-    for key, values in raw.items():
-        if isinstance(values, list | tuple):
-            headers[_text(key)] = [_text(v) for v in values]
-        else:
-            headers[_text(key)] = [_text(values)]
-    return headers
+    return text_headers(raw)
 
 
 def _body_bytes(raw: Any) -> bytes:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from replay.cassette import Cassette, RecordedRequest, header_value
+from replay.cassette import Cassette, RecordedRequest, header_value, text_headers
 
 
 @dataclass(frozen=True)
@@ -146,13 +146,7 @@ def describe_miss(request: RequestKey, cassette: Cassette, recorded: Sequence[Re
 
 
 def _vcr_target(request: Any) -> str:
-    headers = request.headers
-    value = headers.get("X-Amz-Target") if hasattr(headers, "get") else None
-    if value is None:
-        value = header_value({k: [v] for k, v in dict(headers).items()}, "X-Amz-Target")
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
-    return str(value or "")
+    return header_value(text_headers(request.headers), "X-Amz-Target") or ""
 
 
 def aws_operation(r1: Any, r2: Any) -> None:

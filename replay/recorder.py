@@ -32,7 +32,9 @@ from replay.cassette import (
     atomic_writer,
     build_meta,
     dump_cassette,
+    header_value,
     read_cassette,
+    text_headers,
 )
 from replay.errors import CassetteError, ConfigError
 from replay.sanitize import Sanitizer
@@ -49,43 +51,20 @@ CREDENTIAL_TARGET_PREFIXES = frozenset({
 # ------------------------------------------------------------------------------ capture
 
 
-def _header_text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _vcr_request_headers(request: Any) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
-        values = value if isinstance(value, list | tuple) else [value]
-        headers[_header_text(name)] = [_header_text(v) for v in values]
-    return headers
-
-
 def _recorded_request(request: Any) -> RecordedRequest:
     body = request.body_bytes if hasattr(request, "body_bytes") else request.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
     return RecordedRequest(method=str(request.method).upper(), uri=str(request.uri),
-                           headers=_vcr_request_headers(request), body=text)
+                           headers=text_headers(request.headers), body=text)
 
 
 def _recorded_response(response: dict[str, Any]) -> RecordedResponse:
     status = response.get("status") or {}
     body = (response.get("body") or {}).get("string") or b""
-    headers = {_header_text(k): [_header_text(v) for v in (vs if isinstance(vs, list) else [vs])]
-               for k, vs in (response.get("headers") or {}).items()}
+    headers = text_headers(response.get("headers") or {})
     return RecordedResponse(status=int(status.get("code", 0)),
                             reason=str(status.get("message", "")), headers=headers,
                             body=body if isinstance(body, bytes) else str(body).encode("utf-8"))
-
-
-def _target_of(request: Any) -> str | None:
-    for name, value in request.headers.items():
-        if str(name).lower() == "x-amz-target":
-            values = value if isinstance(value, list | tuple) else [value]
-            return _header_text(values[0]) if values else None
-    return None
 
 
 class _MemoryPersister:
@@ -189,7 +168,7 @@ def capture_exchanges(sanitizer: Sanitizer | None = None, *,
 
     def before_record_request(request: Any) -> Any:
         # vcrpy has already deep-copied the request: editing it never changes what is sent.
-        if not _wanted(_target_of(request), targets):
+        if not _wanted(header_value(text_headers(request.headers), "X-Amz-Target"), targets):
             return None
         clean = scrubber.sanitize_request(_recorded_request(request))
         request.uri = clean.uri
