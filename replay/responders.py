@@ -306,7 +306,10 @@ class SyntheticResponder:
                 "1 validation error detected: Value null at 'autoMLJobName' failed to satisfy "
                 "constraint: Member must not be null",
             )
-        status, document = self._account(authorization).describe(name)
+        try:
+            status, document = self._account(authorization).describe(name)
+        except ConfigError as exc:  # a region synthetic jobs do not model: the client's input
+            return error_answer("ValidationException", str(exc))
         cached = self._wire.get(id(document))
         if cached is not None and cached[0] is document:
             return cached[1]

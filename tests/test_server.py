@@ -659,6 +659,20 @@ def test_synthetic_mode_rejects_what_sagemaker_would(
     assert reply.json() == {"__type": error_type, "message": message}
 
 
+def test_a_region_synthetic_jobs_do_not_model_is_the_clients_error_not_the_servers(
+        serve: Callable[..., RunningServer]) -> None:
+    isolated = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261130/us-isob-east-1/"
+                "sagemaker/aws4_request, SignedHeaders=host, Signature=" + "0" * 64)
+    reply = post(connect(serve(synthetic=True)), {"AutoMLJobName": "churn-a"},
+                 extra={"Authorization": isolated})
+
+    assert reply.status == 400
+    assert reply.json() == {
+        "__type": "ValidationException",
+        "message": "region 'us-isob-east-1' is in an isolated partition synthetic jobs do not "
+                   "model; use a commercial, China or GovCloud region"}
+
+
 def test_a_synthetic_job_name_sagemaker_rejects_is_a_validation_error(
         serve: Callable[..., RunningServer]) -> None:
     reply = post(connect(serve(synthetic=True)), {"AutoMLJobName": "not_a_valid_name!"})
