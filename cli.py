@@ -386,7 +386,8 @@ def spec_diff(lock: Path, lock2: Path | None, fmt: str, output: Path | None,
     not a change.
     """
     from replay.findings import summarize
-    from replay.speclock import diff_locks, read_lock
+    from replay.specdiff import diff_locks
+    from replay.speclock import read_lock
 
     findings = diff_locks(read_lock(lock), read_lock(lock2) if lock2 is not None else None)
     emit_report(findings, summarize(findings), fmt, output, fail_on, title="aws-replay spec diff")

@@ -1,8 +1,7 @@
-"""Model vs model: member views, lock files, spec diff per member path, check --spec-lock."""
+"""Spec locks: member views, lock files, check --spec-lock, spec show."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,10 @@ from click.testing import CliRunner
 from cli import main
 from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
 from replay.errors import ConfigError
-from replay.findings import Severity
 from replay.spec import check_paths
+from replay.specdiff import diff_locks
 from replay.speclock import (
     build_lock,
-    diff_locks,
-    lock_document,
-    lock_from_document,
     member_view,
     read_lock,
     show,
@@ -31,7 +27,9 @@ from replay.speclock import (
 # ----------------------------------------------------------------- small models, inline
 
 
-def _service(shapes: dict[str, Any], output: str = "DescribeThingResponse") -> dict[str, Any]:
+def thing_service(shapes: dict[str, Any], output: str = "DescribeThingResponse") -> dict[str, Any]:
+    """A botocore model of one operation, ``things:DescribeThing``, around ``shapes`` (the spec
+    diff tests build their models with it too)."""
     return {
         "version": "2.0",
         "metadata": {"apiVersion": "2020-01-01", "endpointPrefix": "things",
@@ -52,7 +50,8 @@ def _service(shapes: dict[str, Any], output: str = "DescribeThingResponse") -> d
     }
 
 
-def _old_shapes() -> dict[str, Any]:
+def old_shapes() -> dict[str, Any]:
+    """The response shapes the spec diff tests edit a copy of."""
     return {
         "DescribeThingResponse": {"type": "structure", "required": ["Name"], "members": {
             "Name": {"shape": "ThingName"}, "Status": {"shape": "ThingStatus"},
@@ -65,89 +64,8 @@ def _old_shapes() -> dict[str, Any]:
     }
 
 
-def _lock(shapes: dict[str, Any], output: str = "DescribeThingResponse") -> Any:
-    document = lock_document({"things": _service(shapes, output)},
-                             [("things", "DescribeThing")], "test")
-    return lock_from_document(json.loads(json.dumps(document)), Path("old.lock.json"))
-
-
-def _kinds(findings: list[Any]) -> list[tuple[str, str, Severity]]:
-    return sorted((f.kind, f.path, f.severity) for f in findings)
-
-
-def test_identical_locks_have_no_difference() -> None:
-    assert diff_locks(_lock(_old_shapes()), _lock(_old_shapes())) == []
-
-
-def test_added_member_tightened_length_and_new_enum_value_are_classified() -> None:
-    new = copy.deepcopy(_old_shapes())
-    new["DescribeThingResponse"]["members"]["Colour"] = {"shape": "Text"}
-    new["ThingName"]["max"] = 32
-    new["ThingStatus"]["enum"].append("Archived")
-    found = diff_locks(_lock(_old_shapes()), _lock(new))
-    assert _kinds(found) == [
-        ("constraint-tightened", "$.Name", Severity.INFO),
-        ("enum-value-added", "$.Status", Severity.ADDITIVE),
-        ("member-added", "$.Colour", Severity.ADDITIVE),
-    ]
-    tightened = next(f for f in found if f.kind == "constraint-tightened")
-    assert (tightened.expected, tightened.actual) == (64, 32)
-    assert tightened.message == "max 64 became 32"
-    assert tightened.cassette == "old.lock.json"
-    assert tightened.operation == "things:DescribeThing"
-
-
-def test_renamed_shapes_with_an_identical_wire_are_no_finding() -> None:
-    renamed = copy.deepcopy(_old_shapes())
-    renamed["ThingDescription"] = renamed.pop("DescribeThingResponse")
-    renamed["Component"] = renamed.pop("Part")
-    renamed["Parts"]["member"] = {"shape": "Component"}
-    renamed["ThingState"] = renamed.pop("ThingStatus")
-    renamed["ThingDescription"]["members"]["Status"] = {"shape": "ThingState"}
-    assert diff_locks(_lock(_old_shapes()), _lock(renamed, output="ThingDescription")) == []
-
-
-def test_removed_member_required_change_type_change_and_loosening() -> None:
-    new = copy.deepcopy(_old_shapes())
-    del new["Part"]["members"]["Size"]
-    new["DescribeThingResponse"]["required"] = ["Status"]
-    new["ThingName"]["min"] = 0
-    new["ThingStatus"] = {"type": "integer"}
-    found = _kinds(diff_locks(_lock(_old_shapes()), _lock(new)))
-    assert found == [
-        ("constraint-loosened", "$.Name", Severity.ADDITIVE),
-        ("member-removed", "$.Parts[*].Size", Severity.BREAKING),
-        ("required-added", "$.Status", Severity.INFO),
-        ("required-removed", "$.Name", Severity.BREAKING),
-        ("type-changed", "$.Status", Severity.BREAKING),
-    ]
-
-
-def test_only_the_top_of_an_added_subtree_is_reported() -> None:
-    new = copy.deepcopy(_old_shapes())
-    new["DescribeThingResponse"]["members"]["Owner"] = {"shape": "Owner"}
-    new["Owner"] = {"type": "structure", "members": {"Name": {"shape": "Text"},
-                                                     "Tags": {"shape": "Tags"}}}
-    new["Tags"] = {"type": "map", "key": {"shape": "Text"}, "value": {"shape": "Text"}}
-    assert _kinds(diff_locks(_lock(_old_shapes()), _lock(new))) == [
-        ("member-added", "$.Owner", Severity.ADDITIVE)]
-
-
-def test_enum_value_removed_and_error_member_changes() -> None:
-    new = copy.deepcopy(_old_shapes())
-    new["ThingStatus"]["enum"] = ["Active"]
-    service = _service(new)
-    service["shapes"]["ThingNotFound"]["members"]["Code"] = {"shape": "Text"}
-    document = lock_document({"things": service}, [("things", "DescribeThing")], "t")
-    found = diff_locks(_lock(_old_shapes()), lock_from_document(document))
-    assert _kinds(found) == [("enum-value-removed", "$.Status", Severity.INFO),
-                             ("member-added", "$.Code", Severity.ADDITIVE)]
-    assert next(f for f in found if f.path == "$.Code").message.startswith(
-        "error ThingNotFound: new member")
-
-
 def test_member_view_keys_are_member_paths_with_constraints() -> None:
-    model = ServiceModel(_service(_old_shapes()), service_name="things")
+    model = ServiceModel(thing_service(old_shapes()), service_name="things")
     view = member_view(model.operation_model("DescribeThing").output_shape)
     assert list(view) == ["$", "$.Name", "$.Status", "$.Parts", "$.Parts[*]",
                           "$.Parts[*].Size"]
@@ -161,7 +79,7 @@ def test_recursive_shapes_stop_at_the_repeat() -> None:
         "Node": {"shape": "Node"}}},
         "Node": {"type": "structure", "members": {"Child": {"shape": "Node"}}},
         "ThingName": {"type": "string"}}
-    view = member_view(ServiceModel(_service(shapes), service_name="things")
+    view = member_view(ServiceModel(thing_service(shapes), service_name="things")
                        .operation_model("DescribeThing").output_shape)
     assert view["$.Node.Child"]["recursive"] is True
     assert "$.Node.Child.Child" not in view
@@ -194,7 +112,7 @@ def _job_cassette(path: Path, body: dict[str, Any]) -> Path:
     return path
 
 
-def _edited_lock(tmp_path: Path) -> Path:
+def edited_lock(tmp_path: Path) -> Path:
     """A lock whose model no longer lists the job's status value ``Completed``."""
     document = build_lock()
     shapes = document["models"]["sagemaker"]["shapes"]
@@ -210,7 +128,7 @@ def _edited_lock(tmp_path: Path) -> Path:
 def test_check_against_a_lock_uses_the_locked_model(tmp_path: Path,
                                                     full_body: dict[str, Any]) -> None:
     cassette = _job_cassette(tmp_path / "cassettes" / "job.yaml", full_body)
-    lock = read_lock(_edited_lock(tmp_path))
+    lock = read_lock(edited_lock(tmp_path))
     assert check_paths([cassette]).findings == []
     locked = check_paths([cassette], models=lock.models()).findings
     assert [(f.kind, f.path) for f in locked] == [("enum", "$.AutoMLJobStatus")]
@@ -219,7 +137,7 @@ def test_check_against_a_lock_uses_the_locked_model(tmp_path: Path,
 def test_check_cli_with_spec_lock(tmp_path: Path, full_body: dict[str, Any]) -> None:
     cassettes = tmp_path / "cassettes"
     _job_cassette(cassettes / "job.yaml", full_body)
-    lock = _edited_lock(tmp_path)
+    lock = edited_lock(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["check", str(cassettes)]).exit_code == 0
     result = runner.invoke(main, ["check", str(cassettes), "--spec-lock", str(lock)])
@@ -229,23 +147,6 @@ def test_check_cli_with_spec_lock(tmp_path: Path, full_body: dict[str, Any]) -> 
                                    str(tmp_path / "none.json")])
     assert missing.exit_code == 2
     assert "none.json: no such spec lock; write it with `aws-replay spec lock" in missing.output
-
-
-def test_spec_diff_cli_against_the_installed_botocore(tmp_path: Path) -> None:
-    lock = _edited_lock(tmp_path)
-    runner = CliRunner()
-    result = runner.invoke(main, ["spec", "diff", str(lock), "--format", "json"])
-    assert result.exit_code == 0, result.output  # a value added to an enum is additive
-    found = json.loads(result.output)["findings"]
-    assert [(f["kind"], f["path"], f["actual"]) for f in found] == [
-        ("enum-value-added", "$.AutoMLJobStatus", "Completed")]
-    assert runner.invoke(main, ["spec", "diff", str(lock), "--fail-on",
-                                "additive"]).exit_code == 1
-    fresh = tmp_path / "fresh.lock.json"
-    assert runner.invoke(main, ["spec", "lock", "-o", str(fresh)]).exit_code == 0
-    back = runner.invoke(main, ["spec", "diff", str(fresh), str(lock)])
-    assert back.exit_code == 0
-    assert "enum-value-removed" in back.output
 
 
 def test_spec_lock_cli_writes_the_named_operations(tmp_path: Path) -> None:
@@ -287,18 +188,6 @@ def test_bad_locks_are_one_clear_error(tmp_path: Path, content: str, message: st
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         read_lock(path)
-
-
-def test_spec_diff_sarif_points_at_the_lock_line(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    lock = _edited_lock(tmp_path)
-    lock.write_text(json.dumps(json.loads(lock.read_text()), indent=1))
-    result = CliRunner().invoke(main, ["spec", "diff", lock.name, "--format", "sarif"])
-    located = json.loads(result.output)["runs"][0]["results"][0]["locations"][0]
-    assert located["physicalLocation"]["artifactLocation"]["uri"] == "spec.lock.json"
-    line = lock.read_text().splitlines()[located["physicalLocation"]["region"]["startLine"] - 1]
-    assert '"$.AutoMLJobStatus"' in line
 
 
 def test_check_against_a_lock_missing_the_cassettes_operation_is_one_clear_error(
