@@ -59,3 +59,26 @@ def sagemaker_client(aws_env: None) -> Callable[[str], Any]:
                             config=Config(retries={"max_attempts": 1, "mode": "standard"}))
 
     return make
+
+
+@pytest.fixture
+def aws(aws_env: None) -> None:
+    """Dummy AWS settings, and every botocore client created from now on hooked for replay."""
+    from replay import botocore_hook
+
+    botocore_hook.install()
+
+
+@pytest.fixture
+def no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No AWS credentials or region, a broken ~/.aws/config and an absent profile: a machine
+    where reading the user's AWS files or needing credentials would fail."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+                 "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text("this is [not an ini file\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    return home

@@ -1,4 +1,5 @@
-"""Recording vs recording: pairing, normalising volatile paths, classifying each change."""
+"""Recording vs recording: responses, pairing, folders, the diff command (classifying a change:
+test_changes.py; volatile paths: test_volatile.py)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cli import main
 from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
 from replay.drift import diff_cassettes, diff_interactions, diff_paths
-from replay.errors import CassetteError, ConfigError, ReplayError
+from replay.errors import CassetteError, ReplayError
 from replay.findings import Finding, Severity
-from replay.jsonpath import PathSet, compile_path
 from replay.volatile import (
-    DEFAULT_VOLATILE_PATHS,
     DriftSettings,
-    drift_settings,
-    load_drift_settings,
-    normalise,
 )
 
 
@@ -59,7 +53,7 @@ def _rerecorded(body: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
-# ------------------------------------------------------------------------- classification
+# ------------------------------------------------------------------------------ responses
 
 
 def test_rerecording_with_only_volatile_changes_is_no_drift(full_body: dict[str, Any]) -> None:
@@ -78,104 +72,6 @@ def test_equal_bodies_never_reach_deepdiff(full_body: dict[str, Any],
     assert _changes(full_body, reordered) == []
 
 
-def test_new_member_is_additive(full_body: dict[str, Any]) -> None:
-    new = dict(full_body, AutoMLProblemTypeConfig={"Tabular": {}})
-    found = diff_interactions(_interaction(full_body), _interaction(new))
-    assert [(f.kind, f.severity, f.path) for f in found] == [
-        ("member-added", Severity.ADDITIVE, "$.AutoMLProblemTypeConfig")]
-    assert found[0].message == "new member, not in the model"
-    assert found[0].operation == "sagemaker:DescribeAutoMLJob"
-
-
-def test_removed_member_is_breaking(full_body: dict[str, Any]) -> None:
-    new = copy.deepcopy(full_body)
-    del new["BestCandidate"]["CandidateProperties"]
-    assert _changes(full_body, new) == [
-        ("member-removed", Severity.BREAKING, "$.BestCandidate.CandidateProperties")]
-
-
-def test_removed_volatile_member_is_still_drift(full_body: dict[str, Any]) -> None:
-    new = copy.deepcopy(full_body)
-    del new["EndTime"]
-    assert _changes(full_body, new) == [("member-removed", Severity.BREAKING, "$.EndTime")]
-
-
-def test_type_change_is_breaking_even_on_a_volatile_path(full_body: dict[str, Any]) -> None:
-    new = copy.deepcopy(full_body)
-    new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = "10"
-    new["CreationTime"] = "2026-11-29T12:00:00Z"
-    assert _changes(full_body, new) == [
-        ("type-changed", Severity.BREAKING, "$.AutoMLJobConfig.CompletionCriteria.MaxCandidates"),
-        ("type-changed", Severity.BREAKING, "$.CreationTime"),
-    ]
-
-
-def test_integer_and_float_spellings_of_a_number_are_equal(full_body: dict[str, Any]) -> None:
-    new = copy.deepcopy(full_body)
-    new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10.0
-    old = copy.deepcopy(full_body)
-    old["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10
-    assert _changes(old, new) == []
-
-
-def test_boolean_becoming_a_number_is_a_type_change(full_body: dict[str, Any]) -> None:
-    old = dict(full_body, GenerateCandidateDefinitionsOnly=False)
-    new = dict(full_body, GenerateCandidateDefinitionsOnly=0)  # Python says False == 0
-    assert _changes(old, new) == [
-        ("type-changed", Severity.BREAKING, "$.GenerateCandidateDefinitionsOnly")]
-
-
-def test_only_the_differing_members_reach_deepdiff(full_body: dict[str, Any],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import deepdiff
-
-    seen: list[Any] = []
-    real = deepdiff.DeepDiff
-
-    def spy(old: Any, new: Any, **kwargs: Any) -> Any:
-        seen.append((old, new))
-        return real(old, new, **kwargs)
-
-    monkeypatch.setattr(deepdiff, "DeepDiff", spy)
-    new = dict(full_body, AutoMLJobStatus="Stopped", Extra=1)
-    assert len(_changes(full_body, new)) == 2
-    assert seen == [({"AutoMLJobStatus": full_body["AutoMLJobStatus"]},
-                     {"AutoMLJobStatus": "Stopped", "Extra": 1})]
-
-
-def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any]) -> None:
-    new = dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")
-    found = diff_interactions(_interaction(full_body), _interaction(new))
-    assert [(f.kind, f.severity, f.path, f.actual) for f in found] == [
-        ("enum-value-new", Severity.BREAKING, "$.AutoMLJobSecondaryStatus",
-         "MergingAutoMLTaskReports")]
-    assert found[0].message == ("value 'MergingAutoMLTaskReports' is new here; enum "
-                                "AutoMLJobSecondaryStatus does not list it")
-
-
-def test_enum_value_the_model_lists_is_additive(full_body: dict[str, Any]) -> None:
-    old = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
-    found = diff_interactions(_interaction(old), _interaction(full_body))
-    assert sorted((f.kind, f.severity, f.path, f.expected) for f in found) == [
-        ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobSecondaryStatus", ["Starting"]),
-        ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobStatus", ["InProgress"]),
-    ]
-
-
-def test_enum_value_seen_elsewhere_in_the_same_list_is_only_a_value_change(
-        full_body: dict[str, Any]) -> None:
-    new = copy.deepcopy(full_body)
-    steps = new["BestCandidate"]["CandidateSteps"]
-    steps[0]["CandidateStepType"] = steps[1]["CandidateStepType"]
-    assert _changes(full_body, new) == [
-        ("value-changed", Severity.INFO, "$.BestCandidate.CandidateSteps[0].CandidateStepType")]
-
-
-def test_plain_value_change_is_info(full_body: dict[str, Any]) -> None:
-    new = dict(full_body, RoleArn=full_body["RoleArn"] + "-2")
-    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.RoleArn")]
-
-
 def test_status_change_is_breaking_and_names_the_error(full_body: dict[str, Any]) -> None:
     error = {"__type": "ResourceNotFound", "Message": "Could not find AutoML job"}
     found = diff_interactions(_interaction(full_body),
@@ -190,90 +86,6 @@ def test_body_that_stops_being_json_is_breaking(full_body: dict[str, Any]) -> No
     found = diff_interactions(_interaction(full_body), _interaction(b"<html>oops</html>"))
     assert [(f.kind, f.severity, f.message) for f in found] == [
         ("type-changed", Severity.BREAKING, "body is no longer JSON")]
-
-
-def test_volatile_paths_are_configurable(full_body: dict[str, Any]) -> None:
-    new = dict(full_body, FailureReason="another reason")
-    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.FailureReason")]
-    quiet = drift_settings({"extra_volatile_paths": ["$.FailureReason"]})
-    assert _changes(full_body, new, settings=quiet) == []
-    strict = drift_settings({"volatile_paths": ["$.Nothing"], "output_prefix_paths": []})
-    assert ("value-changed", Severity.INFO, "$.CreationTime") in _changes(
-        full_body, _rerecorded(full_body), settings=strict)
-
-
-# ------------------------------------------------------------------------ JSONPath patterns
-
-
-@pytest.mark.parametrize(("pattern", "steps", "expected"), [
-    ("$..CreationTime", ("CreationTime",), True),
-    ("$..CreationTime", ("BestCandidate", "CreationTime"), True),
-    ("$..CreationTime", ("BestCandidate", "Name"), False),
-    ("$.A[*].B", ("A", 3, "B"), True),
-    ("$.A[*].B", ("A", "x", "B"), False),
-    ("$.A[1].B", ("A", 1, "B"), True),
-    ("$.A[1].B", ("A", 2, "B"), False),
-    ("$.Map.*", ("Map", "any key"), True),
-    ("$.Map.*", ("Map", 0), False),
-    ("$['odd key'].B", ("odd key", "B"), True),
-    ("$..[*]", ("A", "B", 4), True),
-    ("$", (), True),
-])
-def test_path_patterns(pattern: str, steps: tuple[Any, ...], expected: bool) -> None:
-    assert PathSet([pattern]).matches(steps) is expected
-
-
-@pytest.mark.parametrize("pattern", ["CreationTime", "$.A[x]", "$.A..", "$.[", 7])
-def test_bad_path_patterns_are_config_errors(pattern: Any) -> None:
-    with pytest.raises(ConfigError, match="volatile path"):
-        compile_path(pattern)
-
-
-def test_default_volatile_paths_all_compile() -> None:
-    for pattern in DEFAULT_VOLATILE_PATHS:
-        assert compile_path(pattern)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.recursive(st.integers() | st.text(max_size=4) | st.none(),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.sampled_from(["CreationTime", "A", "B"]), inner,
-                                      max_size=3), max_leaves=15))
-def test_normalising_twice_changes_nothing_more(value: Any) -> None:
-    drift = DriftSettings()
-    once = normalise(value, drift)
-    assert normalise(once, drift) == once
-
-
-def test_normalise_keeps_presence_and_type(full_body: dict[str, Any]) -> None:
-    normal = normalise(full_body, DriftSettings())
-    assert normal["CreationTime"] == "<volatile number>"
-    assert normal["BestCandidate"]["CreationTime"] == "<volatile number>"
-    assert normal["AutoMLJobName"] == full_body["AutoMLJobName"]
-
-
-# ------------------------------------------------------------------------------ settings
-
-
-def test_an_empty_volatile_list_turns_the_defaults_off() -> None:
-    assert drift_settings({"volatile_paths": []}).volatile_paths == ()
-
-
-def test_settings_come_from_pyproject(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.aws-replay.drift]\nextra_volatile_paths = ["$.FailureReason"]\n')
-    loaded = load_drift_settings(tmp_path)
-    assert loaded.volatile_paths == (*DEFAULT_VOLATILE_PATHS, "$.FailureReason")
-
-
-@pytest.mark.parametrize(("table", "message"), [
-    ({"volatile": ["$.A"]}, "does not know volatile; use extra_volatile_paths"),
-    ({"volatile_paths": "$.A"}, "volatile_paths must be a list of JSONPath strings"),
-    ({"extra_volatile_paths": ["A"]}, "volatile path 'A' is not a JSONPath"),
-])
-def test_bad_settings_are_config_errors(table: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        drift_settings(table)
 
 
 # ------------------------------------------------------------------------------- pairing
@@ -435,25 +247,6 @@ def test_diff_cli_reports_a_truncated_cassette_in_one_line(tmp_path: Path,
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
-
-
-_keys = st.sampled_from(["CreationTime", "Name", "Steps", "Value", "Flag"])
-_json = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["a", "b"]),
-                     lambda inner: st.lists(inner, max_size=3)
-                     | st.dictionaries(_keys, inner, max_size=3), max_leaves=12)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_json, _json, st.booleans())
-def test_fast_equality_agrees_with_comparing_normalised_bodies(old: Any, other: Any,
-                                                               copy_it: bool) -> None:
-    from replay.volatile import same_modulo_volatile
-
-    drift = drift_settings({"volatile_paths": ["$..CreationTime", "$.Steps[*].Name"]})
-    new = copy.deepcopy(old) if copy_it else other
-    slow = json.dumps(normalise(old, drift), sort_keys=True) == json.dumps(
-        normalise(new, drift), sort_keys=True)
-    assert same_modulo_volatile(old, new, drift) is slow
 
 
 def test_processes_find_what_one_process_finds(tmp_path: Path, full_body: dict[str, Any],

@@ -1,5 +1,6 @@
-"""Recording through boto3 + vcrpy against a real local HTTP server: capture, save, record_jobs,
-end to end (no planted secret survives, scan clean, spec clean, plain vcrpy replays), crash safety.
+"""Recording through boto3 + vcrpy against a real local HTTP server: capture, save, end to end
+(no planted secret survives, scan clean, spec clean, plain vcrpy replays), crash safety
+(record_jobs' own behaviour: test_record_jobs.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +24,7 @@ import pytest
 from deepdiff import DeepDiff
 
 from replay.cassette import Cassette, read_cassette, write_cassette
-from replay.errors import CassetteError, ConfigError, EndpointError
+from replay.errors import CassetteError, ConfigError
 from replay.record_jobs import record_jobs
 from replay.recorder import capture_exchanges, save_recording, source_for_endpoint
 from replay.sanitize import Sanitizer, sanitize_paths
@@ -222,75 +222,6 @@ def test_record_end_to_end_no_secret_scan_clean_spec_clean_and_plain_vcrpy_repla
         assert any(secret in old for secret in secrets.values()), old
 
 
-def test_record_follow_records_the_lifecycle_in_order(
-        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
-    steps = [dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus=s)
-             for s in ("Starting", "Starting", "AnalyzingData", "TrainingModels")]
-    job = full_body["AutoMLJobName"]
-    naps: list[float] = []
-    with StubSageMaker({job: [*steps, full_body]}) as stub:
-        summary = record_jobs([job], endpoint_url=stub.url, cassette_dir=tmp_path, follow=True,
-                              interval=5, sleep=naps.append)
-    assert naps == [5, 5, 5, 5]
-    assert summary.jobs[0].status == "Completed"
-    statuses = [json.loads(i.response.body)["AutoMLJobSecondaryStatus"]
-                for i in read_cassette(tmp_path / f"{job}.yaml").interactions]
-    # Identical consecutive polls are kept once: replay still walks every state in order.
-    assert statuses == ["Starting", "AnalyzingData", "TrainingModels", "Completed"]
-
-
-def test_record_follow_stops_at_the_timeout_and_keeps_what_it_saw(
-        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
-    job = full_body["AutoMLJobName"]
-    running = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
-    with StubSageMaker({job: [running]}) as stub:
-        summary = record_jobs([job], endpoint_url=stub.url, cassette_dir=tmp_path, follow=True,
-                              interval=0.001, timeout=0.05, sleep=time.sleep)
-    result = summary.jobs[0]
-    assert result.status == "InProgress"
-    assert "stopped following after 0.05 s (status InProgress)" in result.message
-    assert (tmp_path / f"{job}.yaml").exists()
-
-
-def test_a_missing_job_records_its_resource_not_found_answer(
-        aws_env: None, stub_sagemaker: StubSageMaker, tmp_path: Path) -> None:
-    summary = record_jobs(["no-such-job"], endpoint_url=stub_sagemaker.url,
-                          cassette_dir=tmp_path)
-    result = summary.jobs[0]
-    assert result.outcome == "not-found"
-    assert "job not found; recorded the ResourceNotFound answer" in result.message
-    cassette = read_cassette(tmp_path / "no-such-job.yaml")
-    assert cassette.interactions[0].response.status == 400
-    assert cassette.interactions[0].response.json()["__type"] == "ResourceNotFound"
-    assert check_cassette(cassette) == []
-
-
-def test_a_throttled_attempt_is_not_kept_when_the_retry_answered(
-        aws_env: None, stub_sagemaker: StubSageMaker, full_body: dict[str, Any],
-        tmp_path: Path) -> None:
-    stub_sagemaker.throttle_next = 1
-    record_jobs([full_body["AutoMLJobName"]], endpoint_url=stub_sagemaker.url,
-                cassette_dir=tmp_path)
-    assert len(stub_sagemaker.requests) == 2
-    cassette = read_cassette(tmp_path / f"{full_body['AutoMLJobName']}.yaml")
-    assert [i.response.status for i in cassette.interactions] == [200]
-
-
-def test_all_lists_every_page_and_skips_existing_cassettes(
-        aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
-    jobs = {f"job-{n:03d}": dict(full_body, AutoMLJobName=f"job-{n:03d}") for n in range(105)}
-    (tmp_path / "job-000.yaml").write_text("kept")
-    with StubSageMaker(jobs) as stub:
-        quick(stub)
-        known: list[int] = []
-        summary = record_jobs([], all_jobs=True, endpoint_url=stub.url, cassette_dir=tmp_path,
-                              on_jobs_known=known.append)
-    assert known == [105]
-    assert summary.count("recorded") == 104 and summary.count("skipped") == 1
-    assert (tmp_path / "job-000.yaml").read_text() == "kept"
-    assert summary.line() == "105 job(s): 104 recorded, 1 skipped"
-
-
 def test_a_secret_hidden_in_base64_stops_the_write(
         aws_env: None, full_body: dict[str, Any], tmp_path: Path) -> None:
     key = rng_secret("access-key", 51)
@@ -346,21 +277,6 @@ def _old_cassette(path: Path, full_body: dict[str, Any]) -> bytes:
             json.dumps({"AutoMLJobName": full_body["AutoMLJobName"]})),
         RecordedResponse(200, "OK", {}, json.dumps(full_body).encode())),)))
     return path.read_bytes()
-
-
-def test_a_dropped_connection_leaves_the_old_cassette_intact(
-        aws_env: None, stub_sagemaker: StubSageMaker, full_body: dict[str, Any],
-        tmp_path: Path) -> None:
-    job = full_body["AutoMLJobName"]
-    path = tmp_path / f"{job}.yaml"
-    before = _old_cassette(path, full_body)
-    stub_sagemaker.drop_connection_for.add(job)
-    with pytest.raises(EndpointError) as caught:
-        record_jobs([job], endpoint_url=stub_sagemaker.url, cassette_dir=tmp_path,
-                    overwrite=True)
-    assert f"recording {job}: cannot reach {stub_sagemaker.url}" in str(caught.value)
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The replay engine without pytest's plugin machinery: settings, serving, guard, credentials."""
+"""The replay engine without pytest's plugin machinery: serving, drift, recording,
+credentials, guard (settings: test_replay_settings.py; the botocore hook: test_botocore_hook.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ from botocore.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay import botocore_hook, replay_settings
-from replay.botocore_hook import dummy_aws_environment
+from replay import botocore_hook
 from replay.cassette import Cassette, read_cassette, write_cassette
-from replay.errors import CassetteError, ConfigError
+from replay.errors import CassetteError
 from replay.netguard import NetworkBlocked, NetworkGuard, host_allowed
-from replay.replay_settings import ReplaySettings, merge_settings
+from replay.replay_settings import ReplaySettings
 from replay.replayer import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
 from tests.replay_support import (
     JOB,
@@ -48,73 +48,7 @@ def client(region: str = "us-east-1", endpoint_url: str | None = None) -> Any:
                         config=NO_RETRY)
 
 
-# ------------------------------------------------------------------------------ settings
-
-
-def test_settings_first_layer_that_sets_a_value_wins() -> None:
-    settings = merge_settings(("command line", {"mode": None, "drift": "warn"}),
-                              ("ini file", {"mode": "new_episodes", "drift": "off"}),
-                              ("aws_replay_config fixture", {"region": "eu-west-1",
-                                                             "mode": "all"}),
-                              ("marker", {"region": "ap-south-1", "match_host": True}))
-    assert settings == ReplaySettings(mode="new_episodes", drift="warn", region="eu-west-1",
-                                      match_host=True)
-
-
-def test_allowed_hosts_add_up_across_layers() -> None:
-    settings = merge_settings(("command line", {"allowed_hosts": "a.example, b.example"}),
-                              ("ini file", {"allowed_hosts": ["b.example", "c.example"]}),
-                              ("marker", {"allowed_hosts": ["*.internal"]}))
-    assert settings.allowed_hosts == ("a.example", "b.example", "c.example", "*.internal")
-
-
-@pytest.mark.parametrize(("layer", "message"), [
-    ({"mode": "replay"}, "ini file: aws-replay mode 'replay' is not one of none, once, "
-                         "new_episodes, all, rewrite"),
-    ({"drift": "loud"}, "ini file: aws-replay drift 'loud' is not one of error, warn, off"),
-    ({"match_host": "perhaps"}, "ini file: aws-replay match_host 'perhaps' is not true or false"),
-    ({"record_mode": "once"}, "ini file: unknown aws-replay setting 'record_mode'; known: mode, "
-                              "drift, drift_fail_on, match_host, allowed_hosts, region, "
-                              "cassette_dir"),
-])
-def test_bad_settings_name_their_source(layer: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        merge_settings(("command line", {}), ("ini file", layer))
-    assert str(caught.value) == message
-
-
-def test_mode_spelling_is_forgiving() -> None:
-    assert merge_settings(("cli", {"mode": "New-Episodes"})).mode == "new_episodes"
-
-
-_layer = st.fixed_dictionaries({}, optional={
-    "mode": st.sampled_from((*replay_settings.MODES, None)),
-    "drift": st.sampled_from((*replay_settings.DRIFT_MODES, None)),
-    "region": st.sampled_from(["us-east-1", "eu-west-1", None]),
-})
-
-
-@given(st.lists(_layer, min_size=1, max_size=4))
-def test_merge_is_first_set_value_per_setting(layers: list[dict[str, Any]]) -> None:
-    settings = merge_settings(*((f"layer {i}", layer) for i, layer in enumerate(layers)))
-    for name, default in (("mode", "none"), ("drift", "error"), ("region", "us-east-1")):
-        given_values = [layer[name] for layer in layers if layer.get(name) is not None]
-        assert getattr(settings, name) == (given_values[0] if given_values else default)
-
-
-def test_a_config_that_is_not_a_dict_is_refused() -> None:
-    with pytest.raises(ConfigError) as caught:
-        merge_settings(("aws_replay_config fixture", ["mode", "once"]))  # type: ignore[arg-type]
-    assert str(caught.value) == ("aws_replay_config fixture: aws-replay settings must be a "
-                                 "dict, got list")
-
-
 # ------------------------------------------------------------------------------- serving
-
-
-@pytest.fixture
-def aws(aws_env: None) -> None:
-    botocore_hook.install()
 
 
 def test_polling_plays_the_lifecycle_then_stays_on_the_last(tmp_path: Path, aws: None) -> None:
@@ -212,23 +146,6 @@ def test_several_cassettes_are_searched_in_order(tmp_path: Path, aws: None) -> N
         assert client().describe_auto_ml_job(AutoMLJobName="b")["AutoMLJobName"] == "b"
     assert active.play_counts == [[0], [1]]
     assert active.unused() == [("a.yaml", 0)]
-
-
-def test_outside_a_replayed_test_clients_reach_the_network(stub_sagemaker: StubSageMaker,
-                                                           aws: None) -> None:
-    job = client(endpoint_url=stub_sagemaker.url).describe_auto_ml_job(AutoMLJobName=JOB)
-    assert job["AutoMLJobStatus"] == "Completed"
-    assert len(stub_sagemaker.requests) == 1
-
-
-def test_a_client_created_before_the_cassette_is_served(tmp_path: Path, aws: None,
-                                                        stub_sagemaker: StubSageMaker) -> None:
-    early = client(endpoint_url=stub_sagemaker.url)
-    write_job_cassette(tmp_path / "job.yaml", [dict(full_body(), AutoMLJobName="replayed")])
-    with active_for(tmp_path, ["job"]).activate():
-        job = early.describe_auto_ml_job(AutoMLJobName=JOB)
-    assert job["AutoMLJobName"] == "replayed"
-    assert stub_sagemaker.requests == []
 
 
 def test_a_cassette_is_parsed_once_per_version(tmp_path: Path, aws: None,
@@ -375,19 +292,6 @@ def test_cassette_lock_serializes_writers(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- credentials
 
 
-@pytest.fixture
-def no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    home = tmp_path / "home"
-    (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text("this is [not an ini file\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_PROFILE", "production")
-    return home
-
-
 def test_replay_needs_no_credentials_and_never_reads_home_aws(
         tmp_path: Path, no_aws_env: Path) -> None:
     write_job_cassette(tmp_path / "job.yaml", [full_body()])
@@ -399,25 +303,6 @@ def test_replay_needs_no_credentials_and_never_reads_home_aws(
     assert os.environ["AWS_PROFILE"] == "production"
     assert "AWS_ACCESS_KEY_ID" not in os.environ
     assert "AWS_CONFIG_FILE" not in os.environ
-
-
-def test_credentials_already_set_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s" * 40)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "sa-east-1")
-    before = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
-    with dummy_aws_environment("us-east-1"):
-        assert os.environ["AWS_SECRET_ACCESS_KEY"] == "s" * 40
-        assert os.environ["AWS_DEFAULT_REGION"] == "sa-east-1"
-        assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
-    assert os.environ.get("AWS_SHARED_CREDENTIALS_FILE") == before
-
-
-def test_a_default_session_made_with_dummy_credentials_is_dropped(no_aws_env: Path) -> None:
-    before = boto3.DEFAULT_SESSION
-    with dummy_aws_environment("us-east-1"):
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is before
 
 
 # ----------------------------------------------------------------------------- the guard

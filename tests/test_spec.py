@@ -166,12 +166,6 @@ def test_checker_is_compiled_once_per_operation() -> None:
     assert checker_for(operation) is checker_for(operation)
 
 
-def test_member_segment_quotes_odd_names() -> None:
-    assert member_segment("Name") == ".Name"
-    assert member_segment("with space") == "['with space']"
-    assert member_segment("it's") == "['it\\'s']"
-
-
 # ------------------------------------------------------------------- DescribeAutoMLJob
 
 DESCRIBE = operation_ref("sagemaker", "DescribeAutoMLJob").model
