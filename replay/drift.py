@@ -35,7 +35,7 @@ from botocore.model import OperationModel
 from replay.cassette import Cassette, Interaction, find_cassettes, parse_cassette
 from replay.changes import classify_changes
 from replay.errors import CassetteError, ReplayError
-from replay.findings import Finding, Severity, summarize
+from replay.findings import Finding, FindingsRun, Severity
 from replay.matchers import key_of_recorded
 from replay.operations import identify_operation
 from replay.report_formats import Subject
@@ -171,18 +171,10 @@ def diff_cassettes(old: Cassette, new: Cassette, settings: DriftSettings | None 
 
 
 @dataclass(frozen=True)
-class DiffRun:
-    """The outcome of a recording-vs-recording diff."""
+class DiffRun(FindingsRun):
+    """The outcome of a recording-vs-recording diff; ``subjects`` are the pairs compared."""
 
-    findings: list[Finding]
-    cassettes: int
-    interactions: int
     subjects: list[Subject] = field(default_factory=list)
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return summarize(self.findings, cassettes=self.cassettes,
-                         interactions=self.interactions)
 
 
 def _pair_files(old: Path, new: Path) -> list[tuple[Path | None, Path | None, str]]:

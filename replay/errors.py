@@ -35,6 +35,16 @@ class CredentialsError(ReplayError):
     """No usable AWS credentials were found, or they were rejected."""
 
 
+REJECTED_CREDENTIAL_CODES = frozenset({
+    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "RequestExpired",
+    "MissingAuthenticationToken", "MissingAuthenticationTokenException", "IncompleteSignature",
+    "AccessDenied", "AccessDeniedException", "NotAuthorized",
+})
+"""AWS error codes meaning the credentials were refused (unknown, expired, unsigned, or not
+allowed): a :class:`CredentialsError` for the user, never a finding about the API."""
+
+
 class EndpointError(ReplayError):
     """An endpoint could not be reached (connection refused, DNS failure, timeout)."""
 

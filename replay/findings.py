@@ -89,6 +89,20 @@ def summarize(findings: Iterable[Finding], *, cassettes: int | None = None,
     return summary
 
 
+@dataclass(frozen=True)
+class FindingsRun:
+    """What a checking command found, and how many cassettes and interactions it looked at."""
+
+    findings: list[Finding]
+    cassettes: int
+    interactions: int
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return summarize(self.findings, cassettes=self.cassettes,
+                         interactions=self.interactions)
+
+
 def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     """Report order: cassette, interaction, path, kind."""
     return (finding.cassette or "", finding.interaction if finding.interaction is not None else -1,

@@ -29,7 +29,13 @@ from typing import Any
 from replay.cassette import Cassette, Interaction, build_meta, find_cassettes, read_cassette
 from replay.config import load_settings
 from replay.drift import diff_interactions
-from replay.errors import ConfigError, CredentialsError, EndpointError, ReplayError
+from replay.errors import (
+    REJECTED_CREDENTIAL_CODES,
+    ConfigError,
+    CredentialsError,
+    EndpointError,
+    ReplayError,
+)
 from replay.findings import Finding, Severity, summarize
 from replay.operations import OperationRef, identify_operation
 from replay.report_formats import Subject
@@ -38,12 +44,6 @@ from replay.volatile import DriftSettings, drift_settings
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException",
                               "TooManyRequestsException", "RequestLimitExceeded",
                               "ProvisionedThroughputExceededException", "SlowDown"})
-CREDENTIAL_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId",
-                              "InvalidSignatureException", "SignatureDoesNotMatch",
-                              "ExpiredToken", "ExpiredTokenException", "RequestExpired",
-                              "MissingAuthenticationToken",
-                              "MissingAuthenticationTokenException", "IncompleteSignature",
-                              "AccessDenied", "AccessDeniedException", "NotAuthorized"})
 
 
 @dataclass
@@ -148,7 +148,7 @@ def _send(clients: _Clients, ref: OperationRef, params: Mapping[str, Any],
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in THROTTLING_CODES:
             return None, f"throttled ({code}) after {clients.max_attempts} attempt(s)"
-        if code in CREDENTIAL_CODES:
+        if code in REJECTED_CREDENTIAL_CODES:
             raise _Stop(CredentialsError(
                 f"{where} rejected the credentials ({code}); refresh them (expired session?) "
                 "or check that the role may call " + ref.operation)) from None

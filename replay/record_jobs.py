@@ -22,17 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette import Interaction
-from replay.errors import ConfigError, CredentialsError, EndpointError, ReplayError
+from replay.errors import (
+    REJECTED_CREDENTIAL_CODES,
+    ConfigError,
+    CredentialsError,
+    EndpointError,
+    ReplayError,
+)
 from replay.recorder import capture_exchanges, save_recording, source_for_endpoint
 from replay.sanitize import Sanitizer
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
-
-_CREDENTIAL_ERROR_CODES = frozenset({
-    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
-    "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "AccessDeniedException",
-    "AccessDenied", "MissingAuthenticationToken", "IncompleteSignature",
-})
 
 # Only SageMaker's exchanges belong in a job's cassette (not STS, not the metadata service).
 _RECORDED_TARGETS = frozenset({"SageMaker"})
@@ -116,7 +116,7 @@ def _aws_errors(where: str, endpoint: str) -> Iterator[None]:
                             "was not written or changed") from None
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in _CREDENTIAL_ERROR_CODES:
+        if code in REJECTED_CREDENTIAL_CODES:
             raise CredentialsError(f"{where}: AWS rejected the credentials ({code}); check them, "
                                    "their permissions (sagemaker:DescribeAutoMLJob, "
                                    "sagemaker:ListAutoMLJobs) or --profile") from None

@@ -30,7 +30,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from replay.cassette import Cassette, Interaction, header_value, load_cassette
 from replay.cassette import find_cassettes as _find_cassettes
 from replay.errors import CassetteNotFoundError, UnknownOperationError
-from replay.findings import Finding, Severity, summarize
+from replay.findings import Finding, FindingsRun, Severity
 from replay.operations import identify_operation
 from replay.shape_checks import Check, ShapeCompiler, Sink, sink_findings
 
@@ -203,17 +203,8 @@ def check_cassette(cassette: Cassette,
 
 
 @dataclass(frozen=True)
-class CheckRun:
+class CheckRun(FindingsRun):
     """The outcome of checking a set of cassettes."""
-
-    findings: list[Finding]
-    cassettes: int
-    interactions: int
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return summarize(self.findings, cassettes=self.cassettes,
-                         interactions=self.interactions)
 
 
 def check_paths(paths: Iterable[Path],

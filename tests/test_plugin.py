@@ -579,25 +579,29 @@ def test_recorded_cassettes_are_sanitized(suite: pytest.Pytester, recording: Stu
 # ------------------------------------------------------------------------ other plugins
 
 
+# A test module's head: a plain (non-AWS) HTTP call that the vcr plugins record and replay.
+PLAIN_HTTP_MODULE = """
+import json
+import os
+import urllib.request
+
+import pytest
+
+
+def plain_http():
+    request = urllib.request.Request(
+        os.environ["PLAIN_HTTP_URL"], data=b'{"AutoMLJobName": "churn-automl-2026"}',
+        headers={"X-Amz-Target": "SageMaker.DescribeAutoMLJob"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)["AutoMLJobName"]
+"""
+
+
 def test_coexists_with_pytest_recording(suite: pytest.Pytester, stub_sagemaker: StubSageMaker,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pytest_recording")
     monkeypatch.setenv("PLAIN_HTTP_URL", stub_sagemaker.url)
-    add_test(suite, "test_both", """
-        import json
-        import os
-        import urllib.request
-
-        import pytest
-
-
-        def plain_http():
-            request = urllib.request.Request(
-                os.environ["PLAIN_HTTP_URL"], data=b'{"AutoMLJobName": "churn-automl-2026"}',
-                headers={"X-Amz-Target": "SageMaker.DescribeAutoMLJob"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return json.load(response)["AutoMLJobName"]
-
+    add_test(suite, "test_both", PLAIN_HTTP_MODULE + textwrap.dedent("""
 
         @pytest.mark.vcr
         def test_vcr_only():
@@ -610,7 +614,7 @@ def test_coexists_with_pytest_recording(suite: pytest.Pytester, stub_sagemaker: 
             assert plain_http() == "churn-automl-2026"
             job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
             assert job["AutoMLJobSecondaryStatus"] == "Starting"
-    """)
+    """))
     help_text = suite.runpytest("--help").stdout.str()
     assert "--record-mode" in help_text
     assert "--aws-replay-mode" in help_text
@@ -641,21 +645,7 @@ def test_coexists_with_pytest_vcr(suite: pytest.Pytester, stub_sagemaker: StubSa
     monkeypatch.setenv("PLAIN_HTTP_URL", stub_sagemaker.url)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(pytest_vcr_path), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    add_test(suite, "test_both", """
-        import json
-        import os
-        import urllib.request
-
-        import pytest
-
-
-        def plain_http():
-            request = urllib.request.Request(
-                os.environ["PLAIN_HTTP_URL"], data=b'{"AutoMLJobName": "churn-automl-2026"}',
-                headers={"X-Amz-Target": "SageMaker.DescribeAutoMLJob"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return json.load(response)["AutoMLJobName"]
-
+    add_test(suite, "test_both", PLAIN_HTTP_MODULE + textwrap.dedent("""
 
         @pytest.mark.vcr
         @pytest.mark.aws_replay("automl/completed-job")
@@ -663,7 +653,7 @@ def test_coexists_with_pytest_vcr(suite: pytest.Pytester, stub_sagemaker: StubSa
             assert plain_http() == "churn-automl-2026"
             job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
             assert job["AutoMLJobSecondaryStatus"] == "Starting"
-    """)
+    """))
     # pytest-vcr loads through its own entry point (its dist-info is on PYTHONPATH)
     plugins = ["-p", "no:recording"]
     help_text = suite.runpytest_subprocess(*plugins, "--help").stdout.str()
