@@ -23,15 +23,15 @@ import jsonschema
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette import (  # noqa: E402
+from replay.cassette.file import (  # noqa: E402
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     write_cassette,
 )
-from replay.operations import operation_ref  # noqa: E402
-from replay.spec import checker_for  # noqa: E402
+from replay.spec.check import checker_for  # noqa: E402
+from replay.spec.operations import operation_ref  # noqa: E402
 
 BODY = json.loads((ROOT / "tests" / "data" / "describe_auto_ml_job_full.json").read_text())
 

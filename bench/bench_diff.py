@@ -5,7 +5,7 @@ every NEW cassette is the OLD one re-recorded an hour later (timestamps, candida
 names, metric values and artifact keys changed: volatile, so no drift), and 1% of them also
 drifted for real (a new enum value and a new member). Then it measures:
 
-1. the whole folder diff (``replay.drift.diff_paths``, and the ``aws-replay diff`` command in a
+1. the whole folder diff (``replay.drift.diff.diff_paths``, and the ``aws-replay diff`` command in a
    fresh process, start-up included) against the naive baseline: parse both cassettes and run
    deepdiff on every pair (timed on a sample, scaled to N);
 2. re-recorded finished jobs, where NEW differs from OLD only in its ``meta`` block (when it
@@ -37,8 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from deepdiff import DeepDiff  # noqa: E402
 
-from replay import drift  # noqa: E402
-from replay.cassette import (  # noqa: E402
+from replay.cassette.file import (  # noqa: E402
     Cassette,
     Interaction,
     RecordedRequest,
@@ -46,8 +45,9 @@ from replay.cassette import (  # noqa: E402
     dump_cassette,
     read_cassette,
 )
-from replay.drift import diff_interactions, diff_paths  # noqa: E402
-from replay.volatile import DriftSettings  # noqa: E402
+from replay.drift import diff as drift  # noqa: E402
+from replay.drift.diff import diff_interactions, diff_paths  # noqa: E402
+from replay.drift.volatile import DriftSettings  # noqa: E402
 
 JOB = "churn-automl-2026"  # 17 characters, like every generated name below
 

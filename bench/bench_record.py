@@ -31,9 +31,9 @@ os.environ.update(AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from replay.record_jobs import record_jobs  # noqa: E402
-from replay.recorder import capture_exchanges  # noqa: E402
-from replay.sanitize import Sanitizer  # noqa: E402
+from replay.record.capture import capture_exchanges  # noqa: E402
+from replay.record.jobs import record_jobs  # noqa: E402
+from replay.sanitize.sanitizer import Sanitizer  # noqa: E402
 from tests.stub_sagemaker import StubSageMaker  # noqa: E402
 
 

@@ -44,10 +44,10 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                    "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 os.environ.pop("AWS_PROFILE", None)
 
-from replay import botocore_hook  # noqa: E402
-from replay.cassette import load_cassette  # noqa: E402
-from replay.replay_settings import ReplaySettings  # noqa: E402
-from replay.replayer import ActiveCassette, DriftCache  # noqa: E402
+from replay.cassette.file import load_cassette  # noqa: E402
+from replay.plugin import botocore_hook as botocore_hook  # noqa: E402
+from replay.plugin.engine import ActiveCassette, DriftCache  # noqa: E402
+from replay.plugin.settings import ReplaySettings  # noqa: E402
 from tests.replay_support import JOB, full_body, write_job_cassette  # noqa: E402
 
 botocore_hook.install()
@@ -156,7 +156,7 @@ def client():
 """
 
 FLOOR_CONFTEST = SUITE_CONFTEST + """
-from replay.cassette import load_cassette
+from replay.cassette.file import load_cassette
 
 RECORDED = load_cassette(__import__("pathlib").Path(__file__).parent
                          / "cassettes" / "job.yaml").interactions[0].response

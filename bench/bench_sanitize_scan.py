@@ -3,7 +3,7 @@ in the same run.
 
     .venv/bin/python bench/bench_sanitize_scan.py [--interactions 1000] [--repeat 3]
 
-The cassette holds spec-valid DescribeAutoMLJob bodies (``replay.synth``) from a real-looking
+The cassette holds spec-valid DescribeAutoMLJob bodies (``replay.synth.jobs``) from a real-looking
 account, with access keys, secret keys and session tokens planted in 1 body of 10, written with
 vcrpy-style request headers (SigV4 Authorization, security token). Prints the best of
 ``--repeat`` runs for:
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette import (  # noqa: E402
+from replay.cassette.file import (  # noqa: E402
     Cassette,
     Interaction,
     RecordedRequest,
@@ -36,9 +36,9 @@ from replay.cassette import (  # noqa: E402
     read_cassette,
     write_cassette,
 )
-from replay.sanitize import Sanitizer, sanitize_paths  # noqa: E402
-from replay.scan import scan_paths  # noqa: E402
-from replay.synth import synthetic_response  # noqa: E402
+from replay.sanitize.sanitizer import Sanitizer, sanitize_paths  # noqa: E402
+from replay.sanitize.scan import scan_paths  # noqa: E402
+from replay.synth.jobs import synthetic_response  # noqa: E402
 
 KINDS = ["completed", "failed", "deploying", "training", "candidates", "stopped", "tuning"]
 

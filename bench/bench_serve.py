@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette import (  # noqa: E402 - after the path setup
+from replay.cassette.file import (  # noqa: E402 - after the path setup
     Cassette,
     Interaction,
     RecordedRequest,

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from replay.cassette import Cassette, read_cassette
-from replay.errors import ConfigError, ReplayError
-from replay.findings import Finding
+from replay.cassette.file import Cassette, read_cassette
+from replay.core.errors import ConfigError, ReplayError
+from replay.core.findings import Finding
 
 Echo = Callable[[str], None]
 
@@ -166,8 +166,8 @@ def _findings_text(findings: list[Finding]) -> str:
 
 
 def _drifted(cassette: Cassette) -> Cassette:
-    """The cassette as SageMaker would answer after its API drifted (see replay.synth)."""
-    from replay.synth import drifted_body
+    """The cassette as SageMaker would answer after its API drifted (see replay.synth.jobs)."""
+    from replay.synth.jobs import drifted_body
 
     interactions = tuple(
         replace(i, response=replace(i.response, body=json.dumps(
@@ -178,12 +178,12 @@ def _drifted(cassette: Cassette) -> Cassette:
 
 def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
     """Run the demo's steps, telling ``echo`` what happens; see the module docstring."""
-    from replay.record_jobs import record_jobs
+    from replay.record.jobs import record_jobs
     from replay.samples import offline_aws_environment
-    from replay.sanitize import Sanitizer, sanitize_paths
-    from replay.scan import scan_paths
-    from replay.server import start_server
-    from replay.spec import check_paths
+    from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+    from replay.sanitize.scan import scan_paths
+    from replay.serve.server import start_server
+    from replay.spec.check import check_paths
 
     started = time.monotonic()
     run = DemoRun(_folder(output))
@@ -259,7 +259,7 @@ def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
             again = record_jobs([DRIFTING], endpoint_url=changed.url, region=REGION,
                                 cassette_dir=later, overwrite=True, sanitizer=sanitizer)
         steps.say(f"recorded {DRIFTING} again -> {steps.relative(again.jobs[0].path)}")
-        from replay.drift import diff_paths
+        from replay.drift.diff import diff_paths
 
         old, new = cassettes / f"{DRIFTING}.yaml", later / f"{DRIFTING}.yaml"
         diffed = diff_paths(old, new)

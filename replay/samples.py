@@ -1,10 +1,10 @@
 """The sample cassettes in ``cassettes/``: the recipe that makes them, and the staleness check.
 
 Every sample is made by the whole pipeline, as a user's would be: the local endpoint in
-synthetic mode (:func:`replay.server.start_server`) answers, boto3 calls it with dummy
+synthetic mode (:func:`replay.serve.server.start_server`) answers, boto3 calls it with dummy
 credentials, the recorder captures the exchanges through vcrpy and the sanitizer cleans them
-before :func:`replay.recorder.save_recording` writes them (``meta.source: local-endpoint``).
-Synthetic jobs are deterministic per name (:mod:`replay.synth`) and the jobs are recorded in a
+before :func:`replay.record.capture.save_recording` writes them (``meta.source: local-endpoint``).
+Synthetic jobs are deterministic per name (:mod:`replay.synth.jobs`) and the jobs are recorded in a
 fixed order with one sanitizer, so the same recipe gives the same cassettes; only what a
 recording cannot help varying (the endpoint's port, the signing date, ``meta.recorded_at`` and
 the versions in ``meta``) differs between runs, and :func:`comparable` leaves it out.
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from replay.cassette import atomic_writer, read_cassette
-from replay.errors import ReplayError
+from replay.cassette.file import atomic_writer, read_cassette
+from replay.core.errors import ReplayError
 
 REGION = "us-east-1"
 DEFAULT_DIR = Path("cassettes")
@@ -113,9 +113,9 @@ def offline_aws_environment() -> Iterator[None]:
 
 def record_samples(target: Path, samples: Sequence[Sample] = SAMPLES) -> list[Path]:
     """Record ``samples`` into ``target`` through the local endpoint; their paths, in order."""
-    from replay.record_jobs import record_jobs
-    from replay.sanitize import Sanitizer
-    from replay.server import start_server
+    from replay.record.jobs import record_jobs
+    from replay.sanitize.sanitizer import Sanitizer
+    from replay.serve.server import start_server
 
     sanitizer = Sanitizer.default()
     written: list[Path] = []
@@ -210,7 +210,7 @@ def index_text(samples: Sequence[Sample] = SAMPLES) -> str:
 
 Recorded by `python -m replay.samples` through the whole pipeline: `aws-replay serve --synthetic`
 answered, boto3 called it, the recorder captured and sanitized the exchanges (`meta.source:
-local-endpoint`). Each job's answer is fixed by its name (see `replay/synth.py`). Do not edit
+local-endpoint`). Each job's answer is fixed by its name (see `replay/synth/jobs.py`). Do not edit
 them by hand: change the recipe (`replay/samples.py`) and regenerate; `tests/test_samples.py`
 fails when they are stale. Everything but `drifted/` passes `aws-replay check`; all of them
 pass `aws-replay scan`.

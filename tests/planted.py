@@ -14,8 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from replay.sanitize_rules import aws_owned_account_ids, is_placeholder_secret
-from replay.synth import synthetic_response
+from replay.sanitize.rules import aws_owned_account_ids, is_placeholder_secret
+from replay.synth.jobs import synthetic_response
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 BASE64_CHARS = string.ascii_letters + string.digits + "/+"

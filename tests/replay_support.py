@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
+from replay.cassette.file import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    write_cassette,
+)
 
 DATA = Path(__file__).parent / "data"
 JOB = "churn-automl-2026"

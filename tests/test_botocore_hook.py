@@ -11,14 +11,14 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
 
-from replay.botocore_hook import (
+from replay.cassette.file import RecordedResponse
+from replay.plugin.botocore_hook import (
     aws_response,
     dummy_aws_environment,
     operation_name,
     request_header,
     serving,
 )
-from replay.cassette import RecordedResponse
 from tests.replay_support import JOB, full_body, write_job_cassette
 from tests.stub_sagemaker import StubSageMaker
 from tests.test_replayer import active_for, client

@@ -12,7 +12,7 @@ import pytest
 import vcr
 import yaml
 
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -24,8 +24,8 @@ from replay.cassette import (
     read_cassette,
     write_cassette,
 )
-from replay.errors import CassetteError, CassetteNotFoundError
-from replay.spec import check_cassette
+from replay.core.errors import CassetteError, CassetteNotFoundError
+from replay.spec.check import check_cassette
 from tests.stub_sagemaker import StubSageMaker
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from replay.changes import classify_changes, prune_equal, shape_at
-from replay.drift import diff_interactions
-from replay.findings import Severity
-from replay.operations import operation_ref
+from replay.core.findings import Severity
+from replay.drift.changes import classify_changes, prune_equal, shape_at
+from replay.drift.diff import diff_interactions
+from replay.spec.operations import operation_ref
 from tests.test_drift import _changes, _interaction
 
 # ------------------------------------------------------------------------- classification

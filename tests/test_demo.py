@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from cli import main as cli
 from replay import demo
-from replay.cassette import read_cassette
-from replay.errors import ConfigError
+from replay.cassette.file import read_cassette
+from replay.core.errors import ConfigError
 
 
 @pytest.fixture(scope="module")

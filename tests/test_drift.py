@@ -12,11 +12,17 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
-from replay.drift import diff_cassettes, diff_interactions, diff_paths
-from replay.errors import CassetteError, ReplayError
-from replay.findings import Finding, Severity
-from replay.volatile import (
+from replay.cassette.file import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    write_cassette,
+)
+from replay.core.errors import CassetteError, ReplayError
+from replay.core.findings import Finding, Severity
+from replay.drift.diff import diff_cassettes, diff_interactions, diff_paths
+from replay.drift.volatile import (
     DriftSettings,
 )
 
@@ -133,16 +139,16 @@ def test_file_and_folder_cannot_be_compared(tmp_path: Path, full_body: dict[str,
 
 
 def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import replay.drift
+    import replay.drift.diff
 
     parsed: list[str] = []
-    real = replay.drift.parse_cassette
+    real = replay.drift.diff.parse_cassette
 
     def parse(text: str | bytes, path: Path | str = "<memory>") -> Cassette:
         parsed.append(Path(path).parent.name)
         return real(text, path)
 
-    monkeypatch.setattr(replay.drift, "parse_cassette", parse)
+    monkeypatch.setattr(replay.drift.diff, "parse_cassette", parse)
     return parsed
 
 
@@ -251,9 +257,9 @@ def test_diff_cli_reports_a_truncated_cassette_in_one_line(tmp_path: Path,
 
 def test_processes_find_what_one_process_finds(tmp_path: Path, full_body: dict[str, Any],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import replay.drift
+    import replay.drift.diff
 
-    monkeypatch.setattr(replay.drift, "PARALLEL_MIN_PAIRS", 2)
+    monkeypatch.setattr(replay.drift.diff, "PARALLEL_MIN_PAIRS", 2)
     old, new = tmp_path / "old", tmp_path / "new"
     for index in range(6):
         _write(old / f"job-{index}.yaml", _interaction(full_body))

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from replay.errors import ConfigError
-from replay.jsonpath import PathSet, compile_path, format_path, json_type, member_segment
+from replay.core.errors import ConfigError
+from replay.core.jsonpath import PathSet, compile_path, format_path, json_type, member_segment
 
 # ------------------------------------------------------------------------ JSONPath patterns
 

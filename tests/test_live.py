@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
-from replay.cassette import read_cassette
-from replay.errors import CredentialsError, EndpointError
-from replay.live import live_drift
-from replay.recorder import capture_exchanges, save_recording
-from replay.sanitize import Sanitizer
+from replay.cassette.file import read_cassette
+from replay.core.errors import CredentialsError, EndpointError
+from replay.drift.live import live_drift
+from replay.record.capture import capture_exchanges, save_recording
+from replay.sanitize.sanitizer import Sanitizer
 from tests.conftest import DUMMY_ACCESS_KEY
 from tests.stub_sagemaker import StubSageMaker
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from replay.cassette import RecordedRequest
-from replay.errors import UnknownOperationError
-from replay.operations import identify_operation, operation_from_name, region_of
+from replay.cassette.file import RecordedRequest
+from replay.core.errors import UnknownOperationError
+from replay.spec.operations import identify_operation, operation_from_name, region_of
 
 
 def request(target: str | None, uri: str = "https://api.sagemaker.eu-west-1.amazonaws.com/",

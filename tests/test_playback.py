@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
-from replay.matchers import aws_operation, aws_params, key_of, params_diff
-from replay.playback import Playback
+from replay.cassette.file import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.match.matchers import aws_operation, aws_params, key_of, params_diff
+from replay.match.playback import Playback
 
 TARGET = "SageMaker.DescribeAutoMLJob"
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from replay.cassette import read_cassette
-from replay.errors import ConfigError, EndpointError
-from replay.record_jobs import JobRecording, RecordSummary, describe_result, record_jobs
-from replay.spec import check_cassette
+from replay.cassette.file import read_cassette
+from replay.core.errors import ConfigError, EndpointError
+from replay.record.jobs import JobRecording, RecordSummary, describe_result, record_jobs
+from replay.spec.check import check_cassette
 from tests.stub_sagemaker import StubSageMaker
 from tests.test_recorder import _old_cassette, quick
 

@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-from replay.cassette import Cassette, read_cassette, write_cassette
-from replay.errors import CassetteError, ConfigError
-from replay.record_jobs import record_jobs
-from replay.recorder import capture_exchanges, save_recording, source_for_endpoint
-from replay.sanitize import Sanitizer, sanitize_paths
-from replay.scan import scan_paths
-from replay.spec import check_cassette
+from replay.cassette.file import Cassette, read_cassette, write_cassette
+from replay.core.errors import CassetteError, ConfigError
+from replay.record.capture import capture_exchanges, save_recording, source_for_endpoint
+from replay.record.jobs import record_jobs
+from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+from replay.sanitize.scan import scan_paths
+from replay.spec.check import check_cassette
 from tests.planted import rng_secret
 from tests.stub_sagemaker import StubSageMaker
 
@@ -269,7 +269,7 @@ def test_a_plain_vcrpy_cassette_is_sanitized_and_still_replays(
 
 
 def _old_cassette(path: Path, full_body: dict[str, Any]) -> bytes:
-    from replay.cassette import Interaction, RecordedRequest, RecordedResponse
+    from replay.cassette.file import Interaction, RecordedRequest, RecordedResponse
 
     write_cassette(path, Cassette((Interaction(
         RecordedRequest("POST", "http://127.0.0.1:1/", {

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay import replay_settings
-from replay.errors import ConfigError
-from replay.replay_settings import ReplaySettings, merge_settings
+from replay.core.errors import ConfigError
+from replay.plugin import settings as replay_settings
+from replay.plugin.settings import ReplaySettings, merge_settings
 
 
 def test_settings_first_layer_that_sets_a_value_wins() -> None:

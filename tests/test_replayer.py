@@ -18,12 +18,12 @@ from botocore.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay import botocore_hook
-from replay.cassette import Cassette, read_cassette, write_cassette
-from replay.errors import CassetteError
-from replay.netguard import NetworkBlocked, NetworkGuard, host_allowed
-from replay.replay_settings import ReplaySettings
-from replay.replayer import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
+from replay.cassette.file import Cassette, read_cassette, write_cassette
+from replay.core.errors import CassetteError
+from replay.plugin import botocore_hook as botocore_hook
+from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
+from replay.plugin.netguard import NetworkBlocked, NetworkGuard, host_allowed
+from replay.plugin.settings import ReplaySettings
 from tests.replay_support import (
     JOB,
     describe_interaction,
@@ -150,16 +150,16 @@ def test_several_cassettes_are_searched_in_order(tmp_path: Path, aws: None) -> N
 
 def test_a_cassette_is_parsed_once_per_version(tmp_path: Path, aws: None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import replay.cassette
+    import replay.cassette.file
 
     parsed: list[Path] = []
-    real = replay.cassette.read_cassette
+    real = replay.cassette.file.read_cassette
 
     def counting(path: Path) -> Cassette:
         parsed.append(path)
         return real(path)
 
-    monkeypatch.setattr(replay.cassette, "read_cassette", counting)
+    monkeypatch.setattr(replay.cassette.file, "read_cassette", counting)
     path = write_job_cassette(tmp_path / "job.yaml", [full_body()])
     for _ in range(3):
         with active_for(tmp_path, ["job"]).activate():
@@ -185,16 +185,16 @@ def test_a_corrupt_cassette_is_named_as_the_user_names_it(tmp_path: Path) -> Non
 def test_drift_is_checked_once_per_interaction_per_session(tmp_path: Path, aws: None,
                                                            monkeypatch: pytest.MonkeyPatch,
                                                            ) -> None:
-    import replay.spec
+    import replay.spec.check
 
     calls: list[int] = []
-    real = replay.spec.check_body
+    real = replay.spec.check.check_body
 
     def counting(*args: Any) -> Any:
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(replay.spec, "check_body", counting)
+    monkeypatch.setattr(replay.spec.check, "check_body", counting)
     write_job_cassette(tmp_path / "drift.yaml", [drifted_body()])
     drift = DriftCache()
     for _ in range(3):  # three tests replaying the same cassette

@@ -15,11 +15,17 @@ from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml
 
 from cli import main
-from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
-from replay.errors import ReplayError
-from replay.findings import Finding, Severity, summarize
-from replay.report import FORMATS, merge_reports, render, summary_line, use_colour
-from replay.report_formats import json_offsets, locate, parse_json_path
+from replay.cassette.file import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    write_cassette,
+)
+from replay.core.errors import ReplayError
+from replay.core.findings import Finding, Severity, summarize
+from replay.report.formats import json_offsets, locate, parse_json_path
+from replay.report.render import FORMATS, merge_reports, render, summary_line, use_colour
 
 DATA = Path(__file__).parent / "data"
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main as cli
-from replay.cassette import read_cassette
+from replay.cassette.file import read_cassette
 from replay.samples import (
     SAMPLES,
     comparable,
@@ -21,8 +21,8 @@ from replay.samples import (
     record_samples,
     regenerate,
 )
-from replay.spec import check_paths
-from replay.synth import DRIFT_MEMBER
+from replay.spec.check import check_paths
+from replay.synth.jobs import DRIFT_MEMBER
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -19,10 +19,10 @@ from replay.cassette import (
     read_cassette,
     write_cassette,
 )
-from replay.errors import ConfigError
-from replay.operations import operation_from_name
-from replay.sanitize import Sanitizer, sanitize_paths
-from replay.spec import check_body
+from replay.core.errors import ConfigError
+from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+from replay.spec.check import check_body
+from replay.spec.operations import operation_from_name
 from tests.planted import (
     ACCOUNT_CONTEXTS,
     access_keys,

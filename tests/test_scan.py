@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     dump_cassette,
 )
-from replay.errors import CassetteError, CassetteNotFoundError
-from replay.sanitize import Sanitizer
-from replay.scan import Leak, scan_file, scan_paths, scan_text
+from replay.core.errors import CassetteError, CassetteNotFoundError
+from replay.sanitize.sanitizer import Sanitizer
+from replay.sanitize.scan import Leak, scan_file, scan_paths, scan_text
 from tests.planted import (
     access_keys,
     account_ids,

@@ -1,4 +1,4 @@
-"""The local SageMaker endpoint (replay/server.py) and `aws-replay serve`, over real HTTP.
+"""The local SageMaker endpoint (replay/serve/server.py) and `aws-replay serve`, over real HTTP.
 
 Wire details are checked with http.client on 127.0.0.1 (what any client would receive); the
 real SDK clients are in test_server_clients.py, the load test in test_server_load.py.
@@ -28,16 +28,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli import main
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     write_cassette,
 )
-from replay.errors import CassetteError, ConfigError, EndpointError
-from replay.responders import Answer, wire_response
-from replay.server import (
+from replay.core.errors import CassetteError, ConfigError, EndpointError
+from replay.serve.responders import Answer, wire_response
+from replay.serve.server import (
     ReplayHTTPServer,
     RunningServer,
     is_loopback,
@@ -773,7 +773,7 @@ def test_secrets_in_an_unmatched_request_are_redacted_from_the_error_and_the_log
 def test_recorded_through_the_synthetic_endpoint_then_served_back(
         serve: Callable[..., RunningServer], tmp_path: Path,
         sagemaker_client: Callable[[str], Any]) -> None:
-    from replay.record_jobs import record_jobs
+    from replay.record.jobs import record_jobs
 
     live = serve(synthetic=True)
     record_jobs(["lifecycle-churn", "missing-churn"], endpoint_url=live.url,

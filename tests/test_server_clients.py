@@ -23,14 +23,14 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     write_cassette,
 )
-from replay.server import RunningServer, start_server
+from replay.serve.server import RunningServer, start_server
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -163,8 +163,8 @@ def raw_describe(url: str, name: str) -> tuple[int, bytes]:
 
 
 def test_boto3_against_synthetic_jobs(sagemaker_client: Callable[[str], Any]) -> None:
-    from replay.operations import operation_from_name
-    from replay.spec import check_body
+    from replay.spec.check import check_body
+    from replay.spec.operations import operation_from_name
 
     with start_server(synthetic=True) as synthetic:
         client = sagemaker_client(synthetic.url)

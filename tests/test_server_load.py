@@ -24,7 +24,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from replay.cassette import (
+from replay.cassette.file import (
     Cassette,
     Interaction,
     RecordedRequest,

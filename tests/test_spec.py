@@ -13,10 +13,10 @@ from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from replay.findings import Severity
-from replay.jsonpath import member_segment
-from replay.operations import operation_ref
-from replay.spec import check_body, checker_for, error_code_of
+from replay.core.findings import Severity
+from replay.core.jsonpath import member_segment
+from replay.spec.check import check_body, checker_for, error_code_of
+from replay.spec.operations import operation_ref
 
 # ----------------------------------------------------------------------- inline models
 
@@ -327,9 +327,9 @@ def test_one_mutation_gives_exactly_one_finding_at_its_path(
 
 def test_a_substitute_model_without_the_operation_is_a_clear_error(
         full_body: dict[str, Any]) -> None:
-    from replay.cassette import Interaction, RecordedRequest, RecordedResponse
-    from replay.errors import UnknownOperationError
-    from replay.spec import check_interaction
+    from replay.cassette.file import Interaction, RecordedRequest, RecordedResponse
+    from replay.core.errors import UnknownOperationError
+    from replay.spec.check import check_interaction
 
     interaction = Interaction(
         RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from replay.findings import Severity
-from replay.specdiff import diff_locks
-from replay.speclock import lock_document, lock_from_document
+from replay.core.findings import Severity
+from replay.spec.lock import lock_document, lock_from_document
+from replay.spec.lockdiff import diff_locks
 from tests.test_speclock import edited_lock, old_shapes, thing_service
 
 # ----------------------------------------------------------------- small models, inline

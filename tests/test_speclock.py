@@ -12,17 +12,23 @@ from botocore.model import ServiceModel
 from click.testing import CliRunner
 
 from cli import main
-from replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, write_cassette
-from replay.errors import ConfigError
-from replay.spec import check_paths
-from replay.specdiff import diff_locks
-from replay.speclock import (
+from replay.cassette.file import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    write_cassette,
+)
+from replay.core.errors import ConfigError
+from replay.spec.check import check_paths
+from replay.spec.lock import (
     build_lock,
     member_view,
     read_lock,
     show,
     write_lock,
 )
+from replay.spec.lockdiff import diff_locks
 
 # ----------------------------------------------------------------- small models, inline
 

@@ -1,4 +1,4 @@
-"""The public hypothesis strategies (replay.strategies): spec-valid bodies, realistic jobs."""
+"""The public hypothesis strategies (replay.synth.strategies): spec-valid bodies, realistic jobs."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from replay.operations import operation_from_name
-from replay.spec import check_body
-from replay.strategies import (
+from replay.spec.check import check_body
+from replay.spec.operations import operation_from_name
+from replay.synth.jobs import FINAL_STATES, is_valid_job_name, job_kind
+from replay.synth.strategies import (
     JOB_KINDS,
     automl_jobs,
     automl_lifecycles,
@@ -26,7 +27,6 @@ from replay.strategies import (
     shape_values,
     to_boto3,
 )
-from replay.synth import FINAL_STATES, is_valid_job_name, job_kind
 
 OPERATION = operation_from_name("DescribeAutoMLJob").model
 def _enum_shapes(shape: Shape, path: str, into: dict[str, Shape]) -> dict[str, Shape]:

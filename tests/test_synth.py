@@ -1,4 +1,4 @@
-"""Synthetic jobs (replay.synth): deterministic per name, spec-valid, realistic lifecycles."""
+"""Synthetic jobs (replay.synth.jobs): deterministic per name, spec-valid, realistic lifecycles."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from botocore.model import Shape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.errors import ConfigError
-from replay.operations import operation_from_name
-from replay.spec import check_body
-from replay.synth import (
+from replay.core.errors import ConfigError
+from replay.spec.check import check_body
+from replay.spec.operations import operation_from_name
+from replay.synth.jobs import (
     ACCOUNT_ID,
     DRIFT_MEMBER,
     DRIFT_SECONDARY_STATUS,

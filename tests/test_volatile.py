@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.errors import ConfigError
-from replay.findings import Severity
-from replay.jsonpath import compile_path
-from replay.volatile import (
+from replay.core.errors import ConfigError
+from replay.core.findings import Severity
+from replay.core.jsonpath import compile_path
+from replay.drift.volatile import (
     DEFAULT_VOLATILE_PATHS,
     DriftSettings,
     drift_settings,
@@ -90,7 +90,7 @@ _json = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.sampled
 @given(_json, _json, st.booleans())
 def test_fast_equality_agrees_with_comparing_normalised_bodies(old: Any, other: Any,
                                                                copy_it: bool) -> None:
-    from replay.volatile import same_modulo_volatile
+    from replay.drift.volatile import same_modulo_volatile
 
     drift = drift_settings({"volatile_paths": ["$..CreationTime", "$.Steps[*].Name"]})
     new = copy.deepcopy(old) if copy_it else other

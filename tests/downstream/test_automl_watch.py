@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from replay.strategies import automl_jobs, automl_lifecycles
+from replay.synth.strategies import automl_jobs, automl_lifecycles
 from tests.downstream.automl_watch import JobNotFound, describe, report, wait_for_job
 from tests.downstream.conftest import Sleeps
 
@@ -72,7 +72,7 @@ def test_a_running_job_is_shown_with_its_stage(kind: str, sagemaker: Any) -> Non
 # default); this one looks at the drift on purpose, so it only warns, and the warning is
 # expected.
 @pytest.mark.aws_replay("drifted/drifted-job", drift="warn")
-@pytest.mark.filterwarnings("ignore::replay.plugin.AwsReplayWarning")
+@pytest.mark.filterwarnings("ignore::replay.plugin.pytest_plugin.AwsReplayWarning")
 def test_drift_is_invisible_to_boto3_but_not_to_aws_replay(
         sagemaker: Any, aws_replay_cassette: Any) -> None:
     job = describe(sagemaker, "drifted-job")
@@ -83,7 +83,7 @@ def test_drift_is_invisible_to_boto3_but_not_to_aws_replay(
     assert {f.kind for f in aws_replay_cassette.findings} == {"enum", "unknown-member"}
 
 
-# Property tests of the same code, on generated jobs (replay.strategies), with no cassette.
+# Property tests of the same code, on generated jobs (replay.synth.strategies), with no cassette.
 
 @settings(max_examples=60, deadline=None)
 @given(automl_jobs(parsed=True))

@@ -1,0 +1,172 @@
+"""The commands that make cassettes or serve them: record, sanitize, scan, serve and demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from replay.cli.options import paths_argument, report_options, write_report, write_text_report
+
+# ------------------------------------------------------------------------------ serve
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; anything else is reachable "
+                   "from the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port to listen on; 0 picks a free one (the URL is printed).")
+@click.option("--synthetic", is_flag=True,
+              help="Answer DescribeAutoMLJob for any job name with a generated spec-valid "
+                   "job (the same per name; missing-* is not found) instead of cassettes.")
+@click.option("--latency", "latency_ms", type=click.FloatRange(min=0), default=0.0,
+              show_default=True, metavar="MS", help="Delay every answer by MS milliseconds.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Do not log unmatched or malformed requests to stderr.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")
+def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latency_ms: float,
+          quiet: bool, verbose: bool) -> None:
+    """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
+
+    PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
+    endpoint_url, aws --endpoint-url, AWS_ENDPOINT_URL_SAGEMAKER) with any credentials: requests
+    are matched on operation and JSON parameters like the pytest plugin does, and an unmatched
+    one gets a 400 NoMatchingInteraction error naming the closest recorded request. Stops
+    cleanly on Ctrl-C or SIGTERM.
+    """
+    from replay.serve.server import serve_until_signalled
+
+    serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
+                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo)
+
+
+# ------------------------------------------------------------------ record, sanitize, scan
+
+@click.command()
+@click.argument("jobs", nargs=-1)
+@click.option("--all", "all_jobs", is_flag=True,
+              help="Also record every job ListAutoMLJobs returns (all pages).")
+@click.option("--region", help="AWS region (default: the profile's or AWS_DEFAULT_REGION).")
+@click.option("--profile", help="AWS profile of the usual boto3 credential chain.")
+@click.option("--endpoint-url", help="Record from this endpoint instead of AWS "
+                                     "(e.g. a local server at http://127.0.0.1:PORT).")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("cassettes"), show_default=True,
+              help="Folder of the cassettes; each job goes to DIR/<job>.yaml.")
+@click.option("--follow", is_flag=True,
+              help="Poll each job until Completed, Failed or Stopped and record the lifecycle.")
+@click.option("--interval", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="S", help="Seconds between polls with --follow.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0,
+              show_default=True, metavar="S", help="Stop following a job after S seconds.")
+@click.option("--overwrite", is_flag=True, help="Replace cassettes that already exist.")
+def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: str | None,
+           endpoint_url: str | None, cassette_dir: Path, follow: bool, interval: float,
+           timeout: float, overwrite: bool) -> None:
+    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes.
+
+    Secrets and account ids are replaced in memory before anything is written; each cassette
+    is written atomically. A job that does not exist is recorded as its ResourceNotFound
+    answer. Existing cassettes are kept unless --overwrite is given.
+    """
+    from replay.core.config import load_settings
+    from replay.record.jobs import describe_result, record_jobs
+    from replay.sanitize.sanitizer import Sanitizer
+
+    bar: Any = None
+
+    def jobs_known(count: int) -> None:
+        nonlocal bar
+        if all_jobs and sys.stderr.isatty():
+            bar = click.progressbar(length=count, label="recording", file=sys.stderr)
+            bar.__enter__()
+
+    def job_done(result: Any) -> None:
+        if bar is not None:
+            bar.update(1)
+        else:
+            click.echo(describe_result(result))
+
+    try:
+        summary = record_jobs(jobs, all_jobs=all_jobs, region=region, profile=profile,
+                              endpoint_url=endpoint_url, cassette_dir=cassette_dir,
+                              follow=follow, interval=interval, timeout=timeout,
+                              overwrite=overwrite,
+                              sanitizer=Sanitizer.from_settings(load_settings()),
+                              on_job=job_done, on_jobs_known=jobs_known)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if bar is not None:
+        for result in summary.jobs:
+            click.echo(describe_result(result))
+    click.echo(summary.line())
+
+
+@click.command()
+@paths_argument
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 1 if any cassette would change.")
+def sanitize(paths: tuple[Path, ...], check: bool) -> None:
+    """Apply the sanitizing rules to existing cassettes, rewriting them atomically.
+
+    Reads vcrpy's own cassettes too (!!binary headers and bodies). Idempotent: a second run
+    changes nothing. Rules and allowlist: [tool.aws-replay.sanitize] in pyproject.toml.
+    """
+    from replay.core.config import load_settings
+    from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+
+    run = sanitize_paths(paths, Sanitizer.from_settings(load_settings()), check=check)
+    verb = "would sanitize" if check else "sanitized"
+    for path in run.changed:
+        click.echo(f"{verb}: {path}")
+    click.echo(f"{len(run.changed)} cassette(s) {verb}, {len(run.unchanged)} already clean")
+    sys.exit(1 if check and run.changed else 0)
+
+
+@click.command()
+@paths_argument
+@report_options()
+def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str) -> None:
+    """Find secrets and account ids in cassettes, including inside !!binary, base64,
+    URL-encoding and JSON escapes. Exit 1 on any finding, 0 on none, 2 on bad input.
+
+    Text output prints each finding as FILE:LINE: KIND: VALUE, the value redacted; the other
+    formats are those of check (sarif annotates the leaking line).
+    """
+    from replay.core.config import load_settings
+    from replay.sanitize.sanitizer import Sanitizer
+    from replay.sanitize.scan import scan_paths
+
+    run = scan_paths(paths, Sanitizer.from_settings(load_settings()))
+    if fmt != "text":
+        write_report(run.findings(), run.summary(), fmt, output, fail_on, title="aws-replay scan")
+        sys.exit(1 if run.leaks else 0)
+    lines = [leak.describe() for leak in run.leaks]
+    lines.append(f"{len(run.leaks)} leak(s) in {run.files} cassette(s)")
+    if output is not None:
+        write_text_report(output, "\n".join(lines) + "\n")
+        click.echo(f"{lines[-1]}; report written to {output}")
+    else:
+        click.echo("\n".join(lines))
+    sys.exit(1 if run.leaks else 0)
+
+# ------------------------------------------------------------------------------- demo
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Write everything here (a new or empty folder) instead of a new temporary "
+                   "folder.")
+def demo(output: Path | None) -> None:
+    """Run the whole loop on this machine, no AWS account needed: a local endpoint, record,
+    sanitize, scan, check, replay in pytest, and catch an API drift.
+
+    Exit 0 when every step behaved as expected, 1 otherwise.
+    """
+    from replay.demo import run_demo
+
+    sys.exit(0 if run_demo(output, echo=click.echo).ok else 1)
+

@@ -1,0 +1,175 @@
+"""Matching AWS JSON protocol requests: operation (``X-Amz-Target``) + parsed JSON parameters.
+
+vcrpy's default matching (method + URI) cannot tell two SageMaker calls apart (all are
+``POST /``), and its ``body`` matcher only parses ``application/json``. Here a request is keyed
+on its target and its parameters parsed as JSON (key order irrelevant); the URI (region,
+endpoint) is ignored unless asked for. A miss explains itself: :func:`closest_candidates` ranks
+recorded requests and :func:`params_diff` says field by field how they differ.
+
+The two vcrpy matchers (:func:`aws_operation`, :func:`aws_params`) follow vcrpy's convention:
+they raise ``AssertionError`` with a readable difference when two requests do not match.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from replay.cassette.file import Cassette, RecordedRequest, header_value, text_headers
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What two requests must share to match: target, canonical params, optionally the host."""
+
+    target: str
+    params: str
+    host: str | None = None
+
+    @property
+    def parsed_params(self) -> Any:
+        return json.loads(self.params)
+
+    def describe(self) -> str:
+        return f"{self.target or '<no X-Amz-Target>'} {self.params}"
+
+
+def canonical_params(body: str | bytes | None) -> str:
+    """The JSON body in a canonical form (sorted keys, compact); non-JSON bodies as they are."""
+    if body is None:
+        return "{}"
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if not text.strip():
+        return "{}"
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return text
+
+
+def key_of(target: str | None, body: str | bytes | None, uri: str | None = None,
+           *, match_host: bool = False) -> RequestKey:
+    """The :class:`RequestKey` of a request given by its parts."""
+    host = urlsplit(uri).netloc.lower() if (match_host and uri) else None
+    return RequestKey(target=(target or "").strip(), params=canonical_params(body), host=host)
+
+
+def key_of_recorded(request: RecordedRequest, *, match_host: bool = False) -> RequestKey:
+    """The :class:`RequestKey` of a request stored in a cassette."""
+    return key_of(request.header("X-Amz-Target"), request.body, request.uri,
+                  match_host=match_host)
+
+
+def params_diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """Field-by-field differences between two parsed parameter documents, as readable lines."""
+    if isinstance(expected, Mapping) and isinstance(actual, Mapping):
+        lines: list[str] = []
+        for name in sorted(set(expected) | set(actual), key=str):
+            child = f"{path}.{name}"
+            if name not in actual:
+                lines.append(f"{child}: recorded {json.dumps(expected[name])}, request has none")
+            elif name not in expected:
+                lines.append(f"{child}: request has {json.dumps(actual[name])}, recorded none")
+            else:
+                lines.extend(params_diff(expected[name], actual[name], child))
+        return lines
+    if (isinstance(expected, list) and isinstance(actual, list)
+            and len(expected) == len(actual)):
+        lines = []
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+            lines.extend(params_diff(left, right, f"{path}[{index}]"))
+        return lines
+    if expected == actual and type(expected) is type(actual):
+        return []
+    return [f"{path}: recorded {json.dumps(expected)}, request has {json.dumps(actual)}"]
+
+
+def key_diff(recorded: RequestKey, request: RequestKey) -> list[str]:
+    """Why ``request`` does not match ``recorded``: target, host and parameter differences."""
+    lines: list[str] = []
+    if recorded.target != request.target:
+        lines.append(f"operation: recorded {recorded.target}, request calls {request.target}")
+    if recorded.host != request.host:
+        lines.append(f"host: recorded {recorded.host}, request goes to {request.host}")
+    try:
+        lines.extend(params_diff(recorded.parsed_params, request.parsed_params))
+    except ValueError:
+        if recorded.params != request.params:
+            lines.append(f"body: recorded {recorded.params!r}, request has {request.params!r}")
+    return lines
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A recorded request close to an unmatched one, with why it did not match."""
+
+    interaction: int
+    key: RequestKey
+    differences: tuple[str, ...]
+
+
+def closest_candidates(request: RequestKey, recorded: Sequence[RequestKey],
+                       limit: int = 3) -> list[Candidate]:
+    """The recorded requests nearest to ``request``: same operation first, fewest differences."""
+    seen: set[RequestKey] = set()
+    ranked: list[tuple[int, int, Candidate]] = []
+    for index, key in enumerate(recorded):
+        if key in seen:
+            continue
+        seen.add(key)
+        differences = key_diff(key, request)
+        other_operation = int(key.target != request.target)
+        ranked.append((other_operation, len(differences),
+                       Candidate(index, key, tuple(differences))))
+    ranked.sort(key=lambda item: (item[0], item[1], item[2].interaction))
+    return [candidate for _, _, candidate in ranked[:limit]]
+
+
+def describe_miss(request: RequestKey, cassette: Cassette, recorded: Sequence[RequestKey],
+                  limit: int = 3) -> str:
+    """A multi-line explanation of a miss: the request, then the closest recorded requests."""
+    lines = [f"no recorded interaction in {cassette.name} matches {request.describe()}"]
+    candidates = closest_candidates(request, recorded, limit)
+    if not candidates:
+        lines.append("  the cassette has no interactions")
+    for candidate in candidates:
+        lines.append(f"  closest: interaction {candidate.interaction}: "
+                     f"{candidate.key.describe()}")
+        lines.extend(f"    - {difference}" for difference in candidate.differences)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- vcrpy matchers
+
+
+def _vcr_target(request: Any) -> str:
+    return header_value(text_headers(request.headers), "X-Amz-Target") or ""
+
+
+def aws_operation(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: same ``X-Amz-Target``. Raises ``AssertionError`` naming both."""
+    left, right = _vcr_target(r1), _vcr_target(r2)
+    if left != right:
+        raise AssertionError(f"{left or '<no X-Amz-Target>'} != {right or '<no X-Amz-Target>'}")
+
+
+def aws_params(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: same JSON parameters (key order irrelevant), with a field diff on a miss.
+
+    vcrpy passes the live request first and the recorded one second.
+    """
+    left, right = canonical_params(r1.body), canonical_params(r2.body)
+    if left == right:
+        return
+    try:
+        lines = params_diff(json.loads(right), json.loads(left))
+    except ValueError:
+        lines = [f"{left!r} != {right!r}"]
+    raise AssertionError("; ".join(lines) or f"{left} != {right}")
+
+
+VCR_MATCHERS = {"aws_operation": aws_operation, "aws_params": aws_params}
+"""Register with ``vcr.register_matcher(name, fn)``; use ``match_on=tuple(VCR_MATCHERS)``."""

@@ -1,0 +1,331 @@
+"""The engine behind the pytest plugin: serve botocore calls from cassettes, per test.
+
+How a call is served: every botocore client created after
+:func:`replay.plugin.botocore_hook.install`
+has a ``before-send`` handler (which clients that covers is told there). Outside a replayed test
+it does nothing. Inside one it asks the test's :class:`ActiveCassette`, which keys the prepared
+request (``X-Amz-Target`` + parsed JSON parameters, :func:`replay.match.matchers.key_of`), plays the
+next recorded response from a :class:`replay.match.playback.Playback` and hands botocore an
+``AWSResponse``: serialization, signing and parsing still happen, the network does not. The
+test's settings come from :func:`replay.plugin.settings.merge_settings`.
+
+Record modes pass unmatched calls to the network, where :mod:`replay.record.capture` captures and
+sanitizes them in memory; they are saved when the test ends, under a lock so pytest-xdist
+workers never interleave writes to one cassette.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import os
+import shlex
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from replay.cassette.file import Cassette, Interaction, load_cassette
+from replay.core.errors import ConfigError, ReplayError
+from replay.core.findings import Finding
+from replay.match.matchers import RequestKey, key_of
+from replay.match.playback import Playback
+from replay.plugin.botocore_hook import (
+    aws_response,
+    dummy_aws_environment,
+    install,
+    operation_name,
+    request_header,
+    serving,
+)
+from replay.plugin.netguard import NetworkBlocked, NetworkGuard
+from replay.plugin.settings import ReplaySettings
+
+_PROCESS_STARTED_NS = time.time_ns()
+
+
+class ReplayFailure(ReplayError):
+    """A replayed test must fail: a request not recorded, a missing cassette, drift, network."""
+
+
+class RequestNotRecorded(ReplayFailure):
+    """A boto3 call matched no recorded interaction and the mode does not record."""
+
+
+# ------------------------------------------------------------------------------- drift
+
+
+class DriftCache:
+    """Spec-check findings per cassette interaction, computed once per session."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int], tuple[Cassette, list[Finding]]] = {}
+        self._lock = threading.Lock()
+
+    def findings(self, cassette: Cassette, index: int, operation: Any) -> list[Finding]:
+        """Findings of one interaction's response against ``operation`` (an OperationModel)."""
+        key = (id(cassette), index)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is cassette:
+            return hit[1]
+        from replay.spec.check import check_body
+
+        response = cassette.interactions[index].response
+        name = f"{operation.service_model.service_name}:{operation.name}"
+        found = [replace(f, cassette=cassette.name, interaction=index, operation=name)
+                 for f in check_body(operation, response.body, response.status,
+                                     response.headers)]
+        with self._lock:
+            self._cache[key] = (cassette, found)  # holding the cassette keeps its id unique
+        return found
+
+
+# A loaded cassette under the name the user sees (relative to the rootdir), kept per file version
+# so a test costs one stat per cassette, and the drift cache and Playback see one object per
+# version. Playbacks are kept too (their request keys parse every recorded body) and rewound.
+_shown: dict[Path, tuple[int, int, Cassette]] = {}
+_playbacks: dict[tuple[tuple[int, ...], bool], tuple[tuple[Cassette, ...], Playback]] = {}
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _load_shown(path: Path, stat: os.stat_result, shown_as: str) -> Cassette:
+    hit = _shown.get(path)
+    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+        return hit[2]
+    try:
+        loaded = load_cassette(path)
+    except ReplayError as exc:  # name the cassette as the user does, not by absolute path
+        raise type(exc)(str(exc).replace(str(path), shown_as)) from None
+    copy = replace(loaded, path=Path(shown_as))
+    _shown[path] = (stat.st_mtime_ns, stat.st_size, copy)
+    return copy
+
+
+def _playback_for(cassettes: tuple[Cassette, ...], match_host: bool) -> Playback:
+    key = (tuple(id(c) for c in cassettes), match_host)
+    hit = _playbacks.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], cassettes, strict=True)):
+        playback = hit[1]
+        playback.rewind()
+        playback.play_counts = [[0] * len(c.interactions) for c in cassettes]
+        return playback
+    playback = Playback(cassettes, match_host=match_host)
+    _playbacks[key] = (cassettes, playback)  # holding the cassettes keeps their ids unique
+    return playback
+
+
+# ------------------------------------------------------------------------ the active cassette
+
+
+def record_command(test_id: str, mode: str) -> str:
+    """The command that records what a test needs."""
+    return f"pytest --aws-replay-mode={mode} {shlex.quote(test_id)}"
+
+
+class ActiveCassette:
+    """The cassette(s) one test replays from and, in record modes, records into.
+
+    Also the value of the ``aws_replay_cassette`` fixture: ``interactions``, ``play_counts``,
+    ``findings`` (drift of the responses played so far), ``recorded`` (interactions recorded
+    so far, sanitized).
+    """
+
+    def __init__(self, paths: Sequence[Path], settings: ReplaySettings, *, test_id: str,
+                 rootdir: Path, drift: DriftCache, run_started_ns: int | None = None) -> None:
+        if not paths:
+            raise ConfigError(f"{test_id}: no cassette named")
+        self.paths = tuple(paths)
+        self.settings = settings
+        self.test_id = test_id
+        self.run_started_ns = _PROCESS_STARTED_NS if run_started_ns is None else run_started_ns
+        self._rootdir = rootdir
+        self._drift = drift
+        stats = {p: _stat(p) for p in self.paths}
+        self.missing = tuple(p for p in self.paths if stats[p] is None)
+        mode = settings.mode
+        first = stats[self.paths[0]]
+        # once records a cassette that did not exist when the run started; tests (or xdist
+        # workers) sharing it keep adding to it for the rest of the run.
+        self.recording = mode in ("new_episodes", "all", "rewrite") or (
+            mode == "once" and (first is None or self._written_this_run(first)))
+        self.replaying = mode not in ("all", "rewrite")
+        self.cassettes: tuple[Cassette, ...] = tuple(
+            _load_shown(p, stat, self.shown(p)) for p, stat in stats.items()
+            if stat is not None and self.replaying)
+        self.playback = _playback_for(self.cassettes, settings.match_host)
+        self._final_counts: list[list[int]] | None = None
+        self.findings: list[Finding] = []
+        self.failures: list[ReplayFailure] = []
+        self.recorded: list[Interaction] = []
+        self.guard: NetworkGuard | None = None
+        self._played: set[tuple[int, int]] = set()
+        self._lock = threading.Lock()
+
+    def _written_this_run(self, stat: os.stat_result | None) -> bool:
+        return stat is not None and stat.st_mtime_ns >= self.run_started_ns
+
+    def shown(self, path: Path) -> str:
+        """``path`` as the user sees it: relative to the rootdir when it is inside it."""
+        try:
+            return str(path.relative_to(self._rootdir))
+        except ValueError:
+            return str(path)
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        return tuple(i for c in self.cassettes for i in c.interactions)
+
+    @property
+    def play_counts(self) -> list[list[int]]:
+        """How often each recorded interaction was played, per cassette, in this test."""
+        if self._final_counts is not None:
+            return self._final_counts
+        return self.playback.play_counts
+
+    def unused(self) -> list[tuple[str, int]]:
+        """Recorded interactions this test never played: (cassette as shown, index)."""
+        return [(cassette.name, index)
+                for cassette, counts in zip(self.cassettes, self.play_counts, strict=True)
+                for index, count in enumerate(counts) if count == 0]
+
+    # -------------------------------------------------------------------- serving
+
+    def respond(self, request: Any, event_name: str, service_model: Any) -> Any:
+        """The recorded response for a prepared botocore request; ``None`` lets it through.
+
+        ``service_model`` is the calling client's, used for the drift check.
+        """
+        target = request_header(request, "X-Amz-Target")
+        key = key_of(target, request.body, request.url, match_host=self.settings.match_host)
+        hit = self.playback.play(key) if self.replaying and target else None
+        if hit is not None:
+            if self.settings.drift != "off":
+                self._note_drift(hit.cassette, hit.index, service_model, event_name)
+            return aws_response(request.url, hit.interaction.response)
+        if self.recording:
+            return None
+        error = self._miss(key, operation_name(request, event_name), bool(target))
+        with self._lock:
+            self.failures.append(error)
+        raise error
+
+    def _note_drift(self, cassette: Cassette, index: int, service_model: Any,
+                    event_name: str) -> None:
+        with self._lock:
+            if (id(cassette), index) in self._played:
+                return
+            self._played.add((id(cassette), index))
+        # the event is before-send.<service>.<Operation>
+        operation = service_model.operation_model(event_name.rpartition(".")[2])
+        found = self._drift.findings(cassette, index, operation)
+        with self._lock:
+            self.findings.extend(found)
+
+    def _miss(self, key: RequestKey, operation: str, json_protocol: bool) -> ReplayFailure:
+        mode = self.settings.mode
+        if not json_protocol:
+            return RequestNotRecorded(
+                f"aws-replay: {operation} is not an AWS JSON protocol call (no X-Amz-Target), "
+                f"which cassettes cannot replay; test {self.test_id} must not make it in mode "
+                f"'{mode}' (mock it, or move it out of the replayed test)")
+        if self.missing:
+            names = ", ".join(self.shown(p) for p in self.missing)
+            return RequestNotRecorded(
+                f"aws-replay: cassette {names} does not exist, and mode '{mode}' only replays; "
+                f"{key.describe()} was not sent\n"
+                f"to record it: {record_command(self.test_id, 'once')}")
+        return RequestNotRecorded(
+            f"aws-replay: {self.playback.explain_miss(key)}\n"
+            f"to record it: {record_command(self.test_id, 'new_episodes')}")
+
+    def _blocked_message(self, host: str, port: int | None) -> str:
+        where = f"{host}:{port}" if port else host
+        return (f"aws-replay: network access blocked in replayed test {self.test_id}: {where} "
+                f"(mode '{self.settings.mode}' never reaches the network)\n"
+                f"to allow it: @pytest.mark.aws_replay(allowed_hosts=[{host!r}]) or "
+                f"--aws-replay-allowed-hosts={host}; to record AWS calls instead: "
+                f"{record_command(self.test_id, 'once')}")
+
+    # ------------------------------------------------------------------ activation
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[ActiveCassette]:
+        """Serve botocore calls from this cassette until the block ends; save what was recorded."""
+        install()
+        with contextlib.ExitStack() as stack:
+            capture: Any = None
+            if self.recording:
+                capture = self.recorded = stack.enter_context(_capture())  # grows as it records
+            else:
+                stack.enter_context(dummy_aws_environment(self.settings.region))
+                self.guard = stack.enter_context(
+                    NetworkGuard(self.settings.allowed_hosts, self._blocked_message))
+            try:
+                with serving(self):
+                    yield self
+            finally:
+                # the Playback is reused by the next test of these cassettes
+                self._final_counts = [list(counts) for counts in self.playback.play_counts]
+        if capture is not None:
+            self.recorded = list(capture)
+            if self.recorded:
+                self._save(self.recorded)
+
+    def blocked(self) -> list[NetworkBlocked]:
+        return list(self.guard.blocked) if self.guard is not None else []
+
+    def _save(self, interactions: list[Interaction]) -> None:
+        from replay.record.capture import save_recording, source_for_endpoint
+
+        path = self.paths[0]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with cassette_lock(path):
+            stat = _stat(path)
+            exists = stat is not None
+            # rewrite replaces the cassette once per run; a later test (or xdist worker) of the
+            # same run sharing it appends, recognised by a write after the run started.
+            fresh = self._written_this_run(stat)
+            append = exists and (self.settings.mode != "rewrite" or fresh)
+            source = source_for_endpoint(interactions[0].request.uri)
+            save_recording(path, interactions, source=source, sanitizer=_sanitizer(),
+                           overwrite=exists and not append, append=append)
+
+
+@functools.cache
+def _sanitizer() -> Any:
+    from replay.core.config import load_settings
+    from replay.sanitize.sanitizer import Sanitizer
+
+    return Sanitizer.from_settings(load_settings())
+
+
+@contextlib.contextmanager
+def _capture() -> Iterator[list[Interaction]]:
+    from replay.record.capture import capture_exchanges
+
+    with capture_exchanges(_sanitizer()) as captured:
+        yield captured
+
+
+@contextlib.contextmanager
+def cassette_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on a cassette's folder, held across read-merge-write.
+
+    The folder itself is locked (``flock`` on its descriptor), so no lock file is left among the
+    cassettes; the lock is advisory and only aws-replay writers take it.
+    """
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

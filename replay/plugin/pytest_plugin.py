@@ -1,0 +1,414 @@
+"""The pytest plugin ``aws_replay``: boto3 calls in marked tests are served from cassettes.
+
+Only the pytest surface lives here (options, ini settings, the marker, fixtures, hooks); the
+engine is :mod:`replay.plugin.engine`, imported when a marked test first runs.
+
+Settings are merged by :func:`replay.plugin.settings.merge_settings`, most important first: the
+command line, then the ini file, then the ``aws_replay_config`` fixture, then the marker's keyword
+arguments (``allowed_hosts`` adds up across all four). Per-test findings and play counts travel on
+the test reports, so under pytest-xdist the controller sees every worker's and writes the drift
+summary, the unused-interaction list and ``--aws-replay-report`` once.
+
+Example::
+
+    @pytest.mark.aws_replay("automl/completed-job")   # cassettes/automl/completed-job.yaml
+    def test_best_candidate(sagemaker):
+        job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import warnings
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from replay.core.errors import ReplayError
+from replay.plugin.netguard import NetworkBlocked
+
+if TYPE_CHECKING:
+    from replay.core.findings import Finding
+    from replay.plugin.engine import ActiveCassette, DriftCache
+
+MARKER = "aws_replay"
+_UNUSED_MODES = ("off", "warn", "error")
+
+# (setting, option, ini type, help). The choices are checked by replay_settings.merge_settings,
+# which also checks the ini file, the config fixture and the marker.
+_OPTIONS = (
+    ("mode", "--aws-replay-mode", "string",
+     "none|once|new_episodes|all|rewrite: record mode (default none: replay only, nothing "
+     "reaches the network; rewrite replaces a cassette instead of appending)."),
+    ("drift", "--aws-replay-drift", "string",
+     "error|warn|off: what a replayed response that breaks the botocore model does to the test "
+     "(default error)."),
+    ("drift_fail_on", "--aws-replay-drift-fail-on", "string",
+     "breaking|additive|info: lowest drift severity that fails a test in drift mode error; "
+     "lower ones warn (default breaking)."),
+    ("allowed_hosts", "--aws-replay-allowed-hosts", "args",
+     "Hosts (names, IPs or shell patterns, comma-separated) a replayed test may connect to "
+     "besides loopback."),
+    ("region", "--aws-replay-region", "string",
+     "Region given to replayed tests that set none (default us-east-1)."),
+    ("cassette_dir", "--aws-replay-cassette-dir", "string",
+     "Folder of cassettes, relative to the rootdir (default cassettes)."),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aws-replay", "replay AWS calls from cassettes (aws-replay)")
+    for setting, option, ini_type, text in _OPTIONS:
+        group.addoption(option, dest=f"aws_replay_{setting}", default=None, help=text)
+        parser.addini(f"aws_replay_{setting}", text, type=ini_type,  # type: ignore[arg-type]
+                      default=None)
+    group.addoption("--aws-replay-match-host", dest="aws_replay_match_host", action="store_true",
+                    default=None, help="Match on the request's host too (default: ignored).")
+    parser.addini("aws_replay_match_host", "Match on the request's host too.", type="bool",
+                  default=None)
+    group.addoption("--aws-replay-unused", dest="aws_replay_unused", default=None,
+                    help="off|warn|error: list recorded interactions no test of the session "
+                         "played (error fails the session; default off).")
+    parser.addini("aws_replay_unused", "off|warn|error: report unused interactions.",
+                  default=None)
+    group.addoption("--aws-replay-report", dest="aws_replay_report", default=None,
+                    metavar="PATH", help="Write the session's drift findings as JSON (the shape "
+                                         "of `aws-replay check --format json`).")
+    parser.addini("aws_replay_report", "Path of the JSON drift report.", default=None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    # Before any conftest or test module can create a boto3 client.
+    from replay.plugin.botocore_hook import install
+
+    install()
+
+
+@dataclass
+class _SessionState:
+    """What the controller (or the only process) gathers from every test report."""
+
+    unused_mode: str
+    report: Path | None
+    run_started_ns: int
+    layers: tuple[tuple[str, dict[str, Any]], ...]  # the command line's and the ini file's
+    drift: DriftCache | None = None
+    findings: dict[str, Finding] = field(default_factory=dict)
+    plays: dict[str, list[int]] = field(default_factory=dict)
+
+
+_STATE = pytest.StashKey[_SessionState]()
+_ACTIVE = pytest.StashKey["ActiveCassette"]()
+
+
+def _layer(config: pytest.Config, source: str) -> dict[str, Any]:
+    names = [setting for setting, *_ in _OPTIONS] + ["match_host"]
+    if source == "command line":
+        return {name: config.getoption(f"aws_replay_{name}") for name in names}
+    return {name: config.getini(f"aws_replay_{name}") for name in names}
+
+
+def _given(config: pytest.Config, name: str) -> Any:
+    value = config.getoption(f"aws_replay_{name}")
+    return value if value is not None else config.getini(f"aws_replay_{name}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*names, **settings): serve boto3 calls from cassettes <cassette dir>/<name>"
+        ".yaml (default <module>/<test>.yaml); settings: mode, drift, drift_fail_on, "
+        "allowed_hosts, match_host, region, cassette_dir.")
+    unused = _given(config, "unused") or "off"
+    if unused not in _UNUSED_MODES:
+        raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
+    from replay.plugin.botocore_hook import install
+    from replay.plugin.settings import merge_settings
+
+    layers = (("command line", _layer(config, "command line")),
+              ("ini file", _layer(config, "ini file")))
+    try:
+        merge_settings(*layers)
+    except ReplayError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    install()  # again, for a plugin loaded from a conftest (no initial-conftests hook then)
+    worker_input = getattr(config, "workerinput", None)
+    started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
+    report = _given(config, "report")
+    config.stash[_STATE] = _SessionState(
+        unused_mode=unused, run_started_ns=int(started), layers=layers,
+        report=(config.invocation_params.dir / report) if report else None)
+    config.pluginmanager.register(_SessionCollector(config), "aws_replay_session")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: workers share the controller's run start (rewrite appends after it)."""
+    node.workerinput["aws_replay_run_started_ns"] = node.config.stash[_STATE].run_started_ns
+
+
+# ----------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def aws_replay_config() -> dict[str, Any]:
+    """Settings for replayed tests of a module or folder; override it to change them.
+
+    Keys: ``mode``, ``drift``, ``drift_fail_on``, ``allowed_hosts``, ``match_host``, ``region``,
+    ``cassette_dir``. The command line and the ini file win over it; it wins over the marker.
+    """
+    return {}
+
+
+_UNSAFE = re.compile(r"[^\w.\[\]=+-]+")
+
+
+def _default_name(item: pytest.Item) -> str:
+    module = Path(str(item.path)).stem
+    cls = getattr(item, "cls", None)
+    test = f"{cls.__name__}.{item.name}" if cls is not None else item.name
+    return f"{module}/{_UNSAFE.sub('-', test)}"
+
+
+def _cassette_paths(item: pytest.Item, markers: list[pytest.Mark], folder: Path) -> list[Path]:
+    names: list[str] = []
+    for mark in markers:
+        for name in mark.args:
+            if not isinstance(name, str | Path) or not str(name):
+                raise ReplayError(f"{item.nodeid}: @pytest.mark.aws_replay takes cassette "
+                                  f"names as strings, got {name!r}")
+            if str(name) not in names:
+                names.append(str(name))
+    paths = []
+    for name in names or [_default_name(item)]:
+        path = folder / name
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            path = path.with_name(path.name + ".yaml")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(autouse=True)
+def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassette | None]:
+    item = request.node
+    markers = list(item.iter_markers(MARKER))
+    if not markers or not isinstance(item, pytest.Item):
+        yield None
+        return
+    from replay.plugin.engine import ActiveCassette, DriftCache
+    from replay.plugin.settings import merge_settings
+
+    # Requested here, not as a parameter: unmarked tests never build the user's config fixture.
+    aws_replay_config = request.getfixturevalue("aws_replay_config")
+
+    config = request.config
+    marker_settings: dict[str, Any] = {}
+    for mark in markers:  # the closest marker (function, then class, then module) wins
+        for name, value in mark.kwargs.items():
+            marker_settings.setdefault(name, value)
+    state = config.stash[_STATE]
+    settings = merge_settings(*state.layers,
+                              ("aws_replay_config fixture", aws_replay_config),
+                              (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
+    if state.drift is None:
+        state.drift = DriftCache()
+    folder = config.rootpath / settings.cassette_dir
+    active = ActiveCassette(_cassette_paths(item, markers, folder), settings,
+                            test_id=item.nodeid, rootdir=config.rootpath, drift=state.drift,
+                            run_started_ns=state.run_started_ns)
+    item.stash[_ACTIVE] = active
+    with active.activate():
+        yield active
+
+
+@pytest.fixture
+def aws_replay_cassette(_aws_replay_active: ActiveCassette | None) -> ActiveCassette:
+    """The test's active cassette: ``interactions``, ``play_counts``, ``findings``, ``paths``."""
+    if _aws_replay_active is None:
+        pytest.fail("aws_replay_cassette needs a replayed test: mark it with "
+                    "@pytest.mark.aws_replay", pytrace=False)
+    return _aws_replay_active
+
+
+@pytest.fixture
+def sagemaker(_aws_replay_active: ActiveCassette | None) -> Any:
+    """A boto3 SageMaker client; its region is AWS_REGION / AWS_DEFAULT_REGION, else the
+    ``region`` setting (default us-east-1)."""
+    import os
+
+    import boto3
+
+    region = (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+              or (_aws_replay_active.settings.region if _aws_replay_active else "us-east-1"))
+    return boto3.client("sagemaker", region_name=region)
+
+
+# ------------------------------------------------------------------------------------- hooks
+
+
+class AwsReplayWarning(UserWarning):
+    """Drift below the failing severity, or in drift mode ``warn``."""
+
+
+def _drift_text(findings: list[Finding], mode: str) -> str:
+    import botocore
+
+    from replay.core.findings import summarize
+    from replay.report.render import render_text
+
+    return (f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
+            f"model (drift mode '{mode}'):\n"
+            + render_text(findings, summarize(findings)).rstrip("\n"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    active = item.stash.get(_ACTIVE, None)
+    if active is None:
+        return (yield)
+    try:
+        result = yield
+    except BaseException:
+        if active.findings and active.settings.drift != "off":
+            item.add_report_section("call", "aws-replay drift",
+                                    _drift_text(active.findings, active.settings.drift))
+        raise
+    from replay.core.findings import Severity, at_or_above
+    from replay.plugin.engine import ReplayFailure
+
+    # The test may have swallowed the exception (``except Exception``); it still fails.
+    if active.failures:
+        raise ReplayFailure(str(active.failures[0]))
+    if active.blocked():
+        raise ReplayFailure(str(active.blocked()[0]))
+    settings = active.settings
+    if active.findings and settings.drift != "off":
+        failing = at_or_above(active.findings, Severity(settings.drift_fail_on))
+        if settings.drift == "error" and failing:
+            raise ReplayFailure(_drift_text(active.findings, settings.drift) + "\n"
+                                "accept it with --aws-replay-drift=warn, or re-record the "
+                                "cassette and update the code that reads it")
+        # attributed to the test, not to this plugin, in pytest's warnings summary
+        path, line, _ = item.location
+        warnings.warn_explicit(AwsReplayWarning(_drift_text(active.findings, settings.drift)),
+                               AwsReplayWarning, filename=path, lineno=(line or 0) + 1)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None],
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, ReplayError | NetworkBlocked):
+        report.longrepr = str(excinfo.value)  # the message says it all; no botocore traceback
+    active = item.stash.get(_ACTIVE, None)
+    if active is not None and call.when == "call":
+        plays = {cassette.name: counts for cassette, counts
+                 in zip(active.cassettes, active.play_counts, strict=True)}
+        report.aws_replay = {  # type: ignore[attr-defined]  # travels to the xdist controller
+            "findings": [f.to_dict() for f in active.findings],
+            "plays": plays,
+        }
+    return report
+
+
+class _SessionCollector:
+    """Registered per run: gathers the per-test data of every report (xdist workers' included)
+    and reports once, on the controller or the only process."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.state = config.stash[_STATE]
+
+    @property
+    def reporting(self) -> bool:
+        return not hasattr(self.config, "workerinput")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "aws_replay", None)
+        if not data:
+            return
+        from replay.core.findings import Finding
+
+        state = self.state
+        for raw in data["findings"]:
+            state.findings.setdefault(json.dumps(raw, sort_keys=True, default=str),
+                                      Finding.from_dict(raw))
+        for name, counts in data["plays"].items():
+            total = state.plays.setdefault(name, [0] * len(counts))
+            for index, count in enumerate(counts[:len(total)]):
+                total[index] += count
+
+    def unused(self) -> list[str]:
+        return [f"{name} interaction {index}" for name, counts in sorted(self.state.plays.items())
+                for index, count in enumerate(counts) if count == 0]
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.reporting:
+            return
+        if self.state.report is not None:
+            self._write_report()
+        if self.state.unused_mode == "error" and self.unused() and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_report(self) -> None:
+        from replay.cassette.file import atomic_writer
+        from replay.core.findings import summarize
+        from replay.report.render import render_json
+
+        state = self.state
+        findings = list(state.findings.values())
+        summary = summarize(findings, cassettes=len(state.plays),
+                            interactions=sum(1 for counts in state.plays.values()
+                                             for count in counts if count))
+        assert state.report is not None
+        try:
+            with atomic_writer(state.report) as handle:
+                handle.write(render_json(findings, summary))
+        except OSError as exc:
+            raise pytest.UsageError(f"aws-replay: cannot write the drift report to "
+                                    f"{state.report}: {exc.strerror}") from None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.reporting:
+            return
+        state = self.state
+        if state.findings:
+            terminalreporter.write_sep("=", "aws-replay drift summary")
+            terminalreporter.write_line(_drift_paragraph(list(state.findings.values())))
+        unused = self.unused()
+        if unused and state.unused_mode != "off":
+            terminalreporter.write_sep("=", "aws-replay unused interactions")
+            terminalreporter.write_line(
+                f"{len(unused)} recorded interaction(s) no test of this session played (a "
+                "cassette nothing consumes is dead weight; delete them or add the tests):")
+            for line in unused:
+                terminalreporter.write_line(f"  {line}")
+        if state.report is not None:
+            terminalreporter.write_line(f"aws-replay: drift report written to {state.report}")
+
+
+def _drift_paragraph(findings: list[Finding]) -> str:
+    import botocore
+
+    from replay.core.findings import sort_key, summarize
+    from replay.report.render import summary_line
+
+    ordered = sorted(findings, key=sort_key)
+    cassettes = sorted({f.cassette or "" for f in ordered})
+    shown = "; ".join(f"{f.cassette} interaction {f.interaction} {f.path} ({f.kind}, "
+                      f"{f.severity.value})" for f in ordered[:5])
+    more = f"; and {len(ordered) - 5} more" if len(ordered) > 5 else ""
+    return (f"Replayed responses drifted from botocore {botocore.__version__}'s model: "
+            f"{summary_line(summarize(ordered, cassettes=len(cassettes)))}. {shown}{more}. "
+            f"The recorded API no longer matches the installed model (or the cassette was "
+            f"edited): see `aws-replay check {' '.join(cassettes)}` for the full report.")

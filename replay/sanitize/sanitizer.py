@@ -1,0 +1,456 @@
+"""Redaction rules: what a recorded exchange must lose before it may touch disk.
+
+A :class:`Sanitizer` rewrites headers, URIs and bodies of interactions in memory. It works on the
+raw text (never re-serializing JSON), and every replacement keeps the character class and length
+of what it replaces, so a sanitized body still parses, keeps its key order and number formatting,
+and still satisfies the model's patterns and lengths (a fake account id is 12 digits).
+
+One instance is one consistency scope: the same real value always gets the same placeholder, and
+different values get different ones. Placeholders are numbered in order of first appearance
+(account ``000000000001``, ``000000000002``, ...), so nothing can be reversed (no hash of an
+account id is ever written). Values that already are placeholders are kept, which makes
+sanitizing idempotent; their numbers are reserved so a new value never takes one.
+
+Example::
+
+    sanitizer = Sanitizer.from_settings(load_settings())
+    clean = sanitizer.sanitize_cassette(read_cassette(path))
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from replay.cassette.file import (
+    Cassette,
+    Headers,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    find_cassettes,
+    header_value,
+    read_cassette,
+    with_header,
+    write_cassette,
+)
+from replay.core.errors import ConfigError
+from replay.sanitize.rules import (
+    ACCESS_KEY_FORMAT,
+    AMZ_DATE,
+    DIGITS,
+    DROPPED_HEADERS,
+    HEADER_RULES,
+    MAYBE_SECRET,
+    PLACEHOLDER_PATTERNS,
+    PROBE,
+    REQUEST_ID_HEADERS,
+    RULE_NAMES,
+    SANITIZER_VERSION,
+    SIGV4,
+    STABLE_HEADERS,
+    TEXT_RULES,
+    ZERO_SIGNATURE,
+    SanitizeRules,
+    TextRule,
+    aws_owned_account_ids,
+    is_numbered,
+    is_placeholder_account,
+    is_placeholder_secret,
+    mixed,
+    parse_json_path,
+    redact_path,
+    rules_from_settings,
+)
+
+# ------------------------------------------------------------------------------ the sanitizer
+
+
+class Sanitizer:
+    """Redacts secrets and account ids from interactions; one instance, one placeholder scope.
+
+    Thread-safe: recordings under threads share one numbering.
+    """
+
+    def __init__(self, rules: SanitizeRules | None = None) -> None:
+        self.rules = rules or SanitizeRules()
+        self._allowed_accounts = aws_owned_account_ids() | self.rules.allow_account_ids
+        self._json_paths = [parse_json_path(p) for p in self.rules.json_paths]
+        self._user_headers = frozenset(h.lower() for h in self.rules.headers)
+        self._mapping: dict[tuple[str, str], str] = {}
+        self._used: dict[str, set[str]] = {}
+        self._counters: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._probing = False
+        self._handlers: dict[str, Callable[[str], str]] = {
+            "redact": lambda v: "REDACTED",
+            "account": self._account,
+            "signature": lambda v: ZERO_SIGNATURE,
+            "session_token": self._session_token,
+            "base64_run": self._base64_run,
+            "access_key": self._access_key,
+            "kms_key": self._kms_key,
+            "kms_mrk": self._kms_mrk,
+            "ec2_id": self._ec2_id,
+        }
+
+    @classmethod
+    def default(cls) -> Sanitizer:
+        """The defaults of DESIGN.md, no user rules."""
+        return cls()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Sanitizer:
+        """Defaults plus the user's ``[tool.aws-replay.sanitize]`` (pass ``[tool.aws-replay]``)."""
+        return cls(rules_from_settings(settings))
+
+    def meta(self) -> dict[str, Any]:
+        """``{"version": 1, "rules": [...]}`` for the cassette's meta block; never a secret."""
+        rules = [*HEADER_RULES, *(RULE_NAMES[rule.name] for rule in TEXT_RULES),
+                 "aws-owned-account-allowlist"]
+        if self.rules.patterns:
+            rules.append(f"user-patterns({len(self.rules.patterns)})")
+        if self.rules.json_paths:
+            rules.append(f"user-json-paths({len(self.rules.json_paths)})")
+        if self.rules.headers:
+            rules.append(f"user-headers({len(self.rules.headers)})")
+        if self.rules.allow_account_ids:
+            rules.append(f"user-allowed-accounts({len(self.rules.allow_account_ids)})")
+        return {"version": SANITIZER_VERSION, "rules": rules}
+
+    # ------------------------------------------------------------------ numbering
+
+    def _placeholder(self, category: str, value: str, make: Callable[[int], str]) -> str:
+        with self._lock:
+            if self._probing:
+                return PROBE
+            known = self._mapping.get((category, value))
+            if known is not None:
+                return known
+            used = self._used.setdefault(category, set())
+            number = self._counters.get(category, 0)
+            while True:
+                number += 1
+                candidate = make(number)
+                if candidate not in used:
+                    break
+            self._counters[category] = number
+            used.add(candidate)
+            self._mapping[(category, value)] = candidate
+            return candidate
+
+    def _keep(self, category: str, value: str) -> str:
+        """A value that already is a placeholder: kept, and its number never handed out again."""
+        with self._lock:
+            if self._probing:
+                return value
+            self._used.setdefault(category, set()).add(value)
+        return value
+
+    def _account(self, value: str) -> str:
+        if value in self._allowed_accounts:
+            return value
+        if is_placeholder_account(value):
+            return self._keep("account", value)
+        return self._placeholder("account", value, lambda n: f"{n:012d}")
+
+    def _access_key(self, value: str) -> str:
+        if is_placeholder_secret(value):
+            return self._keep("access-key", value)
+        prefix = value[:4]
+        return self._placeholder("access-key", value, lambda n: f"{prefix}REDACTED{n:08d}")
+
+    def _secret_key(self, value: str) -> str:
+        # A 40-character secret mixes cases and digits; hex digests and words do not qualify.
+        if not mixed(value):
+            return value
+        if is_placeholder_secret(value):
+            return self._keep("secret-key", value)
+        return self._placeholder("secret-key", value, lambda n: f"REDACTEDSECRETACCESSKEY{n:017d}")
+
+    def _session_token(self, value: str) -> str:
+        if is_placeholder_secret(value):
+            return self._keep("session-token", value)
+        return self._placeholder("session-token", value,
+                                 lambda n: f"REDACTEDSESSIONTOKEN{n:08d}")
+
+    def _base64_run(self, value: str) -> str:
+        if len(value) == 40:
+            return self._secret_key(value)
+        if len(value) < 200 or not mixed(value) or is_placeholder_secret(value):
+            return value
+        return self._session_token(value)
+
+    def _kms_key(self, value: str) -> str:
+        if value.startswith("00000000-0000-"):
+            return self._keep("kms-key", value)
+        return self._placeholder("kms-key", value, lambda n: f"00000000-0000-4000-8000-{n:012d}")
+
+    def _kms_mrk(self, value: str) -> str:
+        if value[4:].startswith("00000000"):
+            return self._keep("kms-mrk", value)
+        return self._placeholder("kms-mrk", value, lambda n: f"mrk-{n:032d}")
+
+    def _ec2_id(self, value: str) -> str:
+        prefix, _, digits = value.partition("-")
+        if is_numbered(digits):
+            return self._keep(f"ec2-{prefix}", value)
+        width = len(digits)
+        return self._placeholder(f"ec2-{prefix}", value, lambda n: f"{prefix}-{n:0{width}d}")
+
+    def _request_id(self, value: str) -> str:
+        if value.startswith("00000000-0000-"):
+            return self._keep("request-id", value)
+        return self._placeholder("request-id", value,
+                                 lambda n: f"00000000-0000-4000-8000-{n:012d}")
+
+    # ------------------------------------------------------------------ text
+
+    def _spans(self, rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
+        """Where ``rule``'s values are in ``text`` (start, end), left to right."""
+        if rule.needles and not any(needle in text for needle in rule.needles):
+            return
+        not_after = rule.not_after
+        for match in rule.pattern.finditer(text):
+            if rule.lookback:
+                end = match.start()
+                start = end - rule.lookback
+                if start < 0 or not DIGITS.fullmatch(text, start, end):
+                    continue
+            else:
+                start, end = match.span("v")
+            if not_after is not None and start > 0 and not_after.match(text, start - 1):
+                continue
+            yield start, end
+
+    def _apply(self, rule: TextRule, text: str) -> str:
+        handler = self._handlers[rule.handler]
+        pieces: list[str] = []
+        last = 0
+        for start, end in self._spans(rule, text):
+            value = text[start:end]
+            replacement = handler(value)
+            if replacement != value:
+                pieces += (text[last:start], replacement)
+                last = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def sanitize_text(self, text: str) -> str:
+        """Every secret and account id in ``text`` replaced, the rest untouched."""
+        # Headers and short values mostly hold nothing: one search instead of every rule.
+        if len(text) >= 512 or MAYBE_SECRET.search(text):
+            text = self._apply_rules(text)
+        for user in self.rules.patterns:
+            text = user.pattern.sub(user.replacement, text)
+        return text
+
+    def _apply_rules(self, text: str) -> str:
+        for rule in TEXT_RULES:
+            text = self._apply(rule, text)
+        return text
+
+    def detect(self, text: str) -> Iterator[tuple[str, str, int]]:
+        """``(rule, value, offset)`` of every value the rules would replace in ``text``.
+
+        Nothing is numbered or remembered: this is the leak scanner's view of the rules.
+        ``base64_run`` findings are reported as ``secret_key`` or ``long_token``.
+        """
+        for rule in TEXT_RULES:
+            handler = self._handlers[rule.handler]
+            for start, end in self._spans(rule, text):
+                value = text[start:end]
+                with self._lock:
+                    self._probing = True
+                    try:
+                        replaced = handler(value) != value
+                    finally:
+                        self._probing = False
+                if replaced:
+                    name = rule.name
+                    if name == "base64_run":
+                        name = "secret_key" if len(value) == 40 else "long_token"
+                    yield name, value, start
+        for user in self.rules.patterns:
+            for match in user.pattern.finditer(text):
+                if match.group(0) != user.replacement:
+                    yield "user_pattern", match.group(0), match.start()
+
+    def reserve(self, texts: Iterable[str]) -> None:
+        """Note the placeholders already in ``texts`` so a new value never takes their number.
+
+        Real values met here are not numbered yet: numbering follows first appearance in what
+        is sanitized afterwards.
+        """
+        with self._lock:
+            for text in texts:
+                if "0000" not in text and "REDACTED" not in text:
+                    continue  # every placeholder this class hands out has one or the other
+                for pattern, categories in PLACEHOLDER_PATTERNS:
+                    for match in pattern.finditer(text):
+                        value = match.group(0)
+                        for category in categories:
+                            name = category.format(prefix=value.partition("-")[0])
+                            self._used.setdefault(name, set()).add(value)
+
+    def _sanitize_body(self, body: bytes) -> bytes:
+        if not body:
+            return body
+        try:
+            text = body.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = body.decode("latin-1"), "latin-1"
+        if self._json_paths or "\\u" in text:
+            structured = self._sanitize_json_structure(text)
+            if structured is not None:
+                text = structured
+        return self.sanitize_text(text).encode(encoding)
+
+    def _sanitize_json_structure(self, text: str) -> str | None:
+        """JSON path rules, and secrets hidden behind ``\\u`` escapes (needs a parse)."""
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return None
+        for steps in self._json_paths:
+            parsed = redact_path(parsed, steps)
+        cleaned = _map_strings(parsed, self.sanitize_text)
+        if cleaned == json.loads(text):
+            return text
+        indent = 2 if "\n" in text.strip() else None
+        return json.dumps(cleaned, ensure_ascii=False, indent=indent)
+
+    # ------------------------------------------------------------------ headers
+
+    def _sanitize_headers(self, headers: Mapping[str, list[str]]) -> Headers:
+        result: Headers = {}
+        for name, values in headers.items():
+            lower = name.lower()
+            if lower in DROPPED_HEADERS:
+                continue
+            if lower in self._user_headers:
+                result[name] = ["REDACTED" for _ in values]
+            elif lower == "authorization":
+                result[name] = [self._authorization(v) for v in values]
+            elif lower == "x-amz-date":
+                result[name] = [AMZ_DATE.sub(r"\1T000000Z", v) for v in values]
+            elif lower in STABLE_HEADERS:
+                result[name] = [STABLE_HEADERS[lower] for _ in values]
+            elif lower in REQUEST_ID_HEADERS:
+                result[name] = [self._request_id(v) for v in values]
+            else:
+                result[name] = [self.sanitize_text(v) for v in values]
+        return result
+
+    def _authorization(self, value: str) -> str:
+        match = SIGV4.match(value.strip())
+        if match is None:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            return f"{scheme} REDACTED".strip()
+        key = match.group("key")
+        if ACCESS_KEY_FORMAT.fullmatch(key):
+            fake_key = self._access_key(key)
+        else:
+            fake_key = self._placeholder("access-key", key, lambda n: f"AKIAREDACTED{n:08d}")
+        rest = match.group("rest")
+        signature = "" if match.group("sig") is None else f"Signature={ZERO_SIGNATURE}"
+        scope = self.sanitize_text(match.group("scope"))
+        return f"{match.group('alg')} Credential={fake_key}{scope}{rest}{signature}"
+
+    # ------------------------------------------------------------------ interactions
+
+    def sanitize_request(self, request: RecordedRequest) -> RecordedRequest:
+        body = self._sanitize_body(request.body.encode("utf-8")).decode("utf-8")
+        headers = self._sanitize_headers(request.headers)
+        if body != request.body and header_value(headers, "Content-Length") is not None:
+            headers = with_header(headers, "Content-Length", str(len(body.encode("utf-8"))))
+        return replace(request, uri=self.sanitize_text(request.uri), headers=headers, body=body)
+
+    def sanitize_response(self, response: RecordedResponse) -> RecordedResponse:
+        body = self._sanitize_body(response.body)
+        headers = self._sanitize_headers(response.headers)
+        if body != response.body and header_value(headers, "Content-Length") is not None:
+            headers = with_header(headers, "Content-Length", str(len(body)))
+        return replace(response, reason=self.sanitize_text(response.reason), headers=headers,
+                       body=body)
+
+    def sanitize_interaction(self, interaction: Interaction) -> Interaction:
+        """A copy of ``interaction`` with every rule applied (the input is not changed)."""
+        return Interaction(request=self.sanitize_request(interaction.request),
+                           response=self.sanitize_response(interaction.response))
+
+    def sanitize_cassette(self, cassette: Cassette) -> Cassette:
+        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent)."""
+        self.reserve(_texts_of(cassette))
+        interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
+        meta = dict(cassette.meta)
+        if interactions != cassette.interactions:
+            meta["sanitizer"] = self.meta()
+        return replace(cassette, interactions=interactions, meta=meta)
+
+
+def _texts_of(cassette: Cassette) -> Iterable[str]:
+    for interaction in cassette.interactions:
+        request, response = interaction.request, interaction.response
+        yield request.uri
+        yield request.body
+        yield response.body.decode("utf-8", "replace")
+        for headers in (request.headers, response.headers):
+            for values in headers.values():
+                yield from values
+
+
+def _map_strings(node: Any, function: Callable[[str], str]) -> Any:
+    if isinstance(node, str):
+        return function(node)
+    if isinstance(node, list):
+        return [_map_strings(item, function) for item in node]
+    if isinstance(node, dict):
+        return {function(key): _map_strings(value, function) for key, value in node.items()}
+    return node
+
+
+# ------------------------------------------------------------------------------ files
+
+
+@dataclass
+class SanitizeRun:
+    """What ``aws-replay sanitize`` did (or, with ``--check``, would do) to each file."""
+
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+
+def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
+                   check: bool = False) -> SanitizeRun:
+    """Sanitize cassette files in place (atomically), one consistency scope for all of them.
+
+    Placeholders already in any of the files are reserved first, so a new value never takes a
+    number another file uses. ``check`` writes nothing. A second run changes nothing.
+    """
+    files = find_cassettes(list(paths))
+    if not files:
+        raise ConfigError("no cassette files found; point aws-replay sanitize at *.yaml, *.yml "
+                          "or *.json cassettes")
+    cassettes = [read_cassette(path) for path in files]
+    for cassette in cassettes:
+        sanitizer.reserve(_texts_of(cassette))
+    run = SanitizeRun()
+    for path, cassette in zip(files, cassettes, strict=True):
+        clean = sanitizer.sanitize_cassette(cassette)
+        # Compared as values, not text: a hand-formatted cassette holding nothing to redact is
+        # left alone (and passes --check).
+        if clean.interactions == cassette.interactions:
+            run.unchanged.append(path)
+            continue
+        run.changed.append(path)
+        if not check:
+            write_cassette(path, clean)
+    return run

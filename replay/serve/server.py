@@ -1,0 +1,399 @@
+"""A local SageMaker endpoint: answers AWS JSON 1.1 requests from cassettes or synthetic jobs.
+
+``aws-replay serve`` (and :func:`start_server` in-process) runs an HTTP server that any AWS
+client can be pointed at with an endpoint URL: boto3, the AWS CLI, the JavaScript SDK. Every
+request is ``POST /`` with the operation in ``X-Amz-Target`` and its parameters in a JSON body;
+SigV4 signatures are accepted without being verified. Requests are matched exactly as the
+pytest plugin matches them (:class:`replay.match.playback.Playback`: operation + parsed parameters;
+identical requests play in recorded order, then stay on the last). With ``synthetic=True`` any
+``DescribeAutoMLJob`` is answered by a deterministic spec-valid job per name (``replay.synth.jobs``:
+``missing-*`` is not found, ``lifecycle-*`` advances one status per call).
+
+Anything the server cannot answer comes back in the protocol's own error shape (status 400,
+``{"__type": ..., "message": ...}``) so clients raise their normal service error: an unmatched
+request (``NoMatchingInteraction``, naming the closest recorded request), a body that is not
+JSON or a method other than POST (``SerializationException``), a missing ``X-Amz-Target``
+(``UnknownOperationException``).
+
+This module is the HTTP layer (connections, keep-alive, request bodies, start and stop); the
+answers come from :mod:`replay.serve.responders`, which turns responses into wire bytes once per
+interaction when the server starts, so the path of a request is: parse the HTTP head, look the
+body up, write one buffer.
+
+Example::
+
+    with start_server([Path("cassettes/automl")]) as server:
+        client = boto3.client("sagemaker", endpoint_url=server.url, region_name="us-east-1")
+        client.describe_auto_ml_job(AutoMLJobName="my-job")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from replay.cassette.file import Cassette
+from replay.core.errors import ConfigError, EndpointError
+from replay.serve.responders import (
+    DESCRIBE_TARGET,
+    Answer,
+    BadRequest,
+    Responder,
+    error_answer,
+    make_responder,
+)
+
+MAX_REQUEST_BYTES = 1 << 20
+"""SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
+
+Log = Callable[[str], None]
+
+
+def _head_only(wire: bytes) -> bytes:
+    # HEAD answers (and 204/304) carry the headers, Content-Length included, but no body.
+    return wire.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
+
+
+@dataclass
+class ServeStats:
+    """How many requests the server answered, by kind (``hit``, ``synthetic``, ``miss``...)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, kind: str) -> None:
+        with self._lock:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        parts = [f"{count} {kind}" for kind, count in sorted(self.counts.items())]
+        return f"{self.total} request{'s' if self.total != 1 else ''}" + (
+            f" ({', '.join(parts)})" if parts else "")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "aws-replay"
+    disable_nagle_algorithm = True
+    # Idle keep-alive connections are closed after this many seconds.
+    timeout = 120
+    server: ReplayHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def do_POST(self) -> None:
+        try:
+            body = self._read_body()
+            answer = self.server.responder.answer(
+                (self.headers.get("X-Amz-Target") or "").strip(), body,
+                self.headers.get("Authorization"))
+        except BadRequest as bad:
+            answer = bad.answer
+        except Exception as exc:  # one bad answer must not take the server down
+            answer = error_answer("InternalFailure",
+                                  f"aws-replay serve failed to answer: {type(exc).__name__}: {exc}",
+                                  status=500)
+        if not self.headers.get("X-Amz-Target") and answer.kind == "miss":
+            answer = error_answer(
+                "UnknownOperationException",
+                "the request has no X-Amz-Target header; AWS JSON 1.1 requests name their "
+                f"operation there (X-Amz-Target: {DESCRIBE_TARGET})",
+            )
+        self._send(answer)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        raw_length = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(raw_length)
+            if length < 0:
+                raise ValueError(raw_length)
+        except ValueError:
+            raise BadRequest(error_answer(
+                "SerializationException", f"Content-Length {raw_length!r} is not a byte count",
+                close=True)) from None
+        if length > MAX_REQUEST_BYTES:
+            raise BadRequest(error_answer(
+                "SerializationException",
+                f"the request body of {length} bytes is over the {MAX_REQUEST_BYTES}-byte limit",
+                close=True))
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise BadRequest(error_answer(
+                    "SerializationException", "malformed chunked request body",
+                    close=True)) from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_REQUEST_BYTES:
+                raise BadRequest(error_answer(
+                    "SerializationException",
+                    f"the request body is over the {MAX_REQUEST_BYTES}-byte limit", close=True))
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _discard_body(self) -> None:
+        # An unread body would be taken for the next request on this keep-alive connection.
+        try:
+            self._read_body()
+        except BadRequest:
+            self.close_connection = True
+
+    def _not_post(self) -> None:
+        self._discard_body()
+        self._send(error_answer(
+            "SerializationException",
+            f"{self.command} is not supported: aws-replay serve speaks the AWS JSON 1.1 "
+            "protocol (POST / with X-Amz-Target and a JSON body)",
+        ))
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_post
+
+    def do_HEAD(self) -> None:
+        self._discard_body()
+        answer = error_answer("SerializationException", "HEAD is not supported")
+        self._send(Answer(answer.status, _head_only(answer.wire), answer.kind,
+                          detail=answer.detail))
+
+    def _send(self, answer: Answer) -> None:
+        server = self.server
+        if server.latency:
+            time.sleep(server.latency)
+        # Counted and logged before the client can see the answer, so what a client observed
+        # is always already in the counts (tests and the stop summary rely on it).
+        server.stats.add(answer.kind)
+        if server.log is not None:
+            if answer.kind in ("miss", "error"):
+                server.log(f"{self.command} {self.path} -> {answer.status}: {answer.detail}")
+            elif server.verbose:
+                server.log(f"{self.command} {self.path} "
+                           f"{self.headers.get('X-Amz-Target', '')} -> {answer.status}")
+        if answer.close:
+            self.close_connection = True
+        self.wfile.write(answer.wire)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        # Malformed HTTP (bad request line, unknown method, oversized header) in the protocol's
+        # error shape rather than http.server's HTML page.
+        text = message or HTTPStatus(code).phrase
+        if explain:
+            text = f"{text}: {explain}"
+        answer = error_answer("SerializationException", text, status=code, close=True)
+        self.close_connection = True
+        wire = answer.wire
+        if self.command == "HEAD" or code in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
+            wire = _head_only(wire)
+        self.server.stats.add("error")
+        self.wfile.write(wire)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.log is not None and self.server.verbose:
+            self.server.log(format % args)
+
+
+class ReplayHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP/1.1 (keep-alive) server answering from a :class:`Responder`."""
+
+    daemon_threads = True
+    # 50 clients connecting at once must not overflow the listen backlog (SYN retries cost 1 s).
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], responder: Responder, *,
+                 latency: float = 0.0, log: Log | None = None, verbose: bool = False) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.responder = responder
+        self.latency = latency
+        self.log = log
+        self.verbose = verbose
+        self.stats = ServeStats()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is routine; anything else is one line, not a traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError) or self.log is None:
+            return
+        self.log(f"connection from {client_address[0]} failed: {type(error).__name__}: {error}")
+
+    def track(self, connection: socket.socket, is_open: bool) -> None:
+        with self._connections_lock:
+            if is_open:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Hang up on every keep-alive client, so nothing is answered after a stop."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class RunningServer:
+    """A server answering on a background thread; a context manager that stops it on exit."""
+
+    def __init__(self, httpd: ReplayHTTPServer) -> None:
+        self.httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, name="aws-replay-serve",
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._stopped = False
+        self._thread.start()
+
+    @property
+    def host(self) -> str:
+        return str(self.httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``: pass it as ``endpoint_url`` (boto3) or ``--endpoint-url``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def responder(self) -> Responder:
+        return self.httpd.responder
+
+    @property
+    def stats(self) -> ServeStats:
+        return self.httpd.stats
+
+    def stop(self) -> None:
+        """Stop accepting, hang up on open connections, release the port. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.httpd.shutdown()
+        self.httpd.close_connections()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
+                 host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
+                 log: Log | None = None, verbose: bool = False) -> RunningServer:
+    """Start the local SageMaker endpoint on a background thread and return it running.
+
+    ``sources`` are cassette files, folders or loaded :class:`Cassette` objects; or pass
+    ``synthetic=True``. ``port=0`` picks a free port (read it from ``.url``). ``log`` receives
+    one line per unmatched or malformed request (every request when ``verbose``).
+
+    Example::
+
+        with start_server(synthetic=True) as server:
+            boto3.client("sagemaker", endpoint_url=server.url, ...)
+    """
+    if latency_ms < 0:
+        raise ConfigError(f"latency {latency_ms} ms is negative; give 0 or more")
+    responder = make_responder(sources, synthetic=synthetic)
+    try:
+        httpd = ReplayHTTPServer((host, port), responder, latency=latency_ms / 1000.0,
+                                 log=log, verbose=verbose)
+    except OSError as exc:
+        hint = ("pick another with --port, or --port 0 for any free one"
+                if exc.errno == 98 else "check --host names an address of this machine")
+        raise EndpointError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                            f"{hint}") from None
+    return RunningServer(httpd)
+
+
+def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
+                          host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
+                          quiet: bool = False, verbose: bool = False,
+                          echo: Log = print) -> ServeStats:
+    """What ``aws-replay serve`` does: serve until SIGINT or SIGTERM, then stop cleanly.
+
+    Prints the URL first (to ``echo``); diagnostics for unmatched requests go to stderr.
+    """
+
+    def to_stderr(line: str) -> None:
+        sys.stderr.write(f"aws-replay serve: {line}\n")
+        sys.stderr.flush()
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {signum: signal.signal(signum, on_signal)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server = start_server(sources, synthetic=synthetic, host=host, port=port,
+                              latency_ms=latency_ms, log=None if quiet else to_stderr,
+                              verbose=verbose)
+        with server:
+            echo(f"aws-replay serve: answering SageMaker at {server.url} with "
+                 f"{server.responder.describe()}")
+            if not is_loopback(host):
+                to_stderr(f"listening on {host}, not loopback: anyone who can reach this "
+                          "machine can read what it serves")
+            echo(f"  e.g. AWS_ENDPOINT_URL_SAGEMAKER={server.url} python your_script.py; "
+                 "Ctrl-C to stop")
+            while not stop.wait(0.5):
+                pass
+        echo(f"aws-replay serve: stopped after {server.stats.summary()}")
+        return server.stats
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

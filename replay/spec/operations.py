@@ -1,0 +1,169 @@
+"""From a recorded request to (service, operation, region, protocol), via botocore's model.
+
+AWS JSON protocol requests are all ``POST /``: the operation is in ``X-Amz-Target``
+(``SageMaker.DescribeAutoMLJob``), the service in the target prefix (matched against each
+service's ``targetPrefix`` metadata), the region in the host or in the SigV4 credential scope.
+
+Example::
+
+    ref = identify_operation(interaction.request)
+    ref.service, ref.operation, ref.region   # ('sagemaker', 'DescribeAutoMLJob', 'us-east-1')
+    ref.model                                 # botocore OperationModel
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import botocore
+import botocore.exceptions
+import botocore.loaders
+from botocore.model import OperationModel, ServiceModel
+
+from replay.cassette.file import RecordedRequest
+from replay.core.errors import UnknownOperationError
+
+# Target prefixes whose service name is not simply the prefix lower-cased; found by a full scan
+# otherwise. SageMaker is the first-class case, so it never pays for a scan.
+_KNOWN_TARGET_PREFIXES = {"SageMaker": "sagemaker"}
+
+_REGION_IN_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+
+
+@dataclass(frozen=True)
+class OperationRef:
+    """An operation of a botocore service model, as named by a recorded request."""
+
+    service: str
+    operation: str
+    region: str | None
+    protocol: str
+
+    @property
+    def model(self) -> OperationModel:
+        return service_model(self.service).operation_model(self.operation)
+
+    @property
+    def target(self) -> str:
+        prefix = service_model(self.service).metadata.get("targetPrefix", self.service)
+        return f"{prefix}.{self.operation}"
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+
+@functools.cache
+def _loader() -> botocore.loaders.Loader:
+    # A bare loader, not a botocore Session: reading models must not depend on the user's AWS
+    # config (a bad AWS_PROFILE or ~/.aws/config would otherwise break offline checks).
+    return botocore.loaders.create_loader()
+
+
+@functools.cache
+def _available_services() -> frozenset[str]:
+    return frozenset(_loader().list_available_services("service-2"))
+
+
+@functools.cache
+def service_data(service: str) -> dict[str, Any]:
+    """botocore's raw model document (``service-2``) of ``service``; treat it as read-only."""
+    try:
+        return dict(_loader().load_service_model(service, "service-2"))
+    except botocore.exceptions.UnknownServiceError:
+        raise UnknownOperationError(
+            f"service {service!r} is not known to botocore {botocore.__version__}; "
+            "upgrade botocore or check the cassette"
+        ) from None
+
+
+@functools.cache
+def service_model(service: str) -> ServiceModel:
+    """botocore's model of ``service`` (``sagemaker``), loaded once per process."""
+    return ServiceModel(service_data(service), service_name=service)
+
+
+@functools.cache
+def _target_prefix_index() -> dict[str, str]:
+    """targetPrefix -> service name for every JSON-protocol service (slow; rarely needed)."""
+    index: dict[str, str] = {}
+    for name in sorted(_available_services()):
+        try:
+            data = _loader().load_service_model(name, "service-2")
+            prefix = data.get("metadata", {}).get("targetPrefix")
+        except Exception:  # a broken model file must not stop the scan
+            continue
+        if prefix:
+            index.setdefault(prefix, name)
+    return index
+
+
+def service_for_target_prefix(prefix: str) -> str:
+    """The botocore service name whose ``targetPrefix`` is ``prefix``."""
+    known = _KNOWN_TARGET_PREFIXES.get(prefix)
+    if known is not None:
+        return known
+    guess = prefix.lower()
+    if guess in _available_services():
+        model_prefix = service_model(guess).metadata.get("targetPrefix")
+        if model_prefix == prefix:
+            return guess
+    found = _target_prefix_index().get(prefix)
+    if found is None:
+        raise UnknownOperationError(
+            f"X-Amz-Target prefix {prefix!r} matches no service botocore "
+            f"{botocore.__version__} knows; upgrade botocore or check the recorded request"
+        )
+    return found
+
+
+def region_of(uri: str, authorization: str | None) -> str | None:
+    """The region from the SigV4 credential scope, else from an ``*.amazonaws.com`` host."""
+    if authorization:
+        scope = _CREDENTIAL_SCOPE.search(authorization)
+        if scope:
+            return scope.group(1)
+    host = urlsplit(uri).hostname or ""
+    match = _REGION_IN_HOST.search(f"{host}.amazonaws.com" if "amazonaws" not in host else host)
+    return match.group(1) if match else None
+
+
+@functools.cache
+def operation_ref(service: str, operation: str, region: str | None = None) -> OperationRef:
+    """The :class:`OperationRef` of ``service``/``operation``; raises when botocore lacks it."""
+    model = service_model(service)
+    if operation not in model.operation_names:
+        raise UnknownOperationError(
+            f"operation {operation!r} is not in botocore {botocore.__version__}'s model of "
+            f"{service}; upgrade botocore or check the operation name (X-Amz-Target in a cassette)"
+        )
+    return OperationRef(service, operation, region, model.protocol)
+
+
+def identify_operation(request: RecordedRequest) -> OperationRef:
+    """The operation a recorded request calls, from ``X-Amz-Target`` and botocore's model."""
+    target = request.header("X-Amz-Target")
+    if not target:
+        raise UnknownOperationError(
+            f"request {request.method} {request.uri} has no X-Amz-Target header; aws-replay "
+            "understands AWS JSON protocol requests (SageMaker and the like)"
+        )
+    prefix, _, operation = target.strip().rpartition(".")
+    if not prefix or not operation:
+        raise UnknownOperationError(
+            f"X-Amz-Target {target!r} is not '<Prefix>.<Operation>'; check the recorded request"
+        )
+    service = service_for_target_prefix(prefix)
+    region = region_of(request.uri, request.header("Authorization"))
+    return operation_ref(service, operation, region)
+
+
+def operation_from_name(name: str) -> OperationRef:
+    """An operation named on the command line: ``DescribeAutoMLJob`` or ``sagemaker:Op``."""
+    service, _, operation = name.rpartition(":")
+    return operation_ref(service or "sagemaker", operation)
+
