@@ -1,6 +1,20 @@
-"""aws-replay: record, sanitize, replay and spec-check AWS JSON-protocol exchanges."""
+"""aws-replay: record, sanitize, replay and spec-check AWS JSON-protocol exchanges.
 
+The packages follow the data flow, each importing only those below it (see ARCHITECTURE in the
+README)::
+
+    core <- cassette <- spec | sanitize | report <- match | record | synth
+         <- drift | plugin | serve <- cli | demo | samples
+
+The public names below are re-exported here, imported on first use so ``import replay`` stays
+cheap: ``from replay import start_server, automl_jobs, check_body``.
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("aws-replay")
@@ -9,4 +23,37 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 TOOL_NAME = f"aws-replay {__version__}"
 
-__all__ = ["TOOL_NAME", "__version__"]
+_PUBLIC = {
+    "AwsReplayWarning": "replay.core.errors",
+    "ReplayError": "replay.core.errors",
+    "Finding": "replay.core.findings",
+    "Severity": "replay.core.findings",
+    "Cassette": "replay.cassette.file",
+    "read_cassette": "replay.cassette.file",
+    "write_cassette": "replay.cassette.file",
+    "check_body": "replay.spec.check",
+    "check_paths": "replay.spec.check",
+    "Sanitizer": "replay.sanitize.sanitizer",
+    "scan_paths": "replay.sanitize.scan",
+    "diff_paths": "replay.drift.diff",
+    "start_server": "replay.serve.server",
+    "SyntheticJobs": "replay.synth.jobs",
+    "synthetic_response": "replay.synth.jobs",
+    "synthetic_lifecycle": "replay.synth.jobs",
+    "automl_jobs": "replay.synth.strategies",
+    "automl_lifecycles": "replay.synth.strategies",
+    "describe_auto_ml_job_bodies": "replay.synth.strategies",
+    "job_names": "replay.synth.strategies",
+    "output_bodies": "replay.synth.strategies",
+    "shape_values": "replay.synth.strategies",
+    "to_boto3": "replay.synth.strategies",
+}
+
+__all__ = ["TOOL_NAME", "__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'replay' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

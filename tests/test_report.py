@@ -24,7 +24,8 @@ from replay.cassette.file import (
 )
 from replay.core.errors import ReplayError
 from replay.core.findings import Finding, Severity, summarize
-from replay.report.formats import json_offsets, locate, parse_json_path
+from replay.core.jsonpath import parse_json_path
+from replay.report.formats import json_offsets, locate
 from replay.report.render import FORMATS, merge_reports, render, summary_line, use_colour
 
 DATA = Path(__file__).parent / "data"

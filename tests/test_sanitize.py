@@ -308,6 +308,17 @@ def test_user_patterns_json_paths_and_headers_apply() -> None:
     assert clean.request.headers["X-Team"] == ["REDACTED"]
 
 
+def test_json_paths_reach_any_depth_and_odd_keys() -> None:
+    sanitizer = Sanitizer.from_settings({"sanitize": {
+        "json_paths": ["$..Owner", "$.Environment['team-lead']"]}})
+    clean = sanitizer.sanitize_interaction(interaction(
+        {"A": [{"B": {"Owner": "alice"}}], "Owner": "bob",
+         "Environment": {"team-lead": "carol", "team": "keep"}}))
+    assert json.loads(clean.response.body) == {
+        "A": [{"B": {"Owner": "REDACTED"}}], "Owner": "REDACTED",
+        "Environment": {"team-lead": "REDACTED", "team": "keep"}}
+
+
 def test_meta_names_rules_but_never_their_content() -> None:
     secret = rng_secret("secret-key")
     meta = Sanitizer.from_settings({"sanitize": {"patterns": [re.escape(secret)]}}).meta()
@@ -322,7 +333,7 @@ def test_meta_names_rules_but_never_their_content() -> None:
     ({"patterns": ["("]}, "[tool.aws-replay.sanitize] patterns[0] is not a valid regular "
                           "expression"),
     ({"patterns": "x"}, "[tool.aws-replay.sanitize] patterns must be a list"),
-    ({"json_paths": ["$.A..B"]}, "json_paths entry '$.A..B' is not supported"),
+    ({"json_paths": ["$.A[x]"]}, "json_paths entry '$.A[x]': cannot read it from '[x]'"),
     ({"allow_account_ids": [12345]},
      "allow_account_ids entry '12345' is not a 12-digit account id"),
 ])

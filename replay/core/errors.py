@@ -51,3 +51,10 @@ class EndpointError(ReplayError):
 
 class ConfigError(ReplayError):
     """A setting in ``[tool.aws-replay]`` or on the command line is invalid."""
+
+
+class AwsReplayWarning(UserWarning):
+    """Replayed drift below the failing severity, or in drift mode ``warn`` (a pytest warning).
+
+    Filter it as ``ignore::replay.plugin.AwsReplayWarning``.
+    """

@@ -53,19 +53,14 @@ def json_type(value: Any) -> str:
 Token = tuple[str, str | int | None]  # ("key", name) ("anykey") ("index", n) ("anyindex") ("..")
 
 
-def compile_path(pattern: str) -> tuple[Token, ...]:
-    """A JSONPath with wildcards (``$..Time``, ``$.A[*].B``, ``$.Map.*``) as match tokens."""
-    if not isinstance(pattern, str) or not pattern.startswith("$"):
-        raise ConfigError(f"volatile path {pattern!r} is not a JSONPath; write it like "
-                          "'$.BestCandidate.CandidateSteps[*].CandidateStepName'")
+def _tokens(pattern: str) -> tuple[tuple[Token, ...], int | None]:
+    """The match tokens of a JSONPath, and where reading stopped if it could not read on."""
     tokens: list[Token] = []
     position = 1
     while position < len(pattern):
         match = _STEP.match(pattern, position)
         if match is None:
-            raise ConfigError(f"volatile path {pattern!r}: cannot read it from "
-                              f"{pattern[position:]!r}; use .Name, .*, [N], [*], ['odd key'] "
-                              "or ..Name (any depth)")
+            return tuple(tokens), position
         dots, name, descend_index, index, descend_quoted, quoted = match.groups()
         if dots == ".." or descend_index or descend_quoted:
             tokens.append(("..", None))
@@ -80,7 +75,47 @@ def compile_path(pattern: str) -> tuple[Token, ...]:
         else:
             tokens.append(("key", re.sub(r"\\(.)", r"\1", quoted)))
         position = match.end()
-    return tuple(tokens)
+    return tuple(tokens), None
+
+
+def compile_path(pattern: str, what: str = "volatile path") -> tuple[Token, ...]:
+    """A JSONPath with wildcards (``$..Time``, ``$.A[*].B``, ``$.Map.*``) as match tokens.
+
+    ``what`` names the setting in the error (``volatile path``, ``json_paths entry``).
+    """
+    if not isinstance(pattern, str) or not pattern.startswith("$"):
+        raise ConfigError(f"{what} {pattern!r} is not a JSONPath; write it like "
+                          "'$.BestCandidate.CandidateSteps[*].CandidateStepName'")
+    tokens, stopped = _tokens(pattern)
+    if stopped is not None:
+        raise ConfigError(f"{what} {pattern!r}: cannot read it from {pattern[stopped:]!r}; use "
+                          ".Name, .*, [N], [*], ['odd key'] or ..Name (any depth)")
+    return tokens
+
+
+PathKey = tuple[str | int, ...]
+
+
+def parse_json_path(path: str) -> PathKey | None:
+    """``$.A.B[2]['odd key']`` as steps (``('A', 'B', 2, 'odd key')``); ``None`` if unreadable.
+
+    A wildcard step (``[*]``, ``.*``) has no single location: the steps stop before it. A path
+    that descends (``..``) has none at all.
+    """
+    if not isinstance(path, str) or not path.startswith("$"):
+        return None
+    tokens, stopped = _tokens(path)
+    if stopped is not None:
+        return None
+    steps: list[str | int] = []
+    for kind, value in tokens:
+        if kind == "..":
+            return None
+        if kind in ("anykey", "anyindex"):
+            break
+        assert value is not None
+        steps.append(value)
+    return tuple(steps)
 
 
 def _token_matches(token: Token, step: str | int) -> bool:

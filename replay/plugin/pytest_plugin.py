@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from replay.core.errors import ReplayError
+from replay.core.errors import AwsReplayWarning, ReplayError
 from replay.plugin.netguard import NetworkBlocked
 
 if TYPE_CHECKING:
@@ -251,10 +251,6 @@ def sagemaker(_aws_replay_active: ActiveCassette | None) -> Any:
 
 
 # ------------------------------------------------------------------------------------- hooks
-
-
-class AwsReplayWarning(UserWarning):
-    """Drift below the failing severity, or in drift mode ``warn``."""
 
 
 def _drift_text(findings: list[Finding], mode: str) -> str:

@@ -23,6 +23,7 @@ import yaml
 
 from replay import __version__
 from replay.core.findings import Finding, Severity, sort_key
+from replay.core.jsonpath import PathKey, parse_json_path
 
 Subject = tuple[str | None, int | None, str | None]
 """What was looked at: (cassette, interaction, operation). JUnit makes one test case of each."""
@@ -187,35 +188,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.BREAKING: "error", Severity.ADDITIVE: "warning", Severity.INFO: "note"}
 _WS = re.compile(r"[ \t\n\r]*")
 _scanstring: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - untyped in typeshed
-_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+|\*)\]|\['((?:[^'\\]|\\.)*)'\]")
 
-PathKey = tuple[str | int, ...]
-
-
-def parse_json_path(path: str) -> PathKey | None:
-    """``$.A.B[2]['odd key']`` as steps (``('A', 'B', 2, 'odd key')``); ``None`` if unreadable.
-
-    A wildcard step (``[*]``) has no single location: the steps stop before it.
-    """
-    if not path.startswith("$"):
-        return None
-    steps: list[str | int] = []
-    position = 1
-    while position < len(path):
-        match = _PATH_STEP.match(path, position)
-        if match is None:
-            return None
-        name, index, quoted = match.groups()
-        if index == "*":
-            return tuple(steps)
-        if name is not None:
-            steps.append(name)
-        elif index is not None:
-            steps.append(int(index))
-        else:
-            steps.append(re.sub(r"\\(.)", r"\1", quoted))
-        position = match.end()
-    return tuple(steps)
 
 
 def json_offsets(text: str) -> dict[PathKey, int]:

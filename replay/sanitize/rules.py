@@ -18,6 +18,7 @@ from typing import Any
 
 from replay.core.config import section
 from replay.core.errors import ConfigError
+from replay.core.jsonpath import DEAD, PathSet, State, compile_path
 
 SANITIZER_VERSION = 1
 
@@ -249,7 +250,7 @@ def rules_from_settings(settings: Mapping[str, Any]) -> SanitizeRules:
         if not isinstance(raw, str) or not raw.startswith("$"):
             raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] json_paths entry "
                               f"{raw!r} must be a JSONPath starting with '$' ($.A.B[*].C)")
-        parse_json_path(raw)
+        compile_path(raw, "pyproject.toml: [tool.aws-replay.sanitize] json_paths entry")
         json_paths.append(raw)
     headers = [str(h) for h in _string_list(table, "headers")]
     allowed = set()
@@ -262,39 +263,21 @@ def rules_from_settings(settings: Mapping[str, Any]) -> SanitizeRules:
     return SanitizeRules(tuple(patterns), tuple(json_paths), tuple(headers), frozenset(allowed))
 
 
-_PATH_STEP = re.compile(r"\.(\*|[A-Za-z0-9_\-]+)|\[(\*|\d+)\]")
-
-
-def parse_json_path(path: str) -> list[str | int | None]:
-    """``$.A.B[*].C`` -> ['A', 'B', None, 'C'] (None: every member or element)."""
-    steps: list[str | int | None] = []
-    position = 1
-    while position < len(path):
-        match = _PATH_STEP.match(path, position)
-        if match is None:
-            raise ConfigError(f"pyproject.toml: [tool.aws-replay.sanitize] json_paths entry "
-                              f"{path!r} is not supported; use $.Name, [n], [*] and .* steps")
-        name, index = match.group(1), match.group(2)
-        if name is not None:
-            steps.append(None if name == "*" else name)
-        else:
-            steps.append(None if index == "*" else int(index))
-        position = match.end()
-    return steps
-
-
-def redact_path(node: Any, steps: list[str | int | None]) -> Any:
-    if not steps:
-        if isinstance(node, str):
-            return "REDACTED"
-        return node
-    step, rest = steps[0], steps[1:]
+def redact_paths(node: Any, paths: PathSet, state: State | None = None) -> Any:
+    """Every string at a path of ``paths`` replaced by ``REDACTED`` (in place where it can)."""
+    if state is None:
+        state = paths.start
+    if isinstance(node, str):
+        return "REDACTED" if paths.accepts(state) else node
     if isinstance(node, dict):
         for key in list(node):
-            if step is None or key == step:
-                node[key] = redact_path(node[key], rest)
+            below = paths.step(state, key)
+            if below != DEAD:
+                node[key] = redact_paths(node[key], paths, below)
     elif isinstance(node, list):
-        for position in range(len(node)):
-            if step is None or step == position:
-                node[position] = redact_path(node[position], rest)
+        for position, item in enumerate(node):
+            below = paths.step(state, position)
+            if below != DEAD:
+                node[position] = redact_paths(item, paths, below)
     return node
+

@@ -39,6 +39,7 @@ from replay.cassette.file import (
     write_cassette,
 )
 from replay.core.errors import ConfigError
+from replay.core.jsonpath import PathSet
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
     AMZ_DATE,
@@ -62,8 +63,7 @@ from replay.sanitize.rules import (
     is_placeholder_account,
     is_placeholder_secret,
     mixed,
-    parse_json_path,
-    redact_path,
+    redact_paths,
     rules_from_settings,
 )
 
@@ -79,7 +79,7 @@ class Sanitizer:
     def __init__(self, rules: SanitizeRules | None = None) -> None:
         self.rules = rules or SanitizeRules()
         self._allowed_accounts = aws_owned_account_ids() | self.rules.allow_account_ids
-        self._json_paths = [parse_json_path(p) for p in self.rules.json_paths]
+        self._json_paths = PathSet(self.rules.json_paths) if self.rules.json_paths else None
         self._user_headers = frozenset(h.lower() for h in self.rules.headers)
         self._mapping: dict[tuple[str, str], str] = {}
         self._used: dict[str, set[str]] = {}
@@ -319,8 +319,8 @@ class Sanitizer:
             parsed = json.loads(text)
         except ValueError:
             return None
-        for steps in self._json_paths:
-            parsed = redact_path(parsed, steps)
+        if self._json_paths is not None:
+            parsed = redact_paths(parsed, self._json_paths)
         cleaned = _map_strings(parsed, self.sanitize_text)
         if cleaned == json.loads(text):
             return text

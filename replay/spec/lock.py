@@ -34,7 +34,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from replay import TOOL_NAME
 from replay.cassette.file import atomic_writer, find_cassettes, load_cassette
 from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
-from replay.core.jsonpath import member_segment
+from replay.core.jsonpath import member_segment, parse_json_path
 from replay.spec.operations import identify_operation, operation_from_name, service_data
 
 LOCK_FORMAT = 1
@@ -317,8 +317,6 @@ def _describe(entry: Mapping[str, Any]) -> str:
 
 
 def _label(path: str) -> tuple[int, str]:
-    from replay.report.formats import parse_json_path
-
     steps = parse_json_path(path.replace("[*]", "[0]").replace(".*", "['*']"))
     if not steps:
         return 0, "$"

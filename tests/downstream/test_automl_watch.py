@@ -72,7 +72,7 @@ def test_a_running_job_is_shown_with_its_stage(kind: str, sagemaker: Any) -> Non
 # default); this one looks at the drift on purpose, so it only warns, and the warning is
 # expected.
 @pytest.mark.aws_replay("drifted/drifted-job", drift="warn")
-@pytest.mark.filterwarnings("ignore::replay.plugin.pytest_plugin.AwsReplayWarning")
+@pytest.mark.filterwarnings("ignore::replay.plugin.AwsReplayWarning")
 def test_drift_is_invisible_to_boto3_but_not_to_aws_replay(
         sagemaker: Any, aws_replay_cassette: Any) -> None:
     job = describe(sagemaker, "drifted-job")
