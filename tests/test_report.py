@@ -25,8 +25,10 @@ from replay.cassette.file import (
 from replay.core.errors import ReplayError
 from replay.core.findings import Finding, Severity, summarize
 from replay.core.jsonpath import parse_json_path
-from replay.report.formats import json_offsets, locate
-from replay.report.render import FORMATS, merge_reports, render, summary_line, use_colour
+from replay.report.merge import merge_reports
+from replay.report.render import FORMATS, render
+from replay.report.sarif import json_offsets, locate
+from replay.report.text import summary_line, use_colour
 
 DATA = Path(__file__).parent / "data"
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())

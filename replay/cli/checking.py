@@ -22,7 +22,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
-    from replay.report.render import checked_subjects
+    from replay.report.merge import checked_subjects
     from replay.spec.check import check_paths
     from replay.spec.lock import locked_models
 
@@ -160,7 +160,7 @@ def report() -> None:
 def report_merge(reports: tuple[Path, ...], fmt: str, output: Path | None,
                  fail_on: str) -> None:
     """Merge JSON reports (a CI matrix of accounts or regions) into one, in any format."""
-    from replay.report.render import merge_reports
+    from replay.report.merge import merge_reports
 
     findings, summary = merge_reports(reports)
     emit_report(findings, summary, fmt, output, fail_on, title="aws-replay (merged)")

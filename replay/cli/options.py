@@ -56,7 +56,8 @@ def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
                  output: Path | None, fail_on: str, *,
                  subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> int:
     """Print (or write to ``output``) the report; the exit code ``--fail-on`` asks for."""
-    from replay.report.render import render, summary_line, use_colour
+    from replay.report.render import render
+    from replay.report.text import summary_line, use_colour
 
     threshold = Severity(fail_on)
     if output is not None:

@@ -107,3 +107,7 @@ def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     """Report order: cassette, interaction, path, kind."""
     return (finding.cassette or "", finding.interaction if finding.interaction is not None else -1,
             finding.path, finding.kind)
+
+
+Subject = tuple[str | None, int | None, str | None]
+"""What was looked at: (cassette, interaction, operation). JUnit makes one test case of each."""

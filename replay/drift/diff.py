@@ -34,7 +34,7 @@ from botocore.model import OperationModel
 
 from replay.cassette.file import Cassette, Interaction, find_cassettes, parse_cassette
 from replay.core.errors import CassetteError, ReplayError
-from replay.core.findings import Finding, FindingsRun, Severity
+from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.drift.changes import classify_changes
 from replay.drift.volatile import (
     DriftSettings,
@@ -44,7 +44,6 @@ from replay.drift.volatile import (
     same_modulo_volatile,
 )
 from replay.match.matchers import key_of_recorded
-from replay.report.formats import Subject
 from replay.spec.check import error_code_of
 from replay.spec.operations import identify_operation
 

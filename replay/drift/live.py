@@ -36,10 +36,9 @@ from replay.core.errors import (
     EndpointError,
     ReplayError,
 )
-from replay.core.findings import Finding, Severity, summarize
+from replay.core.findings import Finding, Severity, Subject, summarize
 from replay.drift.diff import diff_interactions
 from replay.drift.volatile import DriftSettings, drift_settings
-from replay.report.formats import Subject
 from replay.spec.operations import OperationRef, identify_operation
 
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException",

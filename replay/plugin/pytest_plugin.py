@@ -257,7 +257,7 @@ def _drift_text(findings: list[Finding], mode: str) -> str:
     import botocore
 
     from replay.core.findings import summarize
-    from replay.report.render import render_text
+    from replay.report.text import render_text
 
     return (f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
             f"model (drift mode '{mode}'):\n"
@@ -397,7 +397,7 @@ def _drift_paragraph(findings: list[Finding]) -> str:
     import botocore
 
     from replay.core.findings import sort_key, summarize
-    from replay.report.render import summary_line
+    from replay.report.text import summary_line
 
     ordered = sorted(findings, key=sort_key)
     cassettes = sorted({f.cassette or "" for f in ordered})

@@ -1,10 +1,6 @@
-"""The machine report formats: JUnit XML, Markdown (a GitHub job summary) and SARIF 2.1.0.
-
-JUnit makes one test case per cassette interaction and one ``<failure>`` per finding at or
-above ``--fail-on`` (findings below it go to the test case's ``system-out``), so a CI test tab
-shows which recorded exchange drifted. SARIF locates each finding at the cassette file and the
-line of the offending member inside the interaction's pretty-printed body, so code scanning
-annotates the cassette line in a pull request.
+"""Findings as SARIF 2.1.0: each finding located at the cassette file and the line of the offending
+member inside the interaction's pretty-printed body, so code scanning annotates the cassette line
+in a pull request.
 """
 
 from __future__ import annotations
@@ -12,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import xml.etree.ElementTree as ET
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,165 +18,6 @@ import yaml
 from replay import __version__
 from replay.core.findings import Finding, Severity, sort_key
 from replay.core.jsonpath import PathKey, parse_json_path
-
-Subject = tuple[str | None, int | None, str | None]
-"""What was looked at: (cassette, interaction, operation). JUnit makes one test case of each."""
-
-# ------------------------------------------------------------------------------------ JUnit
-
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot hold (a body may carry any of them)."""
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def _case_name(interaction: int | None, operation: str | None) -> str:
-    name = f"interaction {interaction}" if interaction is not None else "whole file"
-    return f"{name} ({operation})" if operation else name
-
-
-def _finding_line(finding: Finding) -> str:
-    line = f"{finding.severity.value} {finding.path} {finding.kind}: {finding.message}"
-    if finding.expected is not None or finding.actual is not None:
-        line += (f" (expected {json.dumps(finding.expected, default=str)}, "
-                 f"found {json.dumps(finding.actual, default=str)})")
-    return line
-
-
-def render_junit(findings: Sequence[Finding], summary: dict[str, Any], *,
-                 fail_on: Severity = Severity.BREAKING,
-                 subjects: Sequence[Subject] | None = None, title: str = "aws-replay") -> str:
-    """JUnit XML: one test case per (cassette, interaction); a failure per failing finding."""
-    grouped: dict[tuple[str, int], list[Finding]] = defaultdict(list)
-    operations: dict[tuple[str, int], str | None] = {}
-    for finding in sorted(findings, key=sort_key):
-        key = (finding.cassette or "<input>", -1 if finding.interaction is None
-               else finding.interaction)
-        grouped[key].append(finding)
-        operations.setdefault(key, finding.operation)
-    for cassette, interaction, operation in subjects or ():
-        key = (cassette or "<input>", -1 if interaction is None else interaction)
-        grouped.setdefault(key, [])
-        if operations.get(key) is None:
-            operations[key] = operation
-    suites = ET.Element("testsuites", name=title)
-    suite = ET.SubElement(suites, "testsuite", name=title)
-    cases = failures = 0
-    for key in sorted(grouped):
-        cassette, interaction = key
-        members = grouped[key]
-        case = ET.SubElement(suite, "testcase", classname=_xml(cassette),
-                             name=_xml(_case_name(None if interaction < 0 else interaction,
-                                                  operations.get(key))))
-        cases += 1
-        below: list[str] = []
-        failed = False
-        for finding in members:
-            if finding.severity.rank >= fail_on.rank:
-                failure = ET.SubElement(case, "failure", type=_xml(finding.kind),
-                                        message=_xml(f"{finding.path}: {finding.message}"))
-                failure.text = _xml(_finding_line(finding))
-                failed = True
-            else:
-                below.append(_xml(_finding_line(finding)))
-        failures += failed
-        if below:
-            ET.SubElement(case, "system-out").text = "\n".join(below)
-    for element in (suites, suite):
-        element.set("tests", str(cases))
-        element.set("failures", str(failures))
-        element.set("errors", "0")
-    suite.set("skipped", "0")
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
-
-
-# --------------------------------------------------------------------------------- Markdown
-
-MARKDOWN_ROW_LIMIT = 500
-"""GitHub caps a job summary at 1 MiB; past this many rows the rest is only counted."""
-
-_ICONS = {Severity.BREAKING: ":x:", Severity.ADDITIVE: ":warning:",
-          Severity.INFO: ":information_source:"}
-
-
-def _clip(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = text.replace("\r", " ").replace("\n", " ")
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _cell(value: Any) -> str:
-    """Table text: a pipe would end the cell, ``<`` would start an HTML tag."""
-    text = _clip(value).replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _code(value: Any) -> str:
-    """A value as a code span (nothing inside is markup; a table still needs ``\\|``)."""
-    if value is None:
-        return ""
-    text = _clip(value)
-    if not text or "`" in text:
-        return _cell(json.dumps(text))
-    return "`" + text.replace("|", "\\|") + "`"
-
-
-def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,
-                    fail_on: Severity = Severity.BREAKING, title: str = "aws-replay") -> str:
-    """A summary table and per-cassette details, fit for ``$GITHUB_STEP_SUMMARY``."""
-    from replay.report.render import summary_line
-
-    failing = sum(1 for f in findings if f.severity.rank >= fail_on.rank)
-    verdict = (f":x: **{failing} finding(s) at or above `{fail_on.value}`**" if failing
-               else f":white_check_mark: nothing at or above `{fail_on.value}`")
-    lines = [f"## {title}", "", f"{verdict}: {summary_line(summary)}", "",
-             "| severity | findings |", "|---|---:|"]
-    counts = summary.get("by_severity", {})
-    for severity in Severity:
-        lines.append(f"| {_ICONS[severity]} {severity.value} | {counts.get(severity.value, 0)} |")
-    by_kind = Counter(f.kind for f in findings)
-    if by_kind:
-        lines += ["", "| kind | findings |", "|---|---:|"]
-        lines += [f"| `{kind}` | {count} |" for kind, count in sorted(by_kind.items())]
-    shown = 0
-    ordered = sorted(findings, key=lambda f: (-f.severity.rank, *sort_key(f)))
-    by_cassette: dict[str, list[Finding]] = defaultdict(list)
-    for finding in ordered:
-        by_cassette[finding.cassette or "<input>"].append(finding)
-    if by_cassette:
-        lines += ["", "### Findings per cassette"]
-    for cassette, members in sorted(by_cassette.items(),
-                                    key=lambda item: (-item[1][0].severity.rank, item[0])):
-        if shown >= MARKDOWN_ROW_LIMIT:
-            break
-        tally = Counter(f.severity for f in members)
-        counted = ", ".join(f"{tally[s]} {s.value}" for s in Severity if tally[s])
-        opened = " open" if members[0].severity.rank >= fail_on.rank else ""
-        lines += ["", f"<details{opened}><summary><code>{_cell(cassette)}</code>: {counted}"
-                      "</summary>", "",
-                  "| interaction | severity | path | kind | message | expected | found |",
-                  "|---:|---|---|---|---|---|---|"]
-        for finding in members:
-            if shown >= MARKDOWN_ROW_LIMIT:
-                break
-            shown += 1
-            interaction = "" if finding.interaction is None else str(finding.interaction)
-            lines.append(
-                f"| {interaction} | {_ICONS[finding.severity]} {finding.severity.value} "
-                f"| {_code(finding.path)} | `{finding.kind}` | {_cell(finding.message)} "
-                f"| {_code(finding.expected)} | {_code(finding.actual)} |")
-        lines += ["", "</details>"]
-    if len(findings) > shown:
-        lines += ["", f"{len(findings) - shown} more finding(s) not shown; see the JSON or "
-                      "SARIF report."]
-    return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------------------ SARIF
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.BREAKING: "error", Severity.ADDITIVE: "warning", Severity.INFO: "note"}
