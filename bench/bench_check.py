@@ -23,13 +23,8 @@ import jsonschema
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette.file import (  # noqa: E402
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
+from replay.cassette.write import write_cassette  # noqa: E402
 from replay.spec.check import checker_for  # noqa: E402
 from replay.spec.operations import operation_ref  # noqa: E402
 

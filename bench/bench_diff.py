@@ -37,14 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from deepdiff import DeepDiff  # noqa: E402
 
-from replay.cassette.file import (  # noqa: E402
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    dump_cassette,
-    read_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
+from replay.cassette.read import read_cassette  # noqa: E402
+from replay.cassette.write import dump_cassette  # noqa: E402
 from replay.drift import diff as drift  # noqa: E402
 from replay.drift.diff import diff_interactions, diff_paths  # noqa: E402
 from replay.drift.volatile import DriftSettings  # noqa: E402

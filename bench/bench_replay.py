@@ -44,7 +44,7 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                    "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 os.environ.pop("AWS_PROFILE", None)
 
-from replay.cassette.file import load_cassette  # noqa: E402
+from replay.cassette.read import load_cassette  # noqa: E402
 from replay.plugin import botocore_hook as botocore_hook  # noqa: E402
 from replay.plugin.engine import ActiveCassette, DriftCache  # noqa: E402
 from replay.plugin.settings import ReplaySettings  # noqa: E402
@@ -156,7 +156,7 @@ def client():
 """
 
 FLOOR_CONFTEST = SUITE_CONFTEST + """
-from replay.cassette.file import load_cassette
+from replay.cassette.read import load_cassette
 
 RECORDED = load_cassette(__import__("pathlib").Path(__file__).parent
                          / "cassettes" / "job.yaml").interactions[0].response

@@ -28,14 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette.file import (  # noqa: E402
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    read_cassette,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
+from replay.cassette.read import read_cassette  # noqa: E402
+from replay.cassette.write import write_cassette  # noqa: E402
 from replay.sanitize.sanitizer import Sanitizer, sanitize_paths  # noqa: E402
 from replay.sanitize.scan import scan_paths  # noqa: E402
 from replay.synth.jobs import synthetic_response  # noqa: E402

@@ -37,14 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from replay.cassette.file import (  # noqa: E402 - after the path setup
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    normalize_interaction,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
+from replay.cassette.write import normalize_interaction, write_cassette  # noqa: E402
 
 GOAL = 0.66
 

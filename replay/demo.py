@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from replay.cassette.file import Cassette, read_cassette
+from replay.cassette.model import Cassette
+from replay.cassette.read import read_cassette
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
 

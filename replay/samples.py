@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from replay.cassette.file import atomic_writer, read_cassette
+from replay.cassette.read import read_cassette
+from replay.cassette.write import atomic_writer
 from replay.core.errors import ReplayError
 
 REGION = "us-east-1"

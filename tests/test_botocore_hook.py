@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
 
-from replay.cassette.file import RecordedResponse
+from replay.cassette.model import RecordedResponse
 from replay.plugin.botocore_hook import (
     aws_response,
     dummy_aws_environment,

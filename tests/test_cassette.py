@@ -12,18 +12,9 @@ import pytest
 import vcr
 import yaml
 
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    atomic_writer,
-    find_cassettes,
-    load_cassette,
-    parse_cassette,
-    read_cassette,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.read import find_cassettes, load_cassette, parse_cassette, read_cassette
+from replay.cassette.write import atomic_writer, write_cassette
 from replay.core.errors import CassetteError, CassetteNotFoundError
 from replay.spec.check import check_cassette
 from tests.stub_sagemaker import StubSageMaker

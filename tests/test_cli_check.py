@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from replay.cassette.file import write_cassette
+from replay.cassette.write import write_cassette
 from tests.test_cassette import make_cassette
 
 

@@ -12,13 +12,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from cli import main
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from tests.planted import rng_secret
 from tests.stub_sagemaker import StubSageMaker
 

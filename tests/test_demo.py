@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from cli import main as cli
 from replay import demo
-from replay.cassette.file import read_cassette
+from replay.cassette.read import read_cassette
 from replay.core.errors import ConfigError
 
 

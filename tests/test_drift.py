@@ -12,13 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError, ReplayError
 from replay.core.findings import Finding, Severity
 from replay.drift.diff import diff_cassettes, diff_interactions, diff_paths

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
-from replay.cassette.file import read_cassette
+from replay.cassette.read import read_cassette
 from replay.core.errors import CredentialsError, EndpointError
 from replay.drift.live import live_drift
 from replay.record.capture import capture_exchanges, save_recording

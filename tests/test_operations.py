@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from replay.cassette.file import RecordedRequest
+from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
 from replay.spec.operations import identify_operation, operation_from_name, region_of
 

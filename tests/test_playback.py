@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from replay.cassette.file import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.match.matchers import aws_operation, aws_params, key_of, params_diff
 from replay.match.playback import Playback
 

@@ -503,7 +503,7 @@ def recording(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 
 
 def recorded_names(path: Path) -> list[str]:
-    from replay.cassette.file import read_cassette
+    from replay.cassette.read import read_cassette
 
     return [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
 

@@ -10,7 +10,7 @@ import boto3  # noqa: F401 - see test_plugin.py: shared across in-process sessio
 import hypothesis  # noqa: F401
 import pytest
 
-from replay.cassette.file import read_cassette
+from replay.cassette.read import read_cassette
 from tests.replay_support import JOB, drifted_body, full_body, lifecycle, write_job_cassette
 from tests.stub_sagemaker import StubSageMaker
 

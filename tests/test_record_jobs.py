@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from replay.cassette.file import read_cassette
+from replay.cassette.read import read_cassette
 from replay.core.errors import ConfigError, EndpointError
 from replay.record.jobs import JobRecording, RecordSummary, describe_result, record_jobs
 from replay.spec.check import check_cassette

@@ -23,7 +23,9 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-from replay.cassette.file import Cassette, read_cassette, write_cassette
+from replay.cassette.model import Cassette
+from replay.cassette.read import read_cassette
+from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.record.capture import capture_exchanges, save_recording, source_for_endpoint
 from replay.record.jobs import record_jobs
@@ -269,7 +271,7 @@ def test_a_plain_vcrpy_cassette_is_sanitized_and_still_replays(
 
 
 def _old_cassette(path: Path, full_body: dict[str, Any]) -> bytes:
-    from replay.cassette.file import Interaction, RecordedRequest, RecordedResponse
+    from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
 
     write_cassette(path, Cassette((Interaction(
         RecordedRequest("POST", "http://127.0.0.1:1/", {

@@ -18,7 +18,9 @@ from botocore.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay.cassette.file import Cassette, read_cassette, write_cassette
+from replay.cassette.model import Cassette
+from replay.cassette.read import read_cassette
+from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError
 from replay.plugin import botocore_hook as botocore_hook
 from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
@@ -150,16 +152,16 @@ def test_several_cassettes_are_searched_in_order(tmp_path: Path, aws: None) -> N
 
 def test_a_cassette_is_parsed_once_per_version(tmp_path: Path, aws: None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import replay.cassette.file
+    import replay.cassette.read
 
     parsed: list[Path] = []
-    real = replay.cassette.file.read_cassette
+    real = replay.cassette.read.read_cassette
 
     def counting(path: Path) -> Cassette:
         parsed.append(path)
         return real(path)
 
-    monkeypatch.setattr(replay.cassette.file, "read_cassette", counting)
+    monkeypatch.setattr(replay.cassette.read, "read_cassette", counting)
     path = write_job_cassette(tmp_path / "job.yaml", [full_body()])
     for _ in range(3):
         with active_for(tmp_path, ["job"]).activate():

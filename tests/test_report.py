@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml
 
 from cli import main
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from replay.core.errors import ReplayError
 from replay.core.findings import Finding, Severity, summarize
 from replay.core.jsonpath import parse_json_path

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main as cli
-from replay.cassette.file import read_cassette
+from replay.cassette.read import read_cassette
 from replay.samples import (
     SAMPLES,
     comparable,

@@ -11,14 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    read_cassette,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.read import read_cassette
+from replay.cassette.write import write_cassette
 from replay.core.errors import ConfigError
 from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
 from replay.spec.check import check_body

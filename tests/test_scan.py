@@ -12,13 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    dump_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import dump_cassette
 from replay.core.errors import CassetteError, CassetteNotFoundError
 from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import Leak, scan_file, scan_paths, scan_text

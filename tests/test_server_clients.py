@@ -23,13 +23,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from replay.serve.server import RunningServer, start_server
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 

@@ -24,13 +24,8 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -327,7 +327,7 @@ def test_one_mutation_gives_exactly_one_finding_at_its_path(
 
 def test_a_substitute_model_without_the_operation_is_a_clear_error(
         full_body: dict[str, Any]) -> None:
-    from replay.cassette.file import Interaction, RecordedRequest, RecordedResponse
+    from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
     from replay.core.errors import UnknownOperationError
     from replay.spec.check import check_interaction
 

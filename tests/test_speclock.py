@@ -12,13 +12,8 @@ from botocore.model import ServiceModel
 from click.testing import CliRunner
 
 from cli import main
-from replay.cassette.file import (
-    Cassette,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    write_cassette,
-)
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
 from replay.core.errors import ConfigError
 from replay.spec.check import check_paths
 from replay.spec.lock import (

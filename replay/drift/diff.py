@@ -32,7 +32,8 @@ from typing import Any
 import yaml
 from botocore.model import OperationModel
 
-from replay.cassette.file import Cassette, Interaction, find_cassettes, parse_cassette
+from replay.cassette.model import Cassette, Interaction
+from replay.cassette.read import find_cassettes, parse_cassette
 from replay.core.errors import CassetteError, ReplayError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.drift.changes import classify_changes

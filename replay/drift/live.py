@@ -27,7 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from replay.cassette.file import Cassette, Interaction, build_meta, find_cassettes, read_cassette
+from replay.cassette.model import Cassette, Interaction
+from replay.cassette.read import find_cassettes, read_cassette
+from replay.cassette.write import build_meta
 from replay.core.config import load_settings
 from replay.core.errors import (
     REJECTED_CREDENTIAL_CODES,
@@ -196,7 +198,7 @@ def live_drift(paths: Iterable[Path], *, endpoint_url: str | None = None,
     ``settings`` is the ``[tool.aws-replay]`` table (read from pyproject.toml when omitted):
     its ``drift`` table sets the volatile paths, its ``sanitize`` table the redaction rules.
     """
-    from replay.cassette.file import write_cassette
+    from replay.cassette.write import write_cassette
     from replay.record.capture import capture_exchanges, source_for_endpoint
     from replay.sanitize.sanitizer import Sanitizer
 

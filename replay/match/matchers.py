@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from replay.cassette.file import Cassette, RecordedRequest, header_value, text_headers
+from replay.cassette.model import Cassette, RecordedRequest, header_value, text_headers
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from replay.cassette.file import Cassette, Interaction
+from replay.cassette.model import Cassette, Interaction
 from replay.match.matchers import RequestKey, describe_miss, key_of_recorded
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any, Protocol
 
-from replay.cassette.file import RecordedResponse
+from replay.cassette.model import RecordedResponse
 
 
 class Responder(Protocol):

@@ -28,7 +28,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from replay.cassette.file import Cassette, Interaction, load_cassette
+from replay.cassette.model import Cassette, Interaction
+from replay.cassette.read import load_cassette
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
 from replay.match.matchers import RequestKey, key_of

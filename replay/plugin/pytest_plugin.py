@@ -357,7 +357,7 @@ class _SessionCollector:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _write_report(self) -> None:
-        from replay.cassette.file import atomic_writer
+        from replay.cassette.write import atomic_writer
         from replay.core.findings import summarize
         from replay.report.render import render_json
 

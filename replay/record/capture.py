@@ -24,18 +24,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from replay.cassette.file import (
+from replay.cassette.model import (
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
-    atomic_writer,
-    build_meta,
-    dump_cassette,
     header_value,
-    read_cassette,
     text_headers,
 )
+from replay.cassette.read import read_cassette
+from replay.cassette.write import atomic_writer, build_meta, dump_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import scan_text

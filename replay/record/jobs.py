@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replay.cassette.file import Interaction
+from replay.cassette.model import Interaction
 from replay.core.errors import (
     REJECTED_CREDENTIAL_CODES,
     ConfigError,

@@ -71,7 +71,7 @@ def merge_reports(paths: Sequence[Path]) -> tuple[list[Finding], dict[str, Any]]
 
 def checked_subjects(paths: Iterable[Path]) -> list[Subject]:
     """Every (cassette, interaction) under ``paths``, so JUnit lists the clean ones too."""
-    from replay.cassette.file import find_cassettes, load_cassette
+    from replay.cassette.read import find_cassettes, load_cassette
 
     subjects: list[Subject] = []
     for path in find_cassettes(paths):

@@ -26,18 +26,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from replay.cassette.file import (
+from replay.cassette.model import (
     Cassette,
     Headers,
     Interaction,
     RecordedRequest,
     RecordedResponse,
-    find_cassettes,
     header_value,
-    read_cassette,
     with_header,
-    write_cassette,
 )
+from replay.cassette.read import find_cassettes, read_cassette
+from replay.cassette.write import write_cassette
 from replay.core.errors import ConfigError
 from replay.core.jsonpath import PathSet
 from replay.sanitize.rules import (

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from replay.cassette.file import find_cassettes, parse_cassette
+from replay.cassette.read import find_cassettes, parse_cassette
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
 from replay.sanitize.sanitizer import Sanitizer

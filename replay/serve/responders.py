@@ -24,7 +24,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from replay.cassette.file import Cassette, Interaction, find_cassettes, load_cassette
+from replay.cassette.model import Cassette, Interaction
+from replay.cassette.read import find_cassettes, load_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.match.matchers import RequestKey, closest_candidates, key_of, key_of_recorded
 from replay.match.playback import Playback

@@ -44,7 +44,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from replay.cassette.file import Cassette
+from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
 from replay.serve.responders import (
     DESCRIBE_TARGET,

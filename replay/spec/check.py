@@ -27,8 +27,9 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from replay.cassette.file import Cassette, Interaction, header_value, load_cassette
-from replay.cassette.file import find_cassettes as _find_cassettes
+from replay.cassette.model import Cassette, Interaction, header_value
+from replay.cassette.read import find_cassettes as _find_cassettes
+from replay.cassette.read import load_cassette
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.spec.operations import identify_operation

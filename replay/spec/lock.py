@@ -32,7 +32,8 @@ import botocore
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from replay import TOOL_NAME
-from replay.cassette.file import atomic_writer, find_cassettes, load_cassette
+from replay.cassette.read import find_cassettes, load_cassette
+from replay.cassette.write import atomic_writer
 from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
 from replay.core.jsonpath import member_segment, parse_json_path
 from replay.spec.operations import identify_operation, operation_from_name, service_data

@@ -24,7 +24,7 @@ import botocore.exceptions
 import botocore.loaders
 from botocore.model import OperationModel, ServiceModel
 
-from replay.cassette.file import RecordedRequest
+from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
 
 # Target prefixes whose service name is not simply the prefix lower-cased; found by a full scan

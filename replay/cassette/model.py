@@ -1,0 +1,143 @@
+"""The cassette in memory: interactions of recorded requests and responses, headers as text.
+
+A cassette is vcrpy's format (``interactions: [{request, response}]``, ``version: 1``) plus a
+top-level ``meta`` block that vcrpy ignores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replay.core.errors import InvalidBodyError
+
+Headers = dict[str, list[str]]
+
+
+"""Header name -> values, as vcrpy stores them (a list per name, usually of one)."""
+
+
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+SUPPORTED_VERSION = 1
+
+
+def _text(value: Any) -> str:
+    """A header value or body as text; vcrpy stores boto3's as bytes (``!!binary``)."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return str(value)
+
+
+def header_value(headers: Mapping[str, list[str]], name: str) -> str | None:
+    """The first value of header ``name`` (case-insensitive), or ``None``."""
+    wanted = name.lower()
+    for key, values in headers.items():
+        if key.lower() == wanted:
+            return values[0] if values else ""
+    return None
+
+
+def without_header(headers: Mapping[str, list[str]], name: str) -> Headers:
+    """A copy of ``headers`` without ``name`` (case-insensitive)."""
+    wanted = name.lower()
+    return {k: list(v) for k, v in headers.items() if k.lower() != wanted}
+
+
+def with_header(headers: Mapping[str, list[str]], name: str, value: str) -> Headers:
+    """A copy of ``headers`` with ``name`` set to ``value``, keeping the recorded spelling."""
+    result: Headers = {}
+    placed = False
+    for key, values in headers.items():
+        if key.lower() == name.lower():
+            if not placed:
+                result[key] = [value]
+                placed = True
+        else:
+            result[key] = list(values)
+    if not placed:
+        result[name] = [value]
+    return result
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as recorded: method, full URI, headers (text), body (text)."""
+
+    method: str
+    uri: str
+    headers: Headers = field(default_factory=dict)
+    body: str = ""
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    def json(self) -> Any:
+        """The body parsed as JSON (an empty body is ``{}``, as botocore sends no body then)."""
+        if not self.body.strip():
+            return {}
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise InvalidBodyError(
+                f"request body to {self.uri} is not JSON ({exc}); AWS JSON protocol requests "
+                "carry a JSON object"
+            ) from None
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    """A response as recorded: status code and reason, headers (text), raw body bytes."""
+
+    status: int
+    reason: str = "OK"
+    headers: Headers = field(default_factory=dict)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    def text(self) -> str:
+        return _text(self.body)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises :class:`InvalidBodyError` when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise InvalidBodyError(f"response body is not JSON ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One recorded request and its response."""
+
+    request: RecordedRequest
+    response: RecordedResponse
+
+
+@dataclass(frozen=True)
+class Cassette:
+    """A cassette file's content. Treat it as read-only: loaded cassettes are shared."""
+
+    interactions: tuple[Interaction, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    version: int = SUPPORTED_VERSION
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path is not None else "<memory>"
+
+
+def text_headers(raw: Mapping[Any, Any]) -> Headers:
+    """Header names and values as text, each value a list: what vcrpy or botocore hold (bytes,
+    single values or lists) in the form cassettes store."""
+    return {_text(key): [_text(v) for v in values] if isinstance(values, list | tuple)
+            else [_text(values)] for key, values in raw.items()}
+

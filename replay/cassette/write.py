@@ -1,0 +1,165 @@
+"""Writing cassettes: header values as text, JSON bodies pretty-printed, ``Content-Length`` equal
+to the stored body, and the file replaced atomically (temporary file in the same folder, then
+rename) so a failed write never loses the old cassette.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from replay import TOOL_NAME
+from replay.cassette.model import Cassette, Headers, Interaction, header_value, with_header
+from replay.cassette.read import _cache
+
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _CassetteDumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Writes multi-line strings (pretty JSON bodies) as readable literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_CassetteDumper.add_representer(str, _represent_str)
+
+
+def pretty_body(body: bytes) -> bytes:
+    """A JSON body pretty-printed (2 spaces, key order kept, non-ASCII kept); others unchanged."""
+    stripped = body.strip()
+    if not stripped or stripped[:1] not in (b"{", b"["):
+        return body
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(parsed, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _body_for_disk(body: bytes) -> str | bytes:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
+def _fix_content_length(headers: Headers, body: bytes) -> Headers:
+    if header_value(headers, "Content-Length") is None:
+        return headers
+    return with_header(headers, "Content-Length", str(len(body)))
+
+
+def normalize_interaction(interaction: Interaction) -> Interaction:
+    """The interaction as it is written: JSON body pretty-printed, ``Content-Length`` matching."""
+    body = pretty_body(interaction.response.body)
+    response = replace(
+        interaction.response,
+        body=body,
+        headers=_fix_content_length(interaction.response.headers, body),
+    )
+    request_body = interaction.request.body.encode("utf-8")
+    request = replace(
+        interaction.request,
+        headers=_fix_content_length(interaction.request.headers, request_body),
+    )
+    return Interaction(request=request, response=response)
+
+
+def cassette_to_dict(cassette: Cassette) -> dict[str, Any]:
+    """The plain structure written to disk (vcrpy's, with ``meta`` first)."""
+    interactions = []
+    for interaction in cassette.interactions:
+        written = normalize_interaction(interaction)
+        interactions.append({
+            "request": {
+                "method": written.request.method,
+                "uri": written.request.uri,
+                "headers": written.request.headers,
+                "body": written.request.body,
+            },
+            "response": {
+                "status": {"code": written.response.status, "message": written.response.reason},
+                "headers": written.response.headers,
+                "body": {"string": _body_for_disk(written.response.body)},
+            },
+        })
+    data: dict[str, Any] = {}
+    if cassette.meta:
+        data["meta"] = cassette.meta
+    data["interactions"] = interactions
+    data["version"] = cassette.version
+    return data
+
+
+def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> str:
+    """The cassette's text as it is written to disk."""
+    data = cassette_to_dict(cassette)
+    if as_json:
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return str(yaml.dump(data, Dumper=_CassetteDumper, sort_keys=False, allow_unicode=True,
+                         width=100))
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[Any]:
+    """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.
+
+    On any exception (or a kill before the rename) the previous file stays byte-for-byte intact.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def write_cassette(path: Path, cassette: Cassette) -> None:
+    """Write ``cassette`` to ``path`` atomically (format by suffix: ``.json`` or YAML)."""
+    text = dump_cassette(cassette, as_json=path.suffix == ".json")
+    with atomic_writer(path) as handle:
+        handle.write(text)
+    _cache.pop(path.resolve(), None)
+
+
+def build_meta(source: str, sanitizer: Mapping[str, Any] | None = None,
+               recorded_at: datetime | None = None) -> dict[str, Any]:
+    """The ``meta`` block: tool, when, botocore version, how it was made, which sanitizer rules.
+
+    ``source`` is ``live``, ``local-endpoint`` or ``synthetic``. ``sanitizer`` names rules and
+    their version, never a secret.
+    """
+    import botocore
+
+    when = (recorded_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta: dict[str, Any] = {
+        "tool": TOOL_NAME,
+        "recorded_at": when,
+        "botocore": botocore.__version__,
+        "source": source,
+    }
+    if sanitizer is not None:
+        meta["sanitizer"] = dict(sanitizer)
+    return meta
