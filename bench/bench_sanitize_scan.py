@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
 from replay.cassette.read import read_cassette  # noqa: E402
 from replay.cassette.write import write_cassette  # noqa: E402
-from replay.sanitize.sanitizer import Sanitizer, sanitize_paths  # noqa: E402
+from replay.sanitize.files import sanitize_paths  # noqa: E402
+from replay.sanitize.sanitizer import Sanitizer  # noqa: E402
 from replay.sanitize.scan import scan_paths  # noqa: E402
 from replay.synth.jobs import synthetic_response  # noqa: E402
 

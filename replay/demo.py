@@ -181,7 +181,8 @@ def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
     """Run the demo's steps, telling ``echo`` what happens; see the module docstring."""
     from replay.record.jobs import record_jobs
     from replay.samples import offline_aws_environment
-    from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+    from replay.sanitize.files import sanitize_paths
+    from replay.sanitize.sanitizer import Sanitizer
     from replay.sanitize.scan import scan_paths
     from replay.serve.server import start_server
     from replay.spec.check import check_paths

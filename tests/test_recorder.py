@@ -29,7 +29,8 @@ from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.record.capture import capture_exchanges, save_recording, source_for_endpoint
 from replay.record.jobs import record_jobs
-from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+from replay.sanitize.files import sanitize_paths
+from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import scan_paths
 from replay.spec.check import check_cassette
 from tests.planted import rng_secret

@@ -15,7 +15,8 @@ from replay.cassette.model import Cassette, Interaction, RecordedRequest, Record
 from replay.cassette.read import read_cassette
 from replay.cassette.write import write_cassette
 from replay.core.errors import ConfigError
-from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+from replay.sanitize.files import sanitize_paths
+from replay.sanitize.sanitizer import Sanitizer
 from replay.spec.check import check_body
 from replay.spec.operations import operation_from_name
 from tests.planted import (

@@ -117,7 +117,8 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
     changes nothing. Rules and allowlist: [tool.aws-replay.sanitize] in pyproject.toml.
     """
     from replay.core.config import load_settings
-    from replay.sanitize.sanitizer import Sanitizer, sanitize_paths
+    from replay.sanitize.files import sanitize_paths
+    from replay.sanitize.sanitizer import Sanitizer
 
     run = sanitize_paths(paths, Sanitizer.from_settings(load_settings()), check=check)
     verb = "would sanitize" if check else "sanitized"

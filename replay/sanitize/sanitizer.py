@@ -22,8 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from replay.cassette.model import (
@@ -35,9 +34,6 @@ from replay.cassette.model import (
     header_value,
     with_header,
 )
-from replay.cassette.read import find_cassettes, read_cassette
-from replay.cassette.write import write_cassette
-from replay.core.errors import ConfigError
 from replay.core.jsonpath import PathSet
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
@@ -65,8 +61,6 @@ from replay.sanitize.rules import (
     redact_paths,
     rules_from_settings,
 )
-
-# ------------------------------------------------------------------------------ the sanitizer
 
 
 class Sanitizer:
@@ -387,7 +381,7 @@ class Sanitizer:
 
     def sanitize_cassette(self, cassette: Cassette) -> Cassette:
         """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent)."""
-        self.reserve(_texts_of(cassette))
+        self.reserve(texts_of(cassette))
         interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
         meta = dict(cassette.meta)
         if interactions != cassette.interactions:
@@ -395,7 +389,8 @@ class Sanitizer:
         return replace(cassette, interactions=interactions, meta=meta)
 
 
-def _texts_of(cassette: Cassette) -> Iterable[str]:
+def texts_of(cassette: Cassette) -> Iterable[str]:
+    """Every string of a cassette that may hold a value to reserve a placeholder against."""
     for interaction in cassette.interactions:
         request, response = interaction.request, interaction.response
         yield request.uri
@@ -414,42 +409,3 @@ def _map_strings(node: Any, function: Callable[[str], str]) -> Any:
     if isinstance(node, dict):
         return {function(key): _map_strings(value, function) for key, value in node.items()}
     return node
-
-
-# ------------------------------------------------------------------------------ files
-
-
-@dataclass
-class SanitizeRun:
-    """What ``aws-replay sanitize`` did (or, with ``--check``, would do) to each file."""
-
-    changed: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-
-
-def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
-                   check: bool = False) -> SanitizeRun:
-    """Sanitize cassette files in place (atomically), one consistency scope for all of them.
-
-    Placeholders already in any of the files are reserved first, so a new value never takes a
-    number another file uses. ``check`` writes nothing. A second run changes nothing.
-    """
-    files = find_cassettes(list(paths))
-    if not files:
-        raise ConfigError("no cassette files found; point aws-replay sanitize at *.yaml, *.yml "
-                          "or *.json cassettes")
-    cassettes = [read_cassette(path) for path in files]
-    for cassette in cassettes:
-        sanitizer.reserve(_texts_of(cassette))
-    run = SanitizeRun()
-    for path, cassette in zip(files, cassettes, strict=True):
-        clean = sanitizer.sanitize_cassette(cassette)
-        # Compared as values, not text: a hand-formatted cassette holding nothing to redact is
-        # left alone (and passes --check).
-        if clean.interactions == cassette.interactions:
-            run.unchanged.append(path)
-            continue
-        run.changed.append(path)
-        if not check:
-            write_cassette(path, clean)
-    return run
