@@ -18,12 +18,10 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import warnings
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +29,18 @@ import pytest
 
 from replay.core.errors import AwsReplayWarning, ReplayError
 from replay.plugin.netguard import NetworkBlocked
+from replay.plugin.session import ACTIVE, STATE, SessionCollector, SessionState
 
 if TYPE_CHECKING:
     from replay.core.findings import Finding
-    from replay.plugin.engine import ActiveCassette, DriftCache
+    from replay.plugin.engine import ActiveCassette
+
 
 MARKER = "aws_replay"
+
+
 _UNUSED_MODES = ("off", "warn", "error")
+
 
 # (setting, option, ini type, help). The choices are checked by replay_settings.merge_settings,
 # which also checks the ini file, the config fixture and the marker.
@@ -91,23 +94,6 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     install()
 
 
-@dataclass
-class _SessionState:
-    """What the controller (or the only process) gathers from every test report."""
-
-    unused_mode: str
-    report: Path | None
-    run_started_ns: int
-    layers: tuple[tuple[str, dict[str, Any]], ...]  # the command line's and the ini file's
-    drift: DriftCache | None = None
-    findings: dict[str, Finding] = field(default_factory=dict)
-    plays: dict[str, list[int]] = field(default_factory=dict)
-
-
-_STATE = pytest.StashKey[_SessionState]()
-_ACTIVE = pytest.StashKey["ActiveCassette"]()
-
-
 def _layer(config: pytest.Config, source: str) -> dict[str, Any]:
     names = [setting for setting, *_ in _OPTIONS] + ["match_host"]
     if source == "command line":
@@ -142,19 +128,16 @@ def pytest_configure(config: pytest.Config) -> None:
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
     report = _given(config, "report")
-    config.stash[_STATE] = _SessionState(
+    config.stash[STATE] = SessionState(
         unused_mode=unused, run_started_ns=int(started), layers=layers,
         report=(config.invocation_params.dir / report) if report else None)
-    config.pluginmanager.register(_SessionCollector(config), "aws_replay_session")
+    config.pluginmanager.register(SessionCollector(config), "aws_replay_session")
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: workers share the controller's run start (rewrite appends after it)."""
-    node.workerinput["aws_replay_run_started_ns"] = node.config.stash[_STATE].run_started_ns
-
-
-# ----------------------------------------------------------------------------------- fixtures
+    node.workerinput["aws_replay_run_started_ns"] = node.config.stash[STATE].run_started_ns
 
 
 @pytest.fixture
@@ -213,7 +196,7 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     for mark in markers:  # the closest marker (function, then class, then module) wins
         for name, value in mark.kwargs.items():
             marker_settings.setdefault(name, value)
-    state = config.stash[_STATE]
+    state = config.stash[STATE]
     settings = merge_settings(*state.layers,
                               ("aws_replay_config fixture", aws_replay_config),
                               (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
@@ -223,7 +206,7 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     active = ActiveCassette(_cassette_paths(item, markers, folder), settings,
                             test_id=item.nodeid, rootdir=config.rootpath, drift=state.drift,
                             run_started_ns=state.run_started_ns)
-    item.stash[_ACTIVE] = active
+    item.stash[ACTIVE] = active
     with active.activate():
         yield active
 
@@ -250,9 +233,6 @@ def sagemaker(_aws_replay_active: ActiveCassette | None) -> Any:
     return boto3.client("sagemaker", region_name=region)
 
 
-# ------------------------------------------------------------------------------------- hooks
-
-
 def _drift_text(findings: list[Finding], mode: str) -> str:
     import botocore
 
@@ -266,7 +246,7 @@ def _drift_text(findings: list[Finding], mode: str) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    active = item.stash.get(_ACTIVE, None)
+    active = item.stash.get(ACTIVE, None)
     if active is None:
         return (yield)
     try:
@@ -306,7 +286,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, ReplayError | NetworkBlocked):
         report.longrepr = str(excinfo.value)  # the message says it all; no botocore traceback
-    active = item.stash.get(_ACTIVE, None)
+    active = item.stash.get(ACTIVE, None)
     if active is not None and call.when == "call":
         plays = {cassette.name: counts for cassette, counts
                  in zip(active.cassettes, active.play_counts, strict=True)}
@@ -315,96 +295,3 @@ def pytest_runtest_makereport(item: pytest.Item,
             "plays": plays,
         }
     return report
-
-
-class _SessionCollector:
-    """Registered per run: gathers the per-test data of every report (xdist workers' included)
-    and reports once, on the controller or the only process."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.state = config.stash[_STATE]
-
-    @property
-    def reporting(self) -> bool:
-        return not hasattr(self.config, "workerinput")
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        data = getattr(report, "aws_replay", None)
-        if not data:
-            return
-        from replay.core.findings import Finding
-
-        state = self.state
-        for raw in data["findings"]:
-            state.findings.setdefault(json.dumps(raw, sort_keys=True, default=str),
-                                      Finding.from_dict(raw))
-        for name, counts in data["plays"].items():
-            total = state.plays.setdefault(name, [0] * len(counts))
-            for index, count in enumerate(counts[:len(total)]):
-                total[index] += count
-
-    def unused(self) -> list[str]:
-        return [f"{name} interaction {index}" for name, counts in sorted(self.state.plays.items())
-                for index, count in enumerate(counts) if count == 0]
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.reporting:
-            return
-        if self.state.report is not None:
-            self._write_report()
-        if self.state.unused_mode == "error" and self.unused() and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-    def _write_report(self) -> None:
-        from replay.cassette.write import atomic_writer
-        from replay.core.findings import summarize
-        from replay.report.render import render_json
-
-        state = self.state
-        findings = list(state.findings.values())
-        summary = summarize(findings, cassettes=len(state.plays),
-                            interactions=sum(1 for counts in state.plays.values()
-                                             for count in counts if count))
-        assert state.report is not None
-        try:
-            with atomic_writer(state.report) as handle:
-                handle.write(render_json(findings, summary))
-        except OSError as exc:
-            raise pytest.UsageError(f"aws-replay: cannot write the drift report to "
-                                    f"{state.report}: {exc.strerror}") from None
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.reporting:
-            return
-        state = self.state
-        if state.findings:
-            terminalreporter.write_sep("=", "aws-replay drift summary")
-            terminalreporter.write_line(_drift_paragraph(list(state.findings.values())))
-        unused = self.unused()
-        if unused and state.unused_mode != "off":
-            terminalreporter.write_sep("=", "aws-replay unused interactions")
-            terminalreporter.write_line(
-                f"{len(unused)} recorded interaction(s) no test of this session played (a "
-                "cassette nothing consumes is dead weight; delete them or add the tests):")
-            for line in unused:
-                terminalreporter.write_line(f"  {line}")
-        if state.report is not None:
-            terminalreporter.write_line(f"aws-replay: drift report written to {state.report}")
-
-
-def _drift_paragraph(findings: list[Finding]) -> str:
-    import botocore
-
-    from replay.core.findings import sort_key, summarize
-    from replay.report.text import summary_line
-
-    ordered = sorted(findings, key=sort_key)
-    cassettes = sorted({f.cassette or "" for f in ordered})
-    shown = "; ".join(f"{f.cassette} interaction {f.interaction} {f.path} ({f.kind}, "
-                      f"{f.severity.value})" for f in ordered[:5])
-    more = f"; and {len(ordered) - 5} more" if len(ordered) > 5 else ""
-    return (f"Replayed responses drifted from botocore {botocore.__version__}'s model: "
-            f"{summary_line(summarize(ordered, cassettes=len(cassettes)))}. {shown}{more}. "
-            f"The recorded API no longer matches the installed model (or the cassette was "
-            f"edited): see `aws-replay check {' '.join(cassettes)}` for the full report.")

@@ -1,0 +1,129 @@
+"""What the plugin keeps per pytest run: the session state in ``config.stash``, and the collector
+registered when the plugin is on (drift findings from every test and xdist worker, the JSON
+report, unused-cassette warnings, the terminal summary).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from replay.core.findings import Finding
+    from replay.plugin.engine import ActiveCassette, DriftCache
+
+
+@dataclass
+class SessionState:
+    """What the controller (or the only process) gathers from every test report."""
+
+    unused_mode: str
+    report: Path | None
+    run_started_ns: int
+    layers: tuple[tuple[str, dict[str, Any]], ...]  # the command line's and the ini file's
+    drift: DriftCache | None = None
+    findings: dict[str, Finding] = field(default_factory=dict)
+    plays: dict[str, list[int]] = field(default_factory=dict)
+
+
+STATE = pytest.StashKey[SessionState]()
+
+
+ACTIVE: pytest.StashKey[ActiveCassette] = pytest.StashKey()
+
+
+class SessionCollector:
+    """Registered per run: gathers the per-test data of every report (xdist workers' included)
+    and reports once, on the controller or the only process."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.state = config.stash[STATE]
+
+    @property
+    def reporting(self) -> bool:
+        return not hasattr(self.config, "workerinput")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "aws_replay", None)
+        if not data:
+            return
+        from replay.core.findings import Finding
+
+        state = self.state
+        for raw in data["findings"]:
+            state.findings.setdefault(json.dumps(raw, sort_keys=True, default=str),
+                                      Finding.from_dict(raw))
+        for name, counts in data["plays"].items():
+            total = state.plays.setdefault(name, [0] * len(counts))
+            for index, count in enumerate(counts[:len(total)]):
+                total[index] += count
+
+    def unused(self) -> list[str]:
+        return [f"{name} interaction {index}" for name, counts in sorted(self.state.plays.items())
+                for index, count in enumerate(counts) if count == 0]
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.reporting:
+            return
+        if self.state.report is not None:
+            self._write_report()
+        if self.state.unused_mode == "error" and self.unused() and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_report(self) -> None:
+        from replay.cassette.write import atomic_writer
+        from replay.core.findings import summarize
+        from replay.report.render import render_json
+
+        state = self.state
+        findings = list(state.findings.values())
+        summary = summarize(findings, cassettes=len(state.plays),
+                            interactions=sum(1 for counts in state.plays.values()
+                                             for count in counts if count))
+        assert state.report is not None
+        try:
+            with atomic_writer(state.report) as handle:
+                handle.write(render_json(findings, summary))
+        except OSError as exc:
+            raise pytest.UsageError(f"aws-replay: cannot write the drift report to "
+                                    f"{state.report}: {exc.strerror}") from None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.reporting:
+            return
+        state = self.state
+        if state.findings:
+            terminalreporter.write_sep("=", "aws-replay drift summary")
+            terminalreporter.write_line(_drift_paragraph(list(state.findings.values())))
+        unused = self.unused()
+        if unused and state.unused_mode != "off":
+            terminalreporter.write_sep("=", "aws-replay unused interactions")
+            terminalreporter.write_line(
+                f"{len(unused)} recorded interaction(s) no test of this session played (a "
+                "cassette nothing consumes is dead weight; delete them or add the tests):")
+            for line in unused:
+                terminalreporter.write_line(f"  {line}")
+        if state.report is not None:
+            terminalreporter.write_line(f"aws-replay: drift report written to {state.report}")
+
+
+def _drift_paragraph(findings: list[Finding]) -> str:
+    import botocore
+
+    from replay.core.findings import sort_key, summarize
+    from replay.report.text import summary_line
+
+    ordered = sorted(findings, key=sort_key)
+    cassettes = sorted({f.cassette or "" for f in ordered})
+    shown = "; ".join(f"{f.cassette} interaction {f.interaction} {f.path} ({f.kind}, "
+                      f"{f.severity.value})" for f in ordered[:5])
+    more = f"; and {len(ordered) - 5} more" if len(ordered) > 5 else ""
+    return (f"Replayed responses drifted from botocore {botocore.__version__}'s model: "
+            f"{summary_line(summarize(ordered, cassettes=len(cassettes)))}. {shown}{more}. "
+            f"The recorded API no longer matches the installed model (or the cassette was "
+            f"edited): see `aws-replay check {' '.join(cassettes)}` for the full report.")
