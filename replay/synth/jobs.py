@@ -59,13 +59,8 @@ import threading
 from collections.abc import Sequence
 from typing import TypeVar
 
-from replay.synth.job import (
-    ACCOUNT_ID,
-    DEFAULT_REGION,
-    Body,
-    Chooser,
-    build_job,
-)
+from replay.synth.job import build_job
+from replay.synth.parts import ACCOUNT_ID, DEFAULT_REGION, Body, Chooser
 
 __all__ = [
     "ACCOUNT_ID", "DEFAULT_REGION", "DRIFT_MEMBER", "DRIFT_SECONDARY_STATUS", "FINAL_STATES",

@@ -43,8 +43,8 @@ from botocore.parsers import create_parser
 from hypothesis import strategies as st
 
 from replay.spec.operations import operation_from_name
-from replay.synth.job import DEFAULT_REGION, Body
 from replay.synth.jobs import FINAL_STATES, lifecycle_bodies
+from replay.synth.parts import DEFAULT_REGION, Body
 
 __all__ = [
     "JOB_KINDS", "automl_jobs", "automl_lifecycles", "describe_auto_ml_job_bodies", "job_names",
@@ -68,7 +68,7 @@ _EPOCH_MS = (946684800_000, 4102444800_000)  # 2000-01-01 .. 2100-01-01
 
 
 class _DrawChooser:
-    """A :class:`replay.synth.job.Chooser` over hypothesis draws (so failures shrink)."""
+    """A :class:`replay.synth.parts.Chooser` over hypothesis draws (so failures shrink)."""
 
     def __init__(self, draw: st.DrawFn) -> None:
         self._draw = draw
