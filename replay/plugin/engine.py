@@ -17,10 +17,11 @@ workers never interleave writes to one cassette.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
+import hashlib
 import os
 import shlex
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -321,12 +322,15 @@ def _capture() -> Iterator[list[Interaction]]:
 def cassette_lock(path: Path) -> Iterator[None]:
     """An exclusive lock on a cassette's folder, held across read-merge-write.
 
-    The folder itself is locked (``flock`` on its descriptor), so no lock file is left among the
-    cassettes; the lock is advisory and only aws-replay writers take it.
+    A ``filelock`` lock (``flock`` on POSIX, ``msvcrt`` on Windows) on a file named after the
+    folder in the temporary directory, so no lock file is left among the cassettes. It is
+    advisory and only aws-replay writers take it: pytest-xdist workers on one host serialise
+    their writes to a folder.
     """
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    from filelock import FileLock
+
+    folder = str(path.parent.resolve()).encode("utf-8", "surrogateescape")
+    locks = Path(tempfile.gettempdir()) / "aws-replay-locks"
+    locks.mkdir(exist_ok=True)
+    with FileLock(locks / f"{hashlib.sha256(folder).hexdigest()[:32]}.lock"):
         yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
