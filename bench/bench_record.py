@@ -34,7 +34,7 @@ from botocore.config import Config  # noqa: E402
 from replay.record.capture import capture_exchanges  # noqa: E402
 from replay.record.jobs import record_jobs  # noqa: E402
 from replay.sanitize.sanitizer import Sanitizer  # noqa: E402
-from tests.stub_sagemaker import StubSageMaker  # noqa: E402
+from tests.support.stub_sagemaker import StubSageMaker  # noqa: E402
 
 
 def per_call(function, calls: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -48,7 +48,7 @@ from replay.cassette.read import load_cassette  # noqa: E402
 from replay.plugin import botocore_hook as botocore_hook  # noqa: E402
 from replay.plugin.engine import ActiveCassette, DriftCache  # noqa: E402
 from replay.plugin.settings import ReplaySettings  # noqa: E402
-from tests.replay_support import JOB, full_body, write_job_cassette  # noqa: E402
+from tests.support.cassettes import JOB, full_body, write_job_cassette  # noqa: E402
 
 botocore_hook.install()
 

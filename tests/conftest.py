@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.stub_sagemaker import StubSageMaker
+from tests.support.stub_sagemaker import StubSageMaker
 
 pytest_plugins = ["pytester"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli import main as cli
 from replay import demo
 from replay.cassette.read import read_cassette
+from replay.cli.app import main as cli
 from replay.core.errors import ConfigError
 
 

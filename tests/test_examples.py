@@ -11,7 +11,7 @@ import click
 import pytest
 import yaml
 
-from cli import main
+from replay.cli.app import main
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 WORKFLOWS = sorted(EXAMPLES.glob("*.yml"))

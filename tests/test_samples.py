@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli import main as cli
 from replay.cassette.read import read_cassette
+from replay.cli.app import main as cli
 from replay.samples import (
     SAMPLES,
     comparable,

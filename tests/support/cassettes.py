@@ -1,0 +1,87 @@
+"""Cassettes and downstream-suite files for the plugin and replayer tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
+
+DATA = Path(__file__).parents[1] / "data"
+JOB = "churn-automl-2026"
+
+
+def full_body() -> dict[str, Any]:
+    return json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
+
+
+def lifecycle() -> list[dict[str, Any]]:
+    """InProgress/Starting, InProgress/CandidateDefinitionsGenerated, then the completed job."""
+    done = full_body()
+    first = {key: done[key] for key in ("AutoMLJobName", "AutoMLJobArn", "InputDataConfig",
+                                       "OutputDataConfig", "RoleArn", "CreationTime",
+                                       "LastModifiedTime")}
+    return [dict(first, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting"),
+            dict(first, AutoMLJobStatus="InProgress",
+                 AutoMLJobSecondaryStatus="CandidateDefinitionsGenerated"),
+            done]
+
+
+def describe_interaction(name: str, body: dict[str, Any], status: int = 200,
+                         host: str = "api.sagemaker.us-east-1.amazonaws.com") -> Interaction:
+    return Interaction(
+        request=RecordedRequest(
+            method="POST", uri=f"https://{host}/",
+            headers={"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
+                     "Content-Type": ["application/x-amz-json-1.1"]},
+            body=json.dumps({"AutoMLJobName": name})),
+        response=RecordedResponse(
+            status=status, reason="OK" if status == 200 else "Bad Request",
+            headers={"Content-Type": ["application/x-amz-json-1.1"],
+                     "x-amzn-RequestId": ["00000000-0000-4000-8000-000000000001"]},
+            body=json.dumps(body).encode()))
+
+
+def write_job_cassette(path: Path, bodies: Sequence[dict[str, Any]], name: str = JOB) -> Path:
+    """A cassette answering DescribeAutoMLJob(name) with ``bodies`` in order."""
+    write_cassette(path, Cassette(tuple(describe_interaction(name, b) for b in bodies)))
+    return path
+
+
+def drifted_body() -> dict[str, Any]:
+    """The completed job with an enum value the model lacks and a member it does not know."""
+    return dict(full_body(), AutoMLJobSecondaryStatus="MergingAutoMLTaskReports",
+                ModelInsights={"Enabled": True})
+
+
+POLLING_MODULE = '''
+import boto3
+import pytest
+
+TERMINAL = {"Completed", "Failed", "Stopped"}
+
+
+def wait_for(client, name):
+    """How the downstream code polls a job (no sleep: replay answers at once)."""
+    for _ in range(20):
+        job = client.describe_auto_ml_job(AutoMLJobName=name)
+        if job["AutoMLJobStatus"] in TERMINAL:
+            return job
+    raise AssertionError("the job never finished")
+
+
+@pytest.mark.aws_replay("automl/completed-job")
+def test_best_candidate(sagemaker):
+    job = wait_for(sagemaker, "churn-automl-2026")
+    assert job["AutoMLJobStatus"] == "Completed"
+    assert job["BestCandidate"]["CandidateName"]
+
+
+@pytest.mark.aws_replay("automl/completed-job")
+def test_status_with_own_client():
+    client = boto3.client("sagemaker", region_name="eu-west-1")
+    assert wait_for(client, "churn-automl-2026")["AutoMLJobStatus"] == "Completed"
+'''
