@@ -45,7 +45,7 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
 os.environ.pop("AWS_PROFILE", None)
 
 from replay.cassette.read import load_cassette  # noqa: E402
-from replay.plugin import botocore_hook as botocore_hook  # noqa: E402
+from replay.plugin import botocore_hook  # noqa: E402
 from replay.plugin.engine import ActiveCassette, DriftCache  # noqa: E402
 from replay.plugin.settings import ReplaySettings  # noqa: E402
 from tests.support.cassettes import JOB, full_body, write_job_cassette  # noqa: E402

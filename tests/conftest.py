@@ -64,7 +64,7 @@ def sagemaker_client(aws_env: None) -> Callable[[str], Any]:
 @pytest.fixture
 def aws(aws_env: None) -> None:
     """Dummy AWS settings, and every botocore client created from now on hooked for replay."""
-    from replay.plugin import botocore_hook as botocore_hook
+    from replay.plugin import botocore_hook
 
     botocore_hook.install()
 

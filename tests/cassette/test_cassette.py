@@ -12,24 +12,12 @@ import pytest
 import vcr
 import yaml
 
-from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.cassette.read import find_cassettes, load_cassette, parse_cassette, read_cassette
 from replay.cassette.write import atomic_writer, write_cassette
 from replay.core.errors import CassetteError, CassetteNotFoundError
 from replay.spec.check import check_cassette
+from tests.support.cassettes import make_cassette
 from tests.support.stub_sagemaker import StubSageMaker
-
-
-def make_cassette(body: dict[str, Any], name: str = "job-1") -> Cassette:
-    request = RecordedRequest(
-        "POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
-        {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
-         "Content-Type": ["application/x-amz-json-1.1"], "Content-Length": ["1"]},
-        json.dumps({"AutoMLJobName": name}))
-    response = RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"],
-                                            "Content-Length": ["1"]},
-                                json.dumps(body, separators=(",", ":")).encode())
-    return Cassette((Interaction(request, response),), {"source": "synthetic"})
 
 
 def test_vcrpy_recorded_cassette_is_read_and_checked(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from replay.cassette.write import write_cassette
 from replay.cli.app import main
-from tests.cassette.test_cassette import make_cassette
+from tests.support.cassettes import make_cassette
 
 
 @pytest.fixture

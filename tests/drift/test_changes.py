@@ -11,14 +11,14 @@ from replay.core.findings import Severity
 from replay.drift.changes import classify_changes, prune_equal, shape_at
 from replay.drift.diff import diff_interactions
 from replay.spec.operations import operation_ref
-from tests.drift.test_diff import _changes, _interaction
+from tests.support.drift import changes, interaction
 
 # ------------------------------------------------------------------------- classification
 
 
 def test_new_member_is_additive(full_body: dict[str, Any]) -> None:
     new = dict(full_body, AutoMLProblemTypeConfig={"Tabular": {}})
-    found = diff_interactions(_interaction(full_body), _interaction(new))
+    found = diff_interactions(interaction(full_body), interaction(new))
     assert [(f.kind, f.severity, f.path) for f in found] == [
         ("member-added", Severity.ADDITIVE, "$.AutoMLProblemTypeConfig")]
     assert found[0].message == "new member, not in the model"
@@ -28,7 +28,7 @@ def test_new_member_is_additive(full_body: dict[str, Any]) -> None:
 def test_removed_member_is_breaking(full_body: dict[str, Any]) -> None:
     new = copy.deepcopy(full_body)
     del new["BestCandidate"]["CandidateProperties"]
-    assert _changes(full_body, new) == [
+    assert changes(full_body, new) == [
         ("member-removed", Severity.BREAKING, "$.BestCandidate.CandidateProperties")]
 
 
@@ -36,7 +36,7 @@ def test_type_change_is_breaking_even_on_a_volatile_path(full_body: dict[str, An
     new = copy.deepcopy(full_body)
     new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = "10"
     new["CreationTime"] = "2026-11-29T12:00:00Z"
-    assert _changes(full_body, new) == [
+    assert changes(full_body, new) == [
         ("type-changed", Severity.BREAKING, "$.AutoMLJobConfig.CompletionCriteria.MaxCandidates"),
         ("type-changed", Severity.BREAKING, "$.CreationTime"),
     ]
@@ -45,7 +45,7 @@ def test_type_change_is_breaking_even_on_a_volatile_path(full_body: dict[str, An
 def test_boolean_becoming_a_number_is_a_type_change(full_body: dict[str, Any]) -> None:
     old = dict(full_body, GenerateCandidateDefinitionsOnly=False)
     new = dict(full_body, GenerateCandidateDefinitionsOnly=0)  # Python says False == 0
-    assert _changes(old, new) == [
+    assert changes(old, new) == [
         ("type-changed", Severity.BREAKING, "$.GenerateCandidateDefinitionsOnly")]
 
 
@@ -62,14 +62,14 @@ def test_only_the_differing_members_reach_deepdiff(full_body: dict[str, Any],
 
     monkeypatch.setattr(deepdiff, "DeepDiff", spy)
     new = dict(full_body, AutoMLJobStatus="Stopped", Extra=1)
-    assert len(_changes(full_body, new)) == 2
+    assert len(changes(full_body, new)) == 2
     assert seen == [({"AutoMLJobStatus": full_body["AutoMLJobStatus"]},
                      {"AutoMLJobStatus": "Stopped", "Extra": 1})]
 
 
 def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any]) -> None:
     new = dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")
-    found = diff_interactions(_interaction(full_body), _interaction(new))
+    found = diff_interactions(interaction(full_body), interaction(new))
     assert [(f.kind, f.severity, f.path, f.actual) for f in found] == [
         ("enum-value-new", Severity.BREAKING, "$.AutoMLJobSecondaryStatus",
          "MergingAutoMLTaskReports")]
@@ -79,7 +79,7 @@ def test_enum_value_the_model_does_not_list_is_breaking(full_body: dict[str, Any
 
 def test_enum_value_the_model_lists_is_additive(full_body: dict[str, Any]) -> None:
     old = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
-    found = diff_interactions(_interaction(old), _interaction(full_body))
+    found = diff_interactions(interaction(old), interaction(full_body))
     assert sorted((f.kind, f.severity, f.path, f.expected) for f in found) == [
         ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobSecondaryStatus", ["Starting"]),
         ("enum-value-new", Severity.ADDITIVE, "$.AutoMLJobStatus", ["InProgress"]),
@@ -91,13 +91,13 @@ def test_enum_value_seen_elsewhere_in_the_same_list_is_only_a_value_change(
     new = copy.deepcopy(full_body)
     steps = new["BestCandidate"]["CandidateSteps"]
     steps[0]["CandidateStepType"] = steps[1]["CandidateStepType"]
-    assert _changes(full_body, new) == [
+    assert changes(full_body, new) == [
         ("value-changed", Severity.INFO, "$.BestCandidate.CandidateSteps[0].CandidateStepType")]
 
 
 def test_plain_value_change_is_info(full_body: dict[str, Any]) -> None:
     new = dict(full_body, RoleArn=full_body["RoleArn"] + "-2")
-    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.RoleArn")]
+    assert changes(full_body, new) == [("value-changed", Severity.INFO, "$.RoleArn")]
 
 
 # ------------------------------------------------------------------------------- helpers

@@ -3,7 +3,6 @@ test_changes.py; volatile paths: test_volatile.py)."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.model import Cassette, Interaction, RecordedResponse
 from replay.cassette.write import write_cassette
 from replay.cli.app import main
 from replay.core.errors import CassetteError, ReplayError
@@ -20,45 +19,13 @@ from replay.drift.diff import diff_cassettes, diff_interactions, diff_paths
 from replay.drift.volatile import (
     DriftSettings,
 )
-
-
-def _request(job: str = "churn-automl-2026") -> RecordedRequest:
-    return RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
-                           {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]},
-                           json.dumps({"AutoMLJobName": job}))
-
-
-def _interaction(body: Any, status: int = 200, job: str = "churn-automl-2026") -> Interaction:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return Interaction(_request(job), RecordedResponse(status, "OK", {}, raw))
-
-
-def _changes(old: Any, new: Any, **kwargs: Any) -> list[tuple[str, Severity, str]]:
-    found = diff_interactions(_interaction(old), _interaction(new), **kwargs)
-    return sorted((f.kind, f.severity, f.path) for f in found)
-
-
-def _rerecorded(body: dict[str, Any]) -> dict[str, Any]:
-    """The same job recorded again later: only volatile values differ."""
-    new = copy.deepcopy(body)
-    new["CreationTime"] += 3600
-    new["LastModifiedTime"] += 3600
-    best = new["BestCandidate"]
-    best["CandidateName"] = "churn-automl-2026-other-candidate"
-    best["FinalAutoMLJobObjectiveMetric"]["Value"] = 0.5
-    for step in best["CandidateSteps"]:
-        step["CandidateStepName"] += "-x"
-        step["CandidateStepArn"] += "-x"
-    prefix = body["OutputDataConfig"]["S3OutputPath"].rstrip("/")
-    best["InferenceContainers"][0]["ModelDataUrl"] = f"{prefix}/new-run/model.tar.gz"
-    return new
-
+from tests.support.drift import changes, interaction, request, rerecorded
 
 # ------------------------------------------------------------------------------ responses
 
 
 def test_rerecording_with_only_volatile_changes_is_no_drift(full_body: dict[str, Any]) -> None:
-    assert _changes(full_body, _rerecorded(full_body)) == []
+    assert changes(full_body, rerecorded(full_body)) == []
 
 
 def test_equal_bodies_never_reach_deepdiff(full_body: dict[str, Any],
@@ -69,14 +36,14 @@ def test_equal_bodies_never_reach_deepdiff(full_body: dict[str, Any],
         raise AssertionError("deepdiff ran on bodies that were equal after normalising")
 
     monkeypatch.setattr(deepdiff, "DeepDiff", forbidden)
-    reordered = dict(reversed(list(_rerecorded(full_body).items())))
-    assert _changes(full_body, reordered) == []
+    reordered = dict(reversed(list(rerecorded(full_body).items())))
+    assert changes(full_body, reordered) == []
 
 
 def test_status_change_is_breaking_and_names_the_error(full_body: dict[str, Any]) -> None:
     error = {"__type": "ResourceNotFound", "Message": "Could not find AutoML job"}
-    found = diff_interactions(_interaction(full_body),
-                              Interaction(_request(), RecordedResponse(
+    found = diff_interactions(interaction(full_body),
+                              Interaction(request(), RecordedResponse(
                                   400, "Bad Request", {}, json.dumps(error).encode())))
     assert [(f.kind, f.severity, f.expected, f.actual) for f in found] == [
         ("status-changed", Severity.BREAKING, 200, 400)]
@@ -84,7 +51,7 @@ def test_status_change_is_breaking_and_names_the_error(full_body: dict[str, Any]
 
 
 def test_body_that_stops_being_json_is_breaking(full_body: dict[str, Any]) -> None:
-    found = diff_interactions(_interaction(full_body), _interaction(b"<html>oops</html>"))
+    found = diff_interactions(interaction(full_body), interaction(b"<html>oops</html>"))
     assert [(f.kind, f.severity, f.message) for f in found] == [
         ("type-changed", Severity.BREAKING, "body is no longer JSON")]
 
@@ -100,9 +67,9 @@ def _write(path: Path, *interactions: Interaction) -> Path:
 def test_lifecycles_pair_in_order_and_extra_requests_are_reported(
         full_body: dict[str, Any]) -> None:
     running = dict(full_body, AutoMLJobStatus="InProgress", AutoMLJobSecondaryStatus="Starting")
-    old = Cassette((_interaction(running), _interaction(full_body)))
-    new = Cassette((_interaction(running), _interaction(full_body),
-                    _interaction(full_body, job="other-job")))
+    old = Cassette((interaction(running), interaction(full_body)))
+    new = Cassette((interaction(running), interaction(full_body),
+                    interaction(full_body, job="other-job")))
     found = diff_cassettes(old, new, name="job.yaml")
     assert [(f.kind, f.interaction, f.cassette) for f in found] == [
         ("interaction-added", 2, "job.yaml")]
@@ -111,12 +78,12 @@ def test_lifecycles_pair_in_order_and_extra_requests_are_reported(
 
 def test_folders_pair_by_relative_path(tmp_path: Path, full_body: dict[str, Any]) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
-    _write(old / "a" / "job.yaml", _interaction(full_body))
-    _write(new / "a" / "job.yaml", _interaction(dict(full_body, Extra=1)))
-    _write(old / "gone.yaml", _interaction(full_body))
-    _write(new / "fresh.yaml", _interaction(full_body))
-    _write(old / "same.yaml", _interaction(full_body))
-    _write(new / "same.yaml", _interaction(full_body))
+    _write(old / "a" / "job.yaml", interaction(full_body))
+    _write(new / "a" / "job.yaml", interaction(dict(full_body, Extra=1)))
+    _write(old / "gone.yaml", interaction(full_body))
+    _write(new / "fresh.yaml", interaction(full_body))
+    _write(old / "same.yaml", interaction(full_body))
+    _write(new / "same.yaml", interaction(full_body))
     run = diff_paths(old, new, DriftSettings())
     found = sorted((Path(f.cassette or "").name, f.kind) for f in run.findings)
     assert found == [("fresh.yaml", "cassette-added"), ("gone.yaml", "cassette-removed"),
@@ -126,7 +93,7 @@ def test_folders_pair_by_relative_path(tmp_path: Path, full_body: dict[str, Any]
 
 
 def test_file_and_folder_cannot_be_compared(tmp_path: Path, full_body: dict[str, Any]) -> None:
-    cassette = _write(tmp_path / "job.yaml", _interaction(full_body))
+    cassette = _write(tmp_path / "job.yaml", interaction(full_body))
     with pytest.raises(ReplayError, match="must both be cassette files or both be folders"):
         diff_paths(cassette, tmp_path)
     with pytest.raises(ReplayError, match="no such file or folder"):
@@ -150,7 +117,7 @@ def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_new_meta_block_alone_is_no_drift_and_old_is_not_parsed(
         tmp_path: Path, full_body: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
-    _write(old / "job.yaml", _interaction(full_body))
+    _write(old / "job.yaml", interaction(full_body))
     text = (old / "job.yaml").read_text()
     assert text.startswith("meta:\n  tool: test\ninteractions:\n")
     new.mkdir()
@@ -166,7 +133,7 @@ def test_a_new_meta_block_alone_is_no_drift_and_old_is_not_parsed(
 def test_an_anchor_in_the_meta_block_makes_old_parsed_in_full(
         tmp_path: Path, full_body: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
-    _write(old / "job.yaml", _interaction(full_body))
+    _write(old / "job.yaml", interaction(full_body))
     text = (old / "job.yaml").read_text()
     # the same bytes after the meta block, but *target means another operation in each file
     rest = text.split("interactions:\n", 1)[1].replace(
@@ -189,7 +156,7 @@ def test_an_anchor_in_the_meta_block_makes_old_parsed_in_full(
 def test_a_broken_old_meta_block_is_still_an_error(tmp_path: Path, full_body: dict[str, Any],
                                                     meta: str, problem: str) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
-    _write(new / "job.yaml", _interaction(full_body))
+    _write(new / "job.yaml", interaction(full_body))
     text = (new / "job.yaml").read_text()
     old.mkdir()
     (old / "job.yaml").write_text(meta + "interactions:\n" + text.split("interactions:\n")[1])
@@ -200,7 +167,7 @@ def test_a_broken_old_meta_block_is_still_an_error(tmp_path: Path, full_body: di
 def test_a_meta_block_running_on_into_the_rest_makes_old_parsed_in_full(
         tmp_path: Path, full_body: dict[str, Any]) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
-    _write(new / "job.yaml", _interaction(full_body))
+    _write(new / "job.yaml", interaction(full_body))
     text = (new / "job.yaml").read_text()
     assert text.endswith("\nversion: 1\n")
     rest = text.removeprefix("meta:\n  tool: test\n").removesuffix("version: 1\n")
@@ -217,9 +184,9 @@ def test_a_meta_block_running_on_into_the_rest_makes_old_parsed_in_full(
 
 
 def test_diff_cli_exit_codes_and_formats(tmp_path: Path, full_body: dict[str, Any]) -> None:
-    old = _write(tmp_path / "old.yaml", _interaction(full_body))
-    same = _write(tmp_path / "same.yaml", _interaction(_rerecorded(full_body)))
-    drifted = _write(tmp_path / "new.yaml", _interaction(
+    old = _write(tmp_path / "old.yaml", interaction(full_body))
+    same = _write(tmp_path / "same.yaml", interaction(rerecorded(full_body)))
+    drifted = _write(tmp_path / "new.yaml", interaction(
         dict(full_body, AutoMLJobSecondaryStatus="MergingAutoMLTaskReports")))
     runner = CliRunner()
     clean = runner.invoke(main, ["diff", str(old), str(same)])
@@ -241,7 +208,7 @@ def test_diff_cli_exit_codes_and_formats(tmp_path: Path, full_body: dict[str, An
 
 def test_diff_cli_reports_a_truncated_cassette_in_one_line(tmp_path: Path,
                                                           full_body: dict[str, Any]) -> None:
-    old = _write(tmp_path / "old.yaml", _interaction(full_body))
+    old = _write(tmp_path / "old.yaml", interaction(full_body))
     broken = tmp_path / "new.yaml"
     broken.write_text(old.read_text()[:200])
     result = CliRunner().invoke(main, ["diff", str(old), str(broken)])
@@ -257,9 +224,9 @@ def test_processes_find_what_one_process_finds(tmp_path: Path, full_body: dict[s
     monkeypatch.setattr(replay.drift.diff, "PARALLEL_MIN_PAIRS", 2)
     old, new = tmp_path / "old", tmp_path / "new"
     for index in range(6):
-        _write(old / f"job-{index}.yaml", _interaction(full_body))
-        changed = dict(full_body, Extra=index) if index % 2 else _rerecorded(full_body)
-        _write(new / f"job-{index}.yaml", _interaction(changed))
+        _write(old / f"job-{index}.yaml", interaction(full_body))
+        changed = dict(full_body, Extra=index) if index % 2 else rerecorded(full_body)
+        _write(new / f"job-{index}.yaml", interaction(changed))
     parallel = diff_paths(old, new, DriftSettings(), workers=2)
     single = diff_paths(old, new, DriftSettings(), workers=1)
     assert parallel == single

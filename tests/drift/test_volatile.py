@@ -23,7 +23,7 @@ from replay.drift.volatile import (
     output_prefixes,
     same_modulo_volatile,
 )
-from tests.drift.test_diff import _changes, _rerecorded
+from tests.support.drift import changes, rerecorded
 
 # ---------------------------------------------------------------- what a diff ignores
 
@@ -31,7 +31,7 @@ from tests.drift.test_diff import _changes, _rerecorded
 def test_removed_volatile_member_is_still_drift(full_body: dict[str, Any]) -> None:
     new = copy.deepcopy(full_body)
     del new["EndTime"]
-    assert _changes(full_body, new) == [("member-removed", Severity.BREAKING, "$.EndTime")]
+    assert changes(full_body, new) == [("member-removed", Severity.BREAKING, "$.EndTime")]
 
 
 def test_integer_and_float_spellings_of_a_number_are_equal(full_body: dict[str, Any]) -> None:
@@ -39,17 +39,17 @@ def test_integer_and_float_spellings_of_a_number_are_equal(full_body: dict[str, 
     new["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10.0
     old = copy.deepcopy(full_body)
     old["AutoMLJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 10
-    assert _changes(old, new) == []
+    assert changes(old, new) == []
 
 
 def test_volatile_paths_are_configurable(full_body: dict[str, Any]) -> None:
     new = dict(full_body, FailureReason="another reason")
-    assert _changes(full_body, new) == [("value-changed", Severity.INFO, "$.FailureReason")]
+    assert changes(full_body, new) == [("value-changed", Severity.INFO, "$.FailureReason")]
     quiet = drift_settings({"extra_volatile_paths": ["$.FailureReason"]})
-    assert _changes(full_body, new, settings=quiet) == []
+    assert changes(full_body, new, settings=quiet) == []
     strict = drift_settings({"volatile_paths": ["$.Nothing"], "output_prefix_paths": []})
-    assert ("value-changed", Severity.INFO, "$.CreationTime") in _changes(
-        full_body, _rerecorded(full_body), settings=strict)
+    assert ("value-changed", Severity.INFO, "$.CreationTime") in changes(
+        full_body, rerecorded(full_body), settings=strict)
 
 
 # --------------------------------------------------------------------------- normalising

@@ -19,8 +19,7 @@ from replay.plugin.botocore_hook import (
     request_header,
     serving,
 )
-from tests.plugin.test_engine import active_for, client
-from tests.support.cassettes import JOB, full_body, write_job_cassette
+from tests.support.cassettes import JOB, active_for, client, full_body, write_job_cassette
 from tests.support.stub_sagemaker import StubSageMaker
 
 # ------------------------------------------------------------------------------- hooking

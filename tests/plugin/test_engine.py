@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,12 +21,15 @@ from replay.cassette.model import Cassette
 from replay.cassette.read import read_cassette
 from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError
-from replay.plugin import botocore_hook as botocore_hook
+from replay.plugin import botocore_hook
 from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
 from replay.plugin.netguard import NetworkBlocked, NetworkGuard, host_allowed
 from replay.plugin.settings import ReplaySettings
 from tests.support.cassettes import (
     JOB,
+    NO_RETRY,
+    active_for,
+    client,
     describe_interaction,
     drifted_body,
     full_body,
@@ -35,20 +37,6 @@ from tests.support.cassettes import (
     write_job_cassette,
 )
 from tests.support.stub_sagemaker import StubSageMaker
-
-NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
-
-
-def active_for(tmp_path: Path, names: list[str], **settings: Any) -> ActiveCassette:
-    return ActiveCassette([tmp_path / f"{n}.yaml" for n in names], ReplaySettings(**settings),
-                          test_id="tests/test_jobs.py::test_job", rootdir=tmp_path,
-                          drift=DriftCache())
-
-
-def client(region: str = "us-east-1", endpoint_url: str | None = None) -> Any:
-    return boto3.client("sagemaker", region_name=region, endpoint_url=endpoint_url,
-                        config=NO_RETRY)
-
 
 # ------------------------------------------------------------------------------- serving
 

@@ -23,9 +23,7 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-from replay.cassette.model import Cassette
 from replay.cassette.read import read_cassette
-from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.record.capture import capture_exchanges, save_recording, source_for_endpoint
 from replay.record.jobs import record_jobs
@@ -34,15 +32,12 @@ from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import scan_paths
 from replay.spec.check import check_cassette
 from tests.support.planted import rng_secret
+from tests.support.recording import old_cassette, quick
 from tests.support.stub_sagemaker import StubSageMaker
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def quick(stub: StubSageMaker) -> StubSageMaker:
-    """TCP_NODELAY on the stub: its split header/body writes otherwise wait for a delayed ACK."""
-    stub._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
-    return stub
 
 
 @pytest.fixture
@@ -271,15 +266,6 @@ def test_a_plain_vcrpy_cassette_is_sanitized_and_still_replays(
 # ------------------------------------------------------------------------ crash safety
 
 
-def _old_cassette(path: Path, full_body: dict[str, Any]) -> bytes:
-    from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
-
-    write_cassette(path, Cassette((Interaction(
-        RecordedRequest("POST", "http://127.0.0.1:1/", {
-            "X-Amz-Target": ["SageMaker.DescribeAutoMLJob"]},
-            json.dumps({"AutoMLJobName": full_body["AutoMLJobName"]})),
-        RecordedResponse(200, "OK", {}, json.dumps(full_body).encode())),)))
-    return path.read_bytes()
 
 
 @pytest.fixture
@@ -314,7 +300,7 @@ def test_killing_a_recording_midway_leaves_the_old_cassette_byte_for_byte(
     url, accepted = hanging_server
     job = full_body["AutoMLJobName"]
     path = tmp_path / f"{job}.yaml"
-    before = _old_cassette(path, full_body)
+    before = old_cassette(path, full_body)
     process = subprocess.Popen(
         [sys.executable, "-m", "replay.cli", "record", job, "--endpoint-url", url,
          "--cassette-dir", str(tmp_path), "--overwrite"],

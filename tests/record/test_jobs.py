@@ -13,7 +13,7 @@ from replay.cassette.read import read_cassette
 from replay.core.errors import ConfigError, EndpointError
 from replay.record.jobs import JobRecording, RecordSummary, describe_result, record_jobs
 from replay.spec.check import check_cassette
-from tests.record.test_capture import _old_cassette, quick
+from tests.support.recording import old_cassette, quick
 from tests.support.stub_sagemaker import StubSageMaker
 
 # ------------------------------------------------------------------------ recording jobs
@@ -96,7 +96,7 @@ def test_a_dropped_connection_leaves_the_old_cassette_intact(
         tmp_path: Path) -> None:
     job = full_body["AutoMLJobName"]
     path = tmp_path / f"{job}.yaml"
-    before = _old_cassette(path, full_body)
+    before = old_cassette(path, full_body)
     stub_sagemaker.drop_connection_for.add(job)
     with pytest.raises(EndpointError) as caught:
         record_jobs([job], endpoint_url=stub_sagemaker.url, cassette_dir=tmp_path,

@@ -14,7 +14,7 @@ from replay.cli.app import main
 from replay.core.findings import Severity
 from replay.spec.lock import lock_document, lock_from_document
 from replay.spec.lockdiff import diff_locks
-from tests.spec.test_lock import edited_lock, old_shapes, thing_service
+from tests.support.models import edited_lock, old_shapes, thing_service
 
 # ----------------------------------------------------------------- small models, inline
 

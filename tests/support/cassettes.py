@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.cassette.write import write_cassette
+from replay.plugin.engine import ActiveCassette, DriftCache
+from replay.plugin.settings import ReplaySettings
 
 DATA = Path(__file__).parents[1] / "data"
 JOB = "churn-automl-2026"
+NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
 def full_body() -> dict[str, Any]:
@@ -85,3 +91,29 @@ def test_status_with_own_client():
     client = boto3.client("sagemaker", region_name="eu-west-1")
     assert wait_for(client, "churn-automl-2026")["AutoMLJobStatus"] == "Completed"
 '''
+
+
+def active_for(tmp_path: Path, names: list[str], **settings: Any) -> ActiveCassette:
+    return ActiveCassette([tmp_path / f"{n}.yaml" for n in names], ReplaySettings(**settings),
+                          test_id="tests/test_jobs.py::test_job", rootdir=tmp_path,
+                          drift=DriftCache())
+
+
+def client(region: str = "us-east-1", endpoint_url: str | None = None) -> Any:
+    return boto3.client("sagemaker", region_name=region, endpoint_url=endpoint_url,
+                        config=NO_RETRY)
+
+
+def make_cassette(body: dict[str, Any], name: str = "job-1") -> Cassette:
+    request = RecordedRequest(
+        "POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+        {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
+         "Content-Type": ["application/x-amz-json-1.1"], "Content-Length": ["1"]},
+        json.dumps({"AutoMLJobName": name}))
+    response = RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"],
+                                            "Content-Length": ["1"]},
+                                json.dumps(body, separators=(",", ":")).encode())
+    return Cassette((Interaction(request, response),), {"source": "synthetic"})
+
+
+
