@@ -23,7 +23,8 @@ DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 @pytest.fixture
 def full_body() -> dict[str, Any]:
     """A DescribeAutoMLJob response with every member present (spec-valid)."""
-    return json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
+    body: dict[str, Any] = json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
+    return body
 
 
 @pytest.fixture

@@ -48,8 +48,9 @@ def recorded(name: str, body: dict[str, Any], status: int = 200) -> Interaction:
 
 @pytest.fixture(scope="module")
 def job() -> dict[str, Any]:
-    return json.loads((Path(__file__).parents[1] / "data" / "describe_auto_ml_job_full.json")
-                      .read_text())
+    body: dict[str, Any] = json.loads(
+        (Path(__file__).parents[1] / "data" / "describe_auto_ml_job_full.json").read_text())
+    return body
 
 
 @pytest.fixture(scope="module")

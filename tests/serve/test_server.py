@@ -774,8 +774,8 @@ def test_recorded_through_the_synthetic_endpoint_then_served_back(
     record_jobs(["lifecycle-churn", "missing-churn"], endpoint_url=live.url,
                 cassette_dir=tmp_path, follow=True, interval=0, sleep=lambda seconds: None)
     fresh = connect(serve(synthetic=True))
-    live = [post(fresh, {"AutoMLJobName": "lifecycle-churn"}).json()["AutoMLJobSecondaryStatus"]
-            for _ in range(10)]
+    statuses = [post(fresh, {"AutoMLJobName": "lifecycle-churn"}).json()
+                ["AutoMLJobSecondaryStatus"] for _ in range(10)]
 
     client = sagemaker_client(serve(tmp_path).url)
     replayed = [client.describe_auto_ml_job(AutoMLJobName="lifecycle-churn")
@@ -783,7 +783,7 @@ def test_recorded_through_the_synthetic_endpoint_then_served_back(
     with pytest.raises(client.exceptions.ResourceNotFound):
         client.describe_auto_ml_job(AutoMLJobName="missing-churn")
 
-    assert replayed == live
+    assert replayed == statuses
     assert (replayed[0], replayed[-1]) == ("Starting", "Completed")
 
 

@@ -203,7 +203,8 @@ def test_a_2xx_body_that_is_not_json(body: str | bytes) -> None:
 
 
 def test_modelled_error_is_checked_against_its_shape() -> None:
-    body = {"__type": "com.amazon.coral.service#ResourceNotFound", "Message": "no such job"}
+    body: dict[str, Any] = {"__type": "com.amazon.coral.service#ResourceNotFound",
+                            "Message": "no such job"}
     assert check_body(DESCRIBE, json.dumps(body), 400) == []
     body["Extra"] = 1
     assert kinds(DESCRIBE, body, 400) == [("unknown-member", "additive", "$.Extra")]

@@ -21,7 +21,8 @@ NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
 def full_body() -> dict[str, Any]:
-    return json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
+    body: dict[str, Any] = json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
+    return body
 
 
 def lifecycle() -> list[dict[str, Any]]:

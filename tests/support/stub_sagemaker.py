@@ -30,7 +30,7 @@ class StubSageMaker:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> StubSageMaker:
         self._thread.start()

@@ -66,9 +66,10 @@ def model_paths(shape: Shape, path: str = "$") -> Iterator[tuple[str, bool]]:
 
 
 def parse(body: dict[str, Any]) -> dict[str, Any]:
-    return botocore.parsers.create_parser("json").parse(
+    parsed: dict[str, Any] = botocore.parsers.create_parser("json").parse(
         {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200},
         OPERATION.output_shape)
+    return parsed
 
 
 # ------------------------------------------------------------------------- determinism
@@ -292,7 +293,7 @@ def test_a_boto3_poller_sees_the_lifecycle(
     steps = synthetic_lifecycle("lifecycle-poll")
     with StubSageMaker({"lifecycle-poll": steps}) as stub:
         client = sagemaker_client(stub.url)
-        statuses = []
+        statuses: list[str] = []
         while not statuses or statuses[-1] == "InProgress":
             statuses.append(client.describe_auto_ml_job(
                 AutoMLJobName="lifecycle-poll")["AutoMLJobStatus"])

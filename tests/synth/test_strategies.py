@@ -116,7 +116,7 @@ def test_every_enum_value_of_every_member_is_reachable(path: str) -> None:
     # Together with every member being reachable (above), every value is reachable in a body.
     strategy = shape_values(ENUMS[path])
     for value in ENUMS[path].enum:
-        assert find(strategy, lambda v, value=value: v == value,
+        assert find(strategy, lambda v, value=value: bool(v == value),  # type: ignore[misc]
                     settings=settings(database=None, derandomize=True)) == value
 
 
