@@ -56,6 +56,10 @@ KNOWN_KINDS = VALUE_KINDS | STRUCTURAL_KINDS
 _TYPE_KINDS = frozenset({"type"})  # type-changed already reports the JSON type names
 _ENTRY_KEYS = ("operation", "path", "kind", "value", "reason", "accepted_at")
 
+_SAME_FACT = {"enum-value-new": "enum"}
+"""Kinds that state the same fact as another: a value the model's enum does not list is an
+``enum`` finding to ``check`` and ``enum-value-new`` to ``diff``; one entry accepts both."""
+
 FactKey = tuple[str | None, str, str, str | None]
 """(operation, generalised path, kind, the value as canonical JSON or ``None``)."""
 
@@ -74,7 +78,8 @@ def fact_value(finding: Finding) -> Any:
 def fact_key(finding: Finding) -> FactKey:
     """What a baseline entry must match to accept ``finding``."""
     value = _canonical(fact_value(finding)) if finding.kind in VALUE_KINDS else None
-    return (finding.operation, generalise_indices(finding.path), finding.kind, value)
+    kind = _SAME_FACT.get(finding.kind, finding.kind)
+    return (finding.operation, generalise_indices(finding.path), kind, value)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,8 @@ class BaselineEntry:
     @property
     def key(self) -> FactKey:
         value = _canonical(self.value) if self.kind in VALUE_KINDS else None
-        return (self.operation, generalise_indices(self.path), self.kind, value)
+        kind = _SAME_FACT.get(self.kind, self.kind)
+        return (self.operation, generalise_indices(self.path), kind, value)
 
     @classmethod
     def for_finding(cls, finding: Finding, reason: str, accepted_at: str | None = None,

@@ -96,9 +96,9 @@ def _refuse_secrets(entries: Sequence[tuple[BaselineEntry, Finding]], target: Pa
             leak = leaks[0]
             raise ReplayError(
                 f"refusing to write {target}: the value at {finding.path} in "
-                f"{finding.cassette} interaction {finding.interaction} looks like a "
-                f"{leak.kind} ({leak.redacted}); run `aws-replay sanitize {finding.cassette}` "
-                "and accept again")
+                f"{finding.cassette} interaction {finding.interaction} holds what the scanner "
+                f"flags as {leak.kind} ({leak.redacted}); run `aws-replay sanitize "
+                f"{finding.cassette}` and accept again")
 
 
 def accept_paths(paths: Sequence[Path], *, baseline: Path | None = None,

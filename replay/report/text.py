@@ -56,7 +56,8 @@ def summary_line(summary: dict[str, Any], noun: str = "finding") -> str:
 
 
 def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,
-                colour: bool = False, show_accepted: bool = False) -> str:
+                colour: bool = False, show_accepted: bool = False,
+                accepted_hint: str = "--show-accepted lists them") -> str:
     """One line per finding, grouped per cassette interaction, then the summary line.
 
     Accepted findings (in the baseline) are left out unless ``show_accepted``; the summary
@@ -80,9 +81,9 @@ def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,
             detail = f"  {severity} {finding.path}  {finding.kind}: {finding.message}"
             lines.append(detail + _expectation(finding) + _accepted(finding))
     hidden = len(findings) - len(shown)
+    hint = f"; {accepted_hint}" if accepted_hint else ""
     lines.append(summary_line(summary)
-                 + (f" ({hidden} accepted not shown; --show-accepted lists them)"
-                    if hidden else ""))
+                 + (f" ({hidden} accepted not shown{hint})" if hidden else ""))
     return "\n".join(lines) + "\n"
 
 
