@@ -4,7 +4,6 @@ body synthesised from the spec-valid full job of tests/data."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,10 @@ SECONDARY_STATUS = "$.AutoMLJobSecondaryStatus"
 
 
 def _job(name: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((DATA / "describe_auto_ml_job_full.json").read_text())
-    body = copy.deepcopy(body)
-    old = body["AutoMLJobName"]
-    return json.loads(json.dumps(body).replace(old, name))  # ARNs and S3 paths follow the name
+    text = (DATA / "describe_auto_ml_job_full.json").read_text()
+    old = json.loads(text)["AutoMLJobName"]
+    body: dict[str, Any] = json.loads(text.replace(old, name))  # ARNs and S3 paths follow it
+    return body
 
 
 def completed(name: str, objective: str, logloss_at: int = 5) -> dict[str, Any]:
