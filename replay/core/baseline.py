@@ -25,7 +25,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,12 +60,22 @@ _SAME_FACT = {"enum-value-new": "enum"}
 """Kinds that state the same fact as another: a value the model's enum does not list is an
 ``enum`` finding to ``check`` and ``enum-value-new`` to ``diff``; one entry accepts both."""
 
-FactKey = tuple[str | None, str, str, str | None]
-"""(operation, generalised path, kind, the value as canonical JSON or ``None``)."""
+ValueKey = tuple[str, Any]
+FactKey = tuple[str | None, str, str, ValueKey | None]
+"""(operation, generalised path, kind, the value as compared, or ``None``)."""
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _canonical(value: Any) -> ValueKey:
+    """The value as JSON compares it: ``1`` equals ``1.0`` but not ``true``; objects and arrays
+    by their canonical JSON text. Scalars skip ``json.dumps``: this runs once per finding."""
+    kind = type(value)
+    if kind is str:
+        return ("s", value)
+    if kind is bool or value is None:
+        return ("c", value)
+    if kind is int or kind is float:
+        return ("n", value)
+    return ("j", json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 def fact_value(finding: Finding) -> Any:
@@ -127,7 +137,9 @@ def _now() -> str:
 
 
 def _sort_key(entry: BaselineEntry) -> tuple[str, str, str, str]:
-    return (entry.operation or "", entry.path, entry.kind, entry.key[3] or "")
+    value = json.dumps(entry.value, sort_keys=True, ensure_ascii=False) \
+        if entry.kind in VALUE_KINDS else ""
+    return (entry.operation or "", entry.path, entry.kind, value)
 
 
 class Baseline:
@@ -153,12 +165,14 @@ class Baseline:
 
     def apply(self, findings: Iterable[Finding]) -> list[Finding]:
         """``findings`` with the accepted ones marked (``accepted``, ``accepted_reason``)."""
-        marked = []
         entries = self._entries
+        if not entries:
+            return list(findings)
+        marked = []
         for finding in findings:
-            entry = entries.get(fact_key(finding)) if entries else None
+            entry = entries.get(fact_key(finding))
             if entry is not None and not finding.accepted:
-                finding = replace(finding, accepted=True, accepted_reason=entry.reason)
+                finding = finding.as_accepted(entry.reason)
             marked.append(finding)
         return marked
 

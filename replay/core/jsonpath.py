@@ -202,6 +202,7 @@ def format_path(steps: Sequence[str | int]) -> str:
     return "$" + "".join(f"[{s}]" if isinstance(s, int) else member_segment(s) for s in steps)
 
 
+@functools.lru_cache(maxsize=65536)  # a baseline asks for the same few paths every cassette
 def generalise_indices(path: str) -> str:
     """``path`` with every list index as ``[*]``: ``$.A[4].B`` -> ``$.A[*].B``.
 

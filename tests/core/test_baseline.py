@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ def test_accepted_finding_keeps_kind_and_severity_and_gets_the_reason() -> None:
     assert (marked.kind, marked.severity, marked.accepted) == ("enum", Severity.BREAKING, True)
     assert marked.accepted_reason == "we map LogLoss to our own metric"
     assert marked.effective_severity is Severity.INFO
+    assert marked == replace(finding(METRIC.format(2), "LogLoss"), accepted=True,
+                             accepted_reason="we map LogLoss to our own metric")
 
 
 def test_the_entry_generalises_list_indices() -> None:
