@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from replay.cli.app import main
 from tests.support.cassettes import full_body, write_job_cassette
+from tests.support.stub_sagemaker import StubSageMaker
 
 STATUS = "$.AutoMLJobSecondaryStatus"
 
@@ -172,3 +173,20 @@ def test_sarif_and_junit_carry_the_acceptance(project: Path) -> None:
     assert junit.exit_code == 0
     assert '<testsuite name="aws-replay check" tests="1" failures="0" errors="0" skipped="1">' \
         in junit.output
+
+
+def test_drift_honours_the_baseline(project: Path, aws_env: None) -> None:
+    job = full_body()["AutoMLJobName"]
+    run("accept", "cassettes")
+    # the live API still answers the drifted status: the recorded answer, checked again
+    with StubSageMaker({job: drifted()}) as stub:
+        live = run("drift", "cassettes", "--endpoint-url", stub.url)
+        assert live.exit_code == 0, live.output
+        assert "1 accepted" in live.output
+        assert run("drift", "cassettes", "--endpoint-url", stub.url,
+                   "--no-baseline").exit_code == 1
+        sent = len(stub.requests)
+        (project / "aws-replay-baseline.json").write_text("[]")
+        line = one_error_line(run("drift", "cassettes", "--endpoint-url", stub.url))
+        assert "aws-replay-baseline.json: is array" in line
+        assert len(stub.requests) == sent  # a bad baseline stops drift before any request
