@@ -51,7 +51,7 @@ def with_baseline(findings: Sequence[Finding], summary: dict[str, Any],
         return list(findings), summary
     marked = baseline.apply(findings)
     counted = recount(summary, marked)
-    counted["baseline"] = str(baseline.path)
+    counted["baseline"] = _shown(baseline.path) if baseline.path is not None else None
     return marked, counted
 
 

@@ -105,10 +105,12 @@ class SessionCollector:
             terminalreporter.write_sep("=", "aws-replay drift summary")
             terminalreporter.write_line(_drift_paragraph(drifted))
         accepted = len(state.findings) - len(drifted)
-        if accepted and state.baseline is not None:
+        if accepted and state.baseline is not None and state.baseline.path is not None:
+            path = state.baseline.path
+            shown = path.relative_to(self.config.rootpath) \
+                if path.is_relative_to(self.config.rootpath) else path
             terminalreporter.write_line(
-                f"aws-replay: {accepted} replayed finding(s) accepted by the baseline "
-                f"{state.baseline.path}")
+                f"aws-replay: {accepted} replayed finding(s) accepted by the baseline {shown}")
         unused = self.unused()
         if unused and state.unused_mode != "off":
             terminalreporter.write_sep("=", "aws-replay unused interactions")

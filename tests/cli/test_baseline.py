@@ -98,7 +98,7 @@ def test_json_report_marks_accepted_findings(project: Path) -> None:
     assert (finding["kind"], finding["severity"]) == ("enum", "breaking")
     assert (finding["accepted"], finding["accepted_reason"]) == (True, "handled")
     assert document["summary"]["accepted"] == 1
-    assert document["summary"]["baseline"].endswith("aws-replay-baseline.json")
+    assert document["summary"]["baseline"] == "aws-replay-baseline.json"  # as the user sees it
 
 
 def test_a_new_value_still_fails(project: Path) -> None:

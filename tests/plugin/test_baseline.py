@@ -69,7 +69,8 @@ def test_running_the_named_command_makes_the_suite_pass(project: pytest.Pytester
     result.assert_outcomes(passed=1)
     text = result.stdout.str()
     assert "aws-replay drift summary" not in text
-    assert "1 replayed finding(s) accepted by the baseline" in text
+    assert "aws-replay: 1 replayed finding(s) accepted by the baseline aws-replay-baseline.json" \
+        in result.outlines
 
 
 def test_accepted_drift_never_fails_even_at_fail_on_info(project: pytest.Pytester) -> None:
