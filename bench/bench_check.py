@@ -1,9 +1,11 @@
 """Benchmark: the spec checker against fastjsonschema and jsonschema, and `aws-replay check`.
 
-Run: ``python bench/bench_check.py``. Everything is measured in this one run and printed as
+Run: ``python bench/bench_check.py`` (``python bench/bench_check.py baseline``: only the
+baseline's cost). Everything is measured in this one run and printed as
 ratios (a ratio > 1 means aws-replay is faster). Goals from the issue: check throughput >=
 fastjsonschema (which stops at the first error while aws-replay reports all), >= 15x jsonschema,
-and ``aws-replay check`` over 1,000 cassettes in under 5 s.
+and ``aws-replay check`` over 1,000 cassettes in under 5 s; checking 1,000 cassettes with a
+1,000-entry baseline costs <= 1.1x checking them without one.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def paired(ours: Any, baseline: Any, rounds: int = 15,
             statistics.median(ratios))
 
 
-def write_cassettes(folder: Path, count: int) -> None:
+def write_cassettes(folder: Path, count: int, body: dict[str, Any] | None = None) -> None:
     request = RecordedRequest(
         "POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
         {"X-Amz-Target": ["SageMaker.DescribeAutoMLJob"],
@@ -124,7 +126,7 @@ def write_cassettes(folder: Path, count: int) -> None:
         json.dumps({"AutoMLJobName": BODY["AutoMLJobName"]}))
     response = RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"],
                                             "Content-Length": ["0"]},
-                                json.dumps(BODY).encode())
+                                json.dumps(body or BODY).encode())
     cassette = Cassette((Interaction(request, response),), {"source": "synthetic"})
     write_cassette(folder / "c0000.yaml", cassette)
     text = (folder / "c0000.yaml").read_bytes()
@@ -132,7 +134,90 @@ def write_cassettes(folder: Path, count: int) -> None:
         (folder / f"c{index:04d}.yaml").write_bytes(text)
 
 
+def drifted_body() -> dict[str, Any]:
+    """The benchmark body with the three real values no model lists: three findings a body."""
+    body = json.loads(json.dumps(BODY))
+    body["AutoMLJobSecondaryStatus"] = "MergingAutoMLTaskReports"
+    body["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]["MetricName"] = "validation:accuracy"
+    body["BestCandidate"]["CandidateProperties"]["CandidateMetrics"][0]["MetricName"] = "LogLoss"
+    return body
+
+
+def baseline_of(size: int) -> Any:
+    """A ``size``-entry baseline: the three real facts and ``size - 3`` that match nothing."""
+    from replay.core.baseline import Baseline, BaselineEntry
+    from replay.core.findings import Finding, Severity
+
+    operation = "sagemaker:DescribeAutoMLJob"
+    facts = [("$.AutoMLJobSecondaryStatus", "MergingAutoMLTaskReports"),
+             ("$.BestCandidate.FinalAutoMLJobObjectiveMetric.MetricName", "validation:accuracy"),
+             ("$.BestCandidate.CandidateProperties.CandidateMetrics[0].MetricName", "LogLoss")]
+    facts += [(f"$.Member{index % 50}.Values[{index}].Name", f"value-{index}")
+              for index in range(size - len(facts))]
+    return Baseline(BaselineEntry.for_finding(
+        Finding("enum", Severity.BREAKING, path, "", None, value, operation=operation), "bench",
+        "2026-01-01T00:00:00Z") for path, value in facts)
+
+
+def bench_baseline(seconds_rounds: int = 7) -> None:
+    """Checking 1,000 drifted cassettes with a 1,000-entry baseline vs without (goal <= 1.1x)."""
+    from replay.core.baseline import read_baseline, write_baseline
+    from replay.core.findings import recount
+    from replay.spec.check import check_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "cassettes"
+        folder.mkdir()
+        write_cassettes(folder, 1000, drifted_body())
+        baseline_file = Path(tmp) / "aws-replay-baseline.json"
+        write_baseline(baseline_of(1000), baseline_file)
+
+        def without() -> int:
+            run = check_paths([folder])
+            return len(run.findings)
+
+        def with_baseline() -> int:
+            run = check_paths([folder])
+            marked = read_baseline(baseline_file).apply(run.findings)
+            recount(run.summary, marked)
+            return sum(f.accepted for f in marked)
+
+        assert without() == 3000 and with_baseline() == 3000, "every finding is accepted"
+        plain, based = [], []
+        for _ in range(seconds_rounds):  # alternating, so load on a shared machine hits both
+            start = time.perf_counter()
+            without()
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with_baseline()
+            based.append(time.perf_counter() - start)
+        ratio = statistics.median(b / p for b, p in zip(based, plain, strict=True))
+        print(f"check of 1,000 cassettes (3,000 findings) in process: "
+              f"{statistics.median(plain):.2f} s without a baseline, "
+              f"{statistics.median(based):.2f} s with a 1,000-entry one: ratio {ratio:.3f}x "
+              f"(goal <= 1.1)")
+
+        def command(*extra: str) -> float:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import cli; cli.main()", "check", str(folder),
+                            "--format", "json", *extra], capture_output=True, cwd=ROOT,
+                           check=False)
+            return time.perf_counter() - started
+
+        cli_plain, cli_based = [], []
+        for _ in range(3):
+            cli_plain.append(command("--no-baseline"))
+            cli_based.append(command("--baseline", str(baseline_file)))
+        cli_ratio = statistics.median(b / p for b, p in zip(cli_based, cli_plain, strict=True))
+        print(f"aws-replay check --format json, same cassettes: "
+              f"{statistics.median(cli_plain):.2f} s vs {statistics.median(cli_based):.2f} s "
+              f"with the baseline: ratio {cli_ratio:.3f}x (goal <= 1.1)")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["baseline"]:
+        bench_baseline()
+        return
     operation = operation_ref("sagemaker", "DescribeAutoMLJob").model
     definitions: dict[str, Any] = {}
     root = json_schema_for(operation.output_shape, definitions)
@@ -170,6 +255,7 @@ def main() -> None:
         print(f"aws-replay check over 1,000 cassettes: {elapsed:.2f} s (goal < 5 s; "
               f"{elapsed / 5:.2f}x the budget), exit {result.returncode}: "
               f"{result.stdout.strip().splitlines()[-1]}")
+    bench_baseline()
 
 
 if __name__ == "__main__":

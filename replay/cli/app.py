@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from replay import __version__
-from replay.cli import checking, making
+from replay.cli import baseline, checking, making
 from replay.core.errors import ReplayError
 
 
@@ -40,3 +40,4 @@ def main() -> None:
 for _command in (checking.check, making.serve, making.record, making.sanitize, making.scan,
                  checking.diff, checking.drift, checking.spec, checking.report, making.demo):
     main.add_command(_command)
+main.add_command(baseline.accept)

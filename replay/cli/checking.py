@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from replay.cli.baseline import baseline_options, with_baseline
 from replay.cli.options import emit_report, paths_argument, report_options, write_report
 
 
@@ -16,8 +17,10 @@ from replay.cli.options import emit_report, paths_argument, report_options, writ
 @click.option("--spec-lock", "spec_lock", type=click.Path(dir_okay=False, path_type=Path),
               help="Check against the model saved in this lock file (aws-replay spec lock) "
                    "instead of the installed botocore's.")
+@baseline_options
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
-          spec_lock: Path | None) -> None:
+          spec_lock: Path | None, baseline_file: Path | None, no_baseline: bool,
+          show_accepted: bool) -> None:
     """Check cassettes against the botocore service model.
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
@@ -28,9 +31,10 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
 
     models = locked_models(spec_lock, paths) if spec_lock is not None else None
     run = check_paths(paths, models=models)
-    emit_report(run.findings, run.summary, fmt, output, fail_on,
+    findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
+    emit_report(findings, summary, fmt, output, fail_on,
                 subjects=checked_subjects(paths) if fmt == "junit" else None,
-                title="aws-replay check")
+                title="aws-replay check", show_accepted=show_accepted)
 
 
 
@@ -42,8 +46,10 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for large folders (default: one per available CPU).")
 @report_options()
+@baseline_options
 def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
-         fail_on: str) -> None:
+         fail_on: str, baseline_file: Path | None, no_baseline: bool,
+         show_accepted: bool) -> None:
     """Compare two recordings: OLD and NEW cassettes, or folders of them.
 
     Folders pair cassettes by relative path; interactions pair by operation and parameters.
@@ -55,8 +61,9 @@ def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
     from replay.drift.diff import diff_paths
 
     run = diff_paths(old, new, workers=jobs)
-    emit_report(run.findings, run.summary, fmt, output, fail_on,
-                subjects=run.subjects, title="aws-replay diff")
+    findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
+    emit_report(findings, summary, fmt, output, fail_on,
+                subjects=run.subjects, title="aws-replay diff", show_accepted=show_accepted)
 
 
 @click.command()
@@ -69,21 +76,27 @@ def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True,
               help="Attempts per request when throttled (botocore standard retry, backoff).")
 @report_options()
+@baseline_options
 def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
           profile: str | None, update: bool, max_attempts: int, fmt: str,
-          output: Path | None, fail_on: str) -> None:
+          output: Path | None, fail_on: str, baseline_file: Path | None, no_baseline: bool,
+          show_accepted: bool) -> None:
     """Replay the cassettes' recorded requests against the live API and report drift.
 
     Each request is signed afresh, its answer sanitized in memory, checked against the spec
     and diffed against the recorded one. Nothing on disk changes without --update. A run cut
     short (credentials rejected, endpoint gone) reports what it compared, then exits 2.
     """
+    from replay.core.baseline import load_baseline
     from replay.drift.live import live_drift
 
+    load_baseline(baseline_file, disabled=no_baseline)  # a bad baseline stops before any call
     run = live_drift(paths, endpoint_url=endpoint_url, region=region, profile=profile,
                      update=update, max_attempts=max_attempts)
-    code = write_report(run.findings, run.summary, fmt, output, fail_on,
-                        subjects=run.subjects, title="aws-replay drift")
+    findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
+    code = write_report(findings, summary, fmt, output, fail_on,
+                        subjects=run.subjects, title="aws-replay drift",
+                        show_accepted=show_accepted)
     for path in run.updated:
         click.echo(f"updated: {path}", err=True)
     if run.stopped:
@@ -157,12 +170,20 @@ def report() -> None:
 @report.command("merge")
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @report_options()
+@baseline_options
 def report_merge(reports: tuple[Path, ...], fmt: str, output: Path | None,
-                 fail_on: str) -> None:
-    """Merge JSON reports (a CI matrix of accounts or regions) into one, in any format."""
+                 fail_on: str, baseline_file: Path | None, no_baseline: bool,
+                 show_accepted: bool) -> None:
+    """Merge JSON reports (a CI matrix of accounts or regions) into one, in any format.
+
+    Findings accepted in a report stay accepted, the baseline accepts more; --no-baseline
+    judges every finding at its own severity.
+    """
     from replay.report.merge import merge_reports
 
     findings, summary = merge_reports(reports)
-    emit_report(findings, summary, fmt, output, fail_on, title="aws-replay (merged)")
+    findings, summary = with_baseline(findings, summary, baseline_file, no_baseline)
+    emit_report(findings, summary, fmt, output, fail_on, title="aws-replay (merged)",
+                show_accepted=show_accepted)
 
 

@@ -54,28 +54,32 @@ def write_text_report(output: Path, text: str) -> None:
 
 def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
                  output: Path | None, fail_on: str, *,
-                 subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> int:
+                 subjects: Sequence[Any] | None = None, title: str = "aws-replay",
+                 show_accepted: bool = False) -> int:
     """Print (or write to ``output``) the report; the exit code ``--fail-on`` asks for."""
     from replay.report.render import render
     from replay.report.text import summary_line, use_colour
 
     threshold = Severity(fail_on)
     if output is not None:
-        text = render(findings, summary, fmt, fail_on=threshold, subjects=subjects, title=title)
+        text = render(findings, summary, fmt, fail_on=threshold, subjects=subjects, title=title,
+                      show_accepted=show_accepted)
         write_text_report(output, text)
         click.echo(f"{summary_line(summary)}; report written to {output}")
     else:
         click.echo(render(findings, summary, fmt, colour=use_colour(sys.stdout),
-                          fail_on=threshold, subjects=subjects, title=title), nl=False)
+                          fail_on=threshold, subjects=subjects, title=title,
+                          show_accepted=show_accepted), nl=False)
     return 1 if at_or_above(findings, threshold) else 0
 
 
 def emit_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,
                 output: Path | None, fail_on: str, *,
-                subjects: Sequence[Any] | None = None, title: str = "aws-replay") -> None:
+                subjects: Sequence[Any] | None = None, title: str = "aws-replay",
+                show_accepted: bool = False) -> None:
     """Print (or write) the report, then exit 0 or 1 by ``--fail-on``."""
     sys.exit(write_report(findings, summary, fmt, output, fail_on, subjects=subjects,
-                          title=title))
+                          title=title, show_accepted=show_accepted))
 
 
 def paths_argument(command: F) -> F:

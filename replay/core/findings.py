@@ -48,40 +48,74 @@ class Finding:
     cassette: str | None = None
     interaction: int | None = None
     operation: str | None = None
+    accepted: bool = False
+    """In the baseline (``aws-replay accept``): reported, but judged as ``info``."""
+    accepted_reason: str | None = None
+
+    def as_accepted(self, reason: str) -> Finding:
+        """A copy of this finding, accepted with ``reason``.
+
+        Copies the fields instead of running ``dataclasses.replace`` (8x slower): a baseline
+        marks every finding of a large check.
+        """
+        accepted = object.__new__(type(self))
+        accepted.__dict__.update(self.__dict__, accepted=True, accepted_reason=reason)
+        return accepted
+
+    @property
+    def effective_severity(self) -> Severity:
+        """What ``--fail-on`` judges: ``info`` for an accepted finding, else its severity."""
+        return Severity.INFO if self.accepted else self.severity
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = self.severity.value
-        return {key: data[key] for key in FINDING_FIELDS}
+        shaped = {key: data[key] for key in FINDING_FIELDS}
+        if self.accepted:  # only then: reports made without a baseline keep their shape
+            shaped["accepted"] = True
+            shaped["accepted_reason"] = self.accepted_reason
+        return shaped
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(kind=data["kind"], severity=Severity(data["severity"]), path=data["path"],
                    message=data["message"], expected=data.get("expected"),
                    actual=data.get("actual"), cassette=data.get("cassette"),
-                   interaction=data.get("interaction"), operation=data.get("operation"))
+                   interaction=data.get("interaction"), operation=data.get("operation"),
+                   accepted=data.get("accepted") is True,
+                   accepted_reason=data.get("accepted_reason"))
 
 
 FINDING_FIELDS = ("cassette", "interaction", "operation", "path", "kind", "severity", "message",
                   "expected", "actual")
-"""The stable field order of a finding in JSON reports."""
+"""The stable field order of a finding in JSON reports (then ``accepted`` and
+``accepted_reason``, present only on an accepted finding)."""
+
+ACCEPTED_FIELDS = ("accepted", "accepted_reason")
 
 
 def at_or_above(findings: Iterable[Finding], threshold: Severity) -> list[Finding]:
-    """The findings whose severity is ``threshold`` or worse."""
-    return [f for f in findings if f.severity.rank >= threshold.rank]
+    """The findings whose severity is ``threshold`` or worse (an accepted one counts as info)."""
+    return [f for f in findings if f.effective_severity.rank >= threshold.rank]
 
 
 def summarize(findings: Iterable[Finding], *, cassettes: int | None = None,
               interactions: int | None = None) -> dict[str, Any]:
-    """Counts by severity and kind, plus how much was looked at (for reports)."""
+    """Counts by severity and kind, plus how much was looked at (for reports).
+
+    Accepted findings count in ``total`` and ``by_kind`` and, instead of under their
+    severity, in ``accepted`` (present only when there are some).
+    """
     listed = list(findings)
-    by_severity = Counter(f.severity.value for f in listed)
+    by_severity = Counter(f.severity.value for f in listed if not f.accepted)
     summary: dict[str, Any] = {
         "total": len(listed),
         "by_severity": {s.value: by_severity.get(s.value, 0) for s in Severity},
         "by_kind": dict(sorted(Counter(f.kind for f in listed).items())),
     }
+    accepted = sum(1 for f in listed if f.accepted)
+    if accepted:
+        summary["accepted"] = accepted
     if cassettes is not None:
         summary["cassettes"] = cassettes
     if interactions is not None:
@@ -111,3 +145,11 @@ def sort_key(finding: Finding) -> tuple[str, int, str, str]:
 
 Subject = tuple[str | None, int | None, str | None]
 """What was looked at: (cassette, interaction, operation). JUnit makes one test case of each."""
+
+
+def recount(summary: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
+    """``summary`` with its counts made again from ``findings`` (after a baseline marked some
+    accepted); what was looked at, and anything else in it, is kept."""
+    kept = {key: value for key, value in summary.items() if key != "accepted"}
+    kept.update(summarize(findings))
+    return kept

@@ -200,3 +200,27 @@ class PathSet:
 def format_path(steps: Sequence[str | int]) -> str:
     """``('A', 2, 'odd key')`` as ``$.A[2]['odd key']`` (the spec checker's JSONPath style)."""
     return "$" + "".join(f"[{s}]" if isinstance(s, int) else member_segment(s) for s in steps)
+
+
+@functools.lru_cache(maxsize=65536)  # a baseline asks for the same few paths every cassette
+def generalise_indices(path: str) -> str:
+    """``path`` with every list index as ``[*]``: ``$.A[4].B`` -> ``$.A[*].B``.
+
+    A quoted key that looks like an index (``['[4]']``) is left alone; an unreadable path is
+    returned as it is.
+    """
+    if "[" not in path or not path.startswith("$"):
+        return path
+    parts = ["$"]
+    position = 1
+    while position < len(path):
+        match = _STEP.match(path, position)
+        if match is None:
+            return path
+        if match.group(4) is not None and match.group(4) != "*":
+            parts.append("..[*]" if match.group(3) else "[*]")
+        else:
+            parts.append(match.group(0))
+        position = match.end()
+    return "".join(parts)
+

@@ -46,6 +46,7 @@ from replay.drift.volatile import (
 )
 from replay.match.matchers import key_of_recorded
 from replay.spec.check import error_code_of
+from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
 
 # ------------------------------------------------------------------------------ responses
@@ -78,6 +79,8 @@ def diff_interactions(old: Interaction, new: Interaction,
     else:
         name, model = f"{operation.service_model.service_name}:{operation.name}", operation
     findings = _diff_responses(old, new, settings, model)
+    if name is not None:
+        findings = note_observed(name, findings)
     return [replace(f, operation=name) for f in findings]
 
 

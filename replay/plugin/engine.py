@@ -31,6 +31,7 @@ from typing import Any
 
 from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import load_cassette
+from replay.core.baseline import Baseline
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
 from replay.match.matchers import RequestKey, key_of
@@ -61,11 +62,13 @@ class RequestNotRecorded(ReplayFailure):
 
 
 class DriftCache:
-    """Spec-check findings per cassette interaction, computed once per session."""
+    """Spec-check findings per cassette interaction, computed once per session; those the
+    ``baseline`` accepts are marked (and never fail a test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, baseline: Baseline | None = None) -> None:
         self._cache: dict[tuple[int, int], tuple[Cassette, list[Finding]]] = {}
         self._lock = threading.Lock()
+        self.baseline = baseline
 
     def findings(self, cassette: Cassette, index: int, operation: Any) -> list[Finding]:
         """Findings of one interaction's response against ``operation`` (an OperationModel)."""
@@ -80,6 +83,8 @@ class DriftCache:
         found = [replace(f, cassette=cassette.name, interaction=index, operation=name)
                  for f in check_body(operation, response.body, response.status,
                                      response.headers)]
+        if self.baseline is not None:
+            found = self.baseline.apply(found)
         with self._lock:
             self._cache[key] = (cassette, found)  # holding the cassette keeps its id unique
         return found
@@ -131,6 +136,20 @@ def _playback_for(cassettes: tuple[Cassette, ...], match_host: bool) -> Playback
 def record_command(test_id: str, mode: str) -> str:
     """The command that records what a test needs."""
     return f"pytest --aws-replay-mode={mode} {shlex.quote(test_id)}"
+
+
+def accept_commands(findings: Sequence[Finding], baseline: str | None = None) -> list[str]:
+    """The ``aws-replay accept`` commands (one per cassette) that accept exactly ``findings``;
+    ``baseline`` names the file when it is not the default one."""
+    paths: dict[str, list[str]] = {}
+    for finding in findings:
+        listed = paths.setdefault(finding.cassette or "", [])
+        if finding.path not in listed:
+            listed.append(finding.path)
+    option = f" --baseline {shlex.quote(baseline)}" if baseline else ""
+    return [f"aws-replay accept {shlex.quote(cassette)}{option} "
+            + " ".join(f"--path {shlex.quote(path)}" for path in listed)
+            for cassette, listed in paths.items()]
 
 
 class ActiveCassette:

@@ -83,6 +83,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="PATH", help="Write the session's drift findings as JSON (the shape "
                                          "of `aws-replay check --format json`).")
     parser.addini("aws_replay_report", "Path of the JSON drift report.", default=None)
+    group.addoption("--aws-replay-baseline", dest="aws_replay_baseline", default=None,
+                    metavar="PATH", help="Baseline of accepted drift (aws-replay accept); "
+                                         "default aws-replay-baseline.json beside "
+                                         "pyproject.toml, when it exists.")
+    parser.addini("aws_replay_baseline", "Path of the baseline of accepted drift.", default=None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -131,7 +136,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = SessionState(
         unused_mode=unused, run_started_ns=int(started), layers=layers,
         report=(config.invocation_params.dir / report) if report else None)
+    _load_baseline(config)
     config.pluginmanager.register(SessionCollector(config), "aws_replay_session")
+
+
+def _load_baseline(config: pytest.Config) -> None:
+    """The baseline of accepted drift: the option (relative to where pytest was started), the
+    ini setting (relative to the ini file), else the default beside pyproject.toml."""
+    from replay.core.baseline import load_baseline
+
+    state = config.stash[STATE]
+    named = config.getoption("aws_replay_baseline")
+    explicit = config.invocation_params.dir / named if named else None
+    if explicit is None and config.getini("aws_replay_baseline"):
+        named = config.getini("aws_replay_baseline")
+        folder = config.inipath.parent if config.inipath else config.rootpath
+        explicit = folder / named
+    try:
+        state.baseline = load_baseline(explicit, start=config.rootpath)
+    except ReplayError as exc:
+        raise pytest.UsageError(f"aws-replay: {exc}") from None
+    state.baseline_named = named
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -201,7 +226,7 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
                               ("aws_replay_config fixture", aws_replay_config),
                               (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
     if state.drift is None:
-        state.drift = DriftCache()
+        state.drift = DriftCache(state.baseline)
     folder = config.rootpath / settings.cassette_dir
     active = ActiveCassette(_cassette_paths(item, markers, folder), settings,
                             test_id=item.nodeid, rootdir=config.rootpath, drift=state.drift,
@@ -241,7 +266,7 @@ def _drift_text(findings: list[Finding], mode: str) -> str:
 
     return (f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
             f"model (drift mode '{mode}'):\n"
-            + render_text(findings, summarize(findings)).rstrip("\n"))
+            + render_text(findings, summarize(findings), accepted_hint="").rstrip("\n"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -256,8 +281,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             item.add_report_section("call", "aws-replay drift",
                                     _drift_text(active.findings, active.settings.drift))
         raise
-    from replay.core.findings import Severity, at_or_above
-    from replay.plugin.engine import ReplayFailure
+    from replay.core.findings import Severity
+    from replay.plugin.engine import ReplayFailure, accept_commands
 
     # The test may have swallowed the exception (``except Exception``); it still fails.
     if active.failures:
@@ -265,12 +290,18 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if active.blocked():
         raise ReplayFailure(str(active.blocked()[0]))
     settings = active.settings
-    if active.findings and settings.drift != "off":
-        failing = at_or_above(active.findings, Severity(settings.drift_fail_on))
+    drifted = [f for f in active.findings if not f.accepted]  # accepted drift never fails
+    if drifted and settings.drift != "off":
+        threshold = Severity(settings.drift_fail_on).rank
+        failing = [f for f in drifted if f.severity.rank >= threshold]
         if settings.drift == "error" and failing:
+            baseline = item.config.stash[STATE].baseline_named
+            commands = "\n".join(f"  {c}" for c in accept_commands(failing, baseline))
             raise ReplayFailure(_drift_text(active.findings, settings.drift) + "\n"
-                                "accept it with --aws-replay-drift=warn, or re-record the "
-                                "cassette and update the code that reads it")
+                                "if the code handles it, accept it (a fact about the API, in "
+                                "every cassette):\n" + commands + "\n"
+                                "or re-record the cassette and update the code that reads it; "
+                                "--aws-replay-drift=warn turns every drift check off")
         # attributed to the test, not to this plugin, in pytest's warnings summary
         path, line, _ = item.location
         warnings.warn_explicit(AwsReplayWarning(_drift_text(active.findings, settings.drift)),

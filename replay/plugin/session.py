@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from replay.core.baseline import Baseline
     from replay.core.findings import Finding
     from replay.plugin.engine import ActiveCassette, DriftCache
 
@@ -26,6 +27,8 @@ class SessionState:
     run_started_ns: int
     layers: tuple[tuple[str, dict[str, Any]], ...]  # the command line's and the ini file's
     drift: DriftCache | None = None
+    baseline: Baseline | None = None
+    baseline_named: str | None = None  # --aws-replay-baseline / ini, as the user wrote it
     findings: dict[str, Finding] = field(default_factory=dict)
     plays: dict[str, list[int]] = field(default_factory=dict)
 
@@ -97,9 +100,17 @@ class SessionCollector:
         if not self.reporting:
             return
         state = self.state
-        if state.findings:
+        drifted = [f for f in state.findings.values() if not f.accepted]
+        if drifted:
             terminalreporter.write_sep("=", "aws-replay drift summary")
-            terminalreporter.write_line(_drift_paragraph(list(state.findings.values())))
+            terminalreporter.write_line(_drift_paragraph(drifted))
+        accepted = len(state.findings) - len(drifted)
+        if accepted and state.baseline is not None and state.baseline.path is not None:
+            path = state.baseline.path
+            shown = path.relative_to(self.config.rootpath) \
+                if path.is_relative_to(self.config.rootpath) else path
+            terminalreporter.write_line(
+                f"aws-replay: {accepted} replayed finding(s) accepted by the baseline {shown}")
         unused = self.unused()
         if unused and state.unused_mode != "off":
             terminalreporter.write_sep("=", "aws-replay unused interactions")

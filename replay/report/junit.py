@@ -1,6 +1,7 @@
 """Findings as JUnit XML: one test case per cassette interaction, one ``<failure>`` per finding at
 or above ``--fail-on`` (findings below it go to the test case's ``system-out``), so a CI test tab
-shows which recorded exchange drifted.
+shows which recorded exchange drifted. Accepted findings (the baseline) never fail a case; a case
+with nothing but accepted findings is ``<skipped>``.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def render_junit(findings: Sequence[Finding], summary: dict[str, Any], *,
             operations[key] = operation
     suites = ET.Element("testsuites", name=title)
     suite = ET.SubElement(suites, "testsuite", name=title)
-    cases = failures = 0
+    cases = failures = skipped = 0
     for key in sorted(grouped):
         cassette, interaction = key
         members = grouped[key]
@@ -64,7 +65,10 @@ def render_junit(findings: Sequence[Finding], summary: dict[str, Any], *,
         below: list[str] = []
         failed = False
         for finding in members:
-            if finding.severity.rank >= fail_on.rank:
+            if finding.accepted:
+                below.append(_xml(f"accepted ({finding.accepted_reason or 'baseline'}): "
+                                  + _finding_line(finding)))
+            elif finding.severity.rank >= fail_on.rank:
                 failure = ET.SubElement(case, "failure", type=_xml(finding.kind),
                                         message=_xml(f"{finding.path}: {finding.message}"))
                 failure.text = _xml(_finding_line(finding))
@@ -72,13 +76,21 @@ def render_junit(findings: Sequence[Finding], summary: dict[str, Any], *,
             else:
                 below.append(_xml(_finding_line(finding)))
         failures += failed
+        # a case whose every finding is accepted is skipped: seen in the CI tab, not failing
+        if members and all(f.accepted for f in members):
+            accepted = len(members)
+            ET.SubElement(case, "skipped", message=_xml(
+                f"{accepted} accepted finding(s) (aws-replay baseline): "
+                + "; ".join(f"{f.path} {f.kind}" for f in members[:5])
+                + ("; ..." if accepted > 5 else "")))
+            skipped += 1
         if below:
             ET.SubElement(case, "system-out").text = "\n".join(below)
     for element in (suites, suite):
         element.set("tests", str(cases))
         element.set("failures", str(failures))
         element.set("errors", "0")
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 

@@ -43,7 +43,7 @@ def _code(value: Any) -> str:
 def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,
                     fail_on: Severity = Severity.BREAKING, title: str = "aws-replay") -> str:
     """A summary table and per-cassette details, fit for ``$GITHUB_STEP_SUMMARY``."""
-    failing = sum(1 for f in findings if f.severity.rank >= fail_on.rank)
+    failing = sum(1 for f in findings if f.effective_severity.rank >= fail_on.rank)
     verdict = (f":x: **{failing} finding(s) at or above `{fail_on.value}`**" if failing
                else f":white_check_mark: nothing at or above `{fail_on.value}`")
     lines = [f"## {title}", "", f"{verdict}: {summary_line(summary)}", "",
@@ -68,7 +68,8 @@ def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,
             break
         tally = Counter(f.severity for f in members)
         counted = ", ".join(f"{tally[s]} {s.value}" for s in Severity if tally[s])
-        opened = " open" if members[0].severity.rank >= fail_on.rank else ""
+        opened = " open" if any(f.effective_severity.rank >= fail_on.rank
+                                for f in members) else ""
         lines += ["", f"<details{opened}><summary><code>{_cell(cassette)}</code>: {counted}"
                       "</summary>", "",
                   "| interaction | severity | path | kind | message | expected | found |",
@@ -79,7 +80,7 @@ def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,
             shown += 1
             interaction = "" if finding.interaction is None else str(finding.interaction)
             lines.append(
-                f"| {interaction} | {_ICONS[finding.severity]} {finding.severity.value} "
+                f"| {interaction} | {_severity_cell(finding)} "
                 f"| {_code(finding.path)} | `{finding.kind}` | {_cell(finding.message)} "
                 f"| {_code(finding.expected)} | {_code(finding.actual)} |")
         lines += ["", "</details>"]
@@ -88,4 +89,9 @@ def render_markdown(findings: Sequence[Finding], summary: dict[str, Any], *,
                       "SARIF report."]
     return "\n".join(lines) + "\n"
 
+
+def _severity_cell(finding: Finding) -> str:
+    cell = f"{_ICONS[finding.severity]} {finding.severity.value}"
+    return f":white_check_mark: accepted ({finding.severity.value})" if finding.accepted \
+        else cell
 

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from replay.core.errors import ReplayError
-from replay.core.findings import FINDING_FIELDS, Finding, Severity, Subject, summarize
+from replay.core.findings import (
+    ACCEPTED_FIELDS,
+    FINDING_FIELDS,
+    Finding,
+    Severity,
+    Subject,
+    summarize,
+)
 
 
 def _load_report(path: Path) -> tuple[list[Finding], dict[str, Any]]:
@@ -32,7 +39,8 @@ def _load_report(path: Path) -> tuple[list[Finding], dict[str, Any]]:
         if not isinstance(raw, dict) or not {"kind", "severity", "path", "message"} <= set(raw):
             raise ReplayError(f"{path}: finding {index} lacks kind, severity, path or message")
         try:
-            findings.append(Finding.from_dict({k: raw.get(k) for k in FINDING_FIELDS}))
+            findings.append(Finding.from_dict({k: raw.get(k)
+                                               for k in (*FINDING_FIELDS, *ACCEPTED_FIELDS)}))
         except (ValueError, TypeError):
             raise ReplayError(f"{path}: finding {index} has severity {raw.get('severity')!r}; "
                               f"expected one of {', '.join(s.value for s in Severity)}") from None

@@ -31,22 +31,25 @@ def render_json(findings: Iterable[Finding], summary: dict[str, Any]) -> str:
 
 def render(findings: Sequence[Finding], summary: dict[str, Any], fmt: str, *,
            colour: bool = False, fail_on: Severity = Severity.BREAKING,
-           subjects: Sequence[Subject] | None = None, title: str = "aws-replay") -> str:
+           subjects: Sequence[Subject] | None = None, title: str = "aws-replay",
+           show_accepted: bool = False) -> str:
     """The report of ``findings`` in format ``fmt`` (one of :data:`FORMATS`).
 
     ``fail_on`` decides which findings are JUnit failures and which Markdown rows are marked as
     failing; ``subjects`` (what was looked at) gives JUnit a passing test case for every clean
-    interaction; ``title`` heads the Markdown and names the JUnit suite.
+    interaction; ``title`` heads the Markdown and names the JUnit suite. Accepted findings
+    (a baseline) are in every format but text, which lists them only with ``show_accepted``;
+    ``summary["baseline"]`` (the file applied) gives SARIF results their ``baselineState``.
     """
     if fmt == "json":
         return render_json(findings, summary)
     if fmt == "text":
-        return render_text(findings, summary, colour=colour)
+        return render_text(findings, summary, colour=colour, show_accepted=show_accepted)
     if fmt == "junit":
         return render_junit(findings, summary, fail_on=fail_on, subjects=subjects,
                             title=title)
     if fmt == "markdown":
         return render_markdown(findings, summary, fail_on=fail_on, title=title)
     if fmt == "sarif":
-        return render_sarif(findings)
+        return render_sarif(findings, baseline=bool(summary.get("baseline")))
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -166,8 +166,13 @@ def _artifact_uri(cassette: str) -> str:
     return path.as_posix()
 
 
-def render_sarif(findings: Sequence[Finding]) -> str:
-    """SARIF 2.1.0: one rule per finding kind, one result per finding, located in the cassette."""
+def render_sarif(findings: Sequence[Finding], *, baseline: bool = False) -> str:
+    """SARIF 2.1.0: one rule per finding kind, one result per finding, located in the cassette.
+
+    With ``baseline`` (a baseline file was applied) every result has a ``baselineState``:
+    ``unchanged`` for an accepted finding, ``new`` for the others. An accepted finding is also
+    ``suppressions: [{kind: external}]`` with its reason, which code scanning hides.
+    """
     ordered = sorted(findings, key=sort_key)
     kinds = sorted({f.kind for f in ordered})
     worst: dict[str, Severity] = {}
@@ -202,6 +207,12 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             }]
             result["partialFingerprints"] = {"awsReplayFinding/v1": "|".join((
                 finding.cassette, str(finding.interaction), finding.path, finding.kind))}
+        if baseline or finding.accepted:
+            result["baselineState"] = "unchanged" if finding.accepted else "new"
+        if finding.accepted:
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": finding.accepted_reason or
+                                       "accepted in the aws-replay baseline"}]
         results.append(result)
     document = {
         "$schema": SARIF_SCHEMA,

@@ -43,6 +43,8 @@ def summary_line(summary: dict[str, Any], noun: str = "finding") -> str:
         looked.append(f"{summary['interactions']} interaction(s)")
     scope = f" in {', '.join(looked)}" if looked else ""
     parts = ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in Severity)
+    if summary.get("accepted"):
+        parts += f", {summary['accepted']} accepted"
     extra = ""
     if summary.get("not_compared"):
         extra += f"; {summary['not_compared']} interaction(s) not compared"
@@ -54,9 +56,16 @@ def summary_line(summary: dict[str, Any], noun: str = "finding") -> str:
 
 
 def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,
-                colour: bool = False) -> str:
+                colour: bool = False, show_accepted: bool = False,
+                accepted_hint: str = "--show-accepted lists them") -> str:
+    """One line per finding, grouped per cassette interaction, then the summary line.
+
+    Accepted findings (in the baseline) are left out unless ``show_accepted``; the summary
+    line counts them either way.
+    """
     lines: list[str] = []
-    ordered = sorted(findings, key=sort_key)
+    shown = findings if show_accepted else [f for f in findings if not f.accepted]
+    ordered = sorted(shown, key=sort_key)
     for (cassette, interaction), group in groupby(
             ordered, key=lambda f: (f.cassette, f.interaction)):
         members = list(group)
@@ -70,8 +79,11 @@ def render_text(findings: Sequence[Finding], summary: dict[str, Any], *,
             if colour:
                 severity = click.style(severity, fg=_COLOURS[finding.severity])
             detail = f"  {severity} {finding.path}  {finding.kind}: {finding.message}"
-            lines.append(detail + _expectation(finding))
-    lines.append(summary_line(summary))
+            lines.append(detail + _expectation(finding) + _accepted(finding))
+    hidden = len(findings) - len(shown)
+    hint = f"; {accepted_hint}" if accepted_hint else ""
+    lines.append(summary_line(summary)
+                 + (f" ({hidden} accepted not shown{hint})" if hidden else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -88,4 +100,10 @@ def _expectation(finding: Finding) -> str:
         parts.append(f"found {short_value(finding.actual)}")
     return f" ({', '.join(parts)})" if parts else ""
 
+
+def _accepted(finding: Finding) -> str:
+    if not finding.accepted:
+        return ""
+    return f" [accepted: {finding.accepted_reason}]" if finding.accepted_reason \
+        else " [accepted]"
 

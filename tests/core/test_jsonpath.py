@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from replay.core.errors import ConfigError
-from replay.core.jsonpath import PathSet, compile_path, format_path, json_type, member_segment
+from replay.core.jsonpath import (
+    PathSet,
+    compile_path,
+    format_path,
+    generalise_indices,
+    json_type,
+    member_segment,
+)
 
 # ------------------------------------------------------------------------ JSONPath patterns
 
@@ -70,3 +77,16 @@ def test_a_formatted_path_matches_itself_as_a_pattern(steps: tuple[str | int, ..
 ])
 def test_json_type(value: Any, expected: str) -> None:
     assert json_type(value) == expected
+
+
+@pytest.mark.parametrize(("path", "general"), [
+    ("$.BestCandidate.CandidateSteps[2].CandidateStepType",
+     "$.BestCandidate.CandidateSteps[*].CandidateStepType"),
+    ("$.A[1][22].B", "$.A[*][*].B"),
+    ("$['odd [3] key'][4]", "$['odd [3] key'][*]"),
+    ("$.AutoMLJobSecondaryStatus", "$.AutoMLJobSecondaryStatus"),
+    ("$.A[*].B", "$.A[*].B"),
+    ("not a path [3]", "not a path [3]"),
+])
+def test_generalise_indices(path: str, general: str) -> None:
+    assert generalise_indices(path) == general
