@@ -37,6 +37,7 @@ _PUBLIC = {
     "scan_paths": "replay.sanitize.scan",
     "diff_paths": "replay.drift.diff",
     "start_server": "replay.serve.server",
+    "SyntheticAccount": "replay.synth.account",
     "SyntheticJobs": "replay.synth.jobs",
     "synthetic_response": "replay.synth.jobs",
     "synthetic_lifecycle": "replay.synth.jobs",

@@ -20,15 +20,20 @@ from replay.cli.options import paths_argument, report_options, write_report, wri
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port to listen on; 0 picks a free one (the URL is printed).")
 @click.option("--synthetic", is_flag=True,
-              help="Answer DescribeAutoMLJob for any job name with a generated spec-valid "
-                   "job (the same per name; missing-* is not found) instead of cassettes.")
+              help="Answer the AutoML family (DescribeAutoMLJob and V2, ListAutoMLJobs, "
+                   "ListCandidatesForAutoMLJob, CreateAutoMLJob and V2, StopAutoMLJob) with "
+                   "generated spec-valid jobs (the same per name; missing-* is not found) "
+                   "instead of cassettes.")
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="X", help="With --synthetic: job-seconds that pass per second for "
+                                "created jobs (default 600).")
 @click.option("--latency", "latency_ms", type=click.FloatRange(min=0), default=0.0,
               show_default=True, metavar="MS", help="Delay every answer by MS milliseconds.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Do not log unmatched or malformed requests to stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")
-def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latency_ms: float,
-          quiet: bool, verbose: bool) -> None:
+def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
+          time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool) -> None:
     """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
 
     PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
@@ -39,8 +44,11 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latenc
     """
     from replay.serve.server import serve_until_signalled
 
+    if time_scale is not None and not synthetic:
+        raise click.UsageError("--time-scale goes with --synthetic")
     serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
-                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo)
+                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo,
+                          time_scale=time_scale)
 
 
 # ------------------------------------------------------------------ record, sanitize, scan
