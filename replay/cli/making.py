@@ -71,19 +71,25 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0,
               show_default=True, metavar="S", help="Stop following a job after S seconds.")
 @click.option("--overwrite", is_flag=True, help="Replace cassettes that already exist.")
+@click.option("--with", "views", metavar="VIEWS",
+              help="Also record these views of each job beside its cassette, comma-separated: "
+                   "v2 (DescribeAutoMLJobV2 -> <job>.v2.yaml), candidates (every page of "
+                   "ListCandidatesForAutoMLJob -> <job>.candidates.yaml).")
 def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: str | None,
            endpoint_url: str | None, cassette_dir: Path, follow: bool, interval: float,
-           timeout: float, overwrite: bool) -> None:
-    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes.
+           timeout: float, overwrite: bool, views: str | None) -> None:
+    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes (and, with --with,
+    their DescribeAutoMLJobV2 and ListCandidatesForAutoMLJob views beside them).
 
     Secrets and account ids are replaced in memory before anything is written; each cassette
     is written atomically. A job that does not exist is recorded as its ResourceNotFound
     answer. Existing cassettes are kept unless --overwrite is given.
     """
     from replay.core.config import load_settings
-    from replay.record.jobs import describe_result, record_jobs
+    from replay.record.jobs import describe_result, parse_views, record_jobs
     from replay.sanitize.sanitizer import Sanitizer
 
+    chosen_views = parse_views(views)
     bar: Any = None
 
     def jobs_known(count: int) -> None:
@@ -94,7 +100,8 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
 
     def job_done(result: Any) -> None:
         if bar is not None:
-            bar.update(1)
+            if result.path.name == f"{result.job}.yaml":  # one step per job, not per view
+                bar.update(1)
         else:
             click.echo(describe_result(result))
 
@@ -104,7 +111,7 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
                               follow=follow, interval=interval, timeout=timeout,
                               overwrite=overwrite,
                               sanitizer=Sanitizer.from_settings(load_settings()),
-                              on_job=job_done, on_jobs_known=jobs_known)
+                              on_job=job_done, on_jobs_known=jobs_known, views=chosen_views)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

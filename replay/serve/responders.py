@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -277,8 +278,11 @@ class SyntheticResponder:
     (job-seconds per second).
     """
 
-    def __init__(self, *, time_scale: float | None = None) -> None:
+    def __init__(self, *, time_scale: float | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         from replay.synth.account import DEFAULT_TIME_SCALE, SyntheticAccount
+
+        self._clock = clock or time.time
 
         self._time_scale = DEFAULT_TIME_SCALE if time_scale is None else time_scale
         if self._time_scale <= 0:
@@ -305,7 +309,8 @@ class SyntheticResponder:
             registry_account(region)
             with self._lock:
                 account = self._accounts.setdefault(
-                    region, self._new_account(region, time_scale=self._time_scale))
+                    region, self._new_account(region, time_scale=self._time_scale,
+                                              clock=self._clock))
         return account
 
     def answer(self, target: str, body: bytes, authorization: str | None = None) -> Answer:

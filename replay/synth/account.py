@@ -86,6 +86,7 @@ class _Job:
     due: list[float] | None = None  # when each step is reached (created jobs); else per call
     polls: int = 0
     candidates: dict[int, list[Body]] = field(default_factory=dict)
+    hold: int | None = None  # a Stopping step the next Describe shows, however late it comes
 
 
 def _retime(node: Any, shift: Callable[[float], float]) -> None:
@@ -168,7 +169,10 @@ class SyntheticAccount:
 
     def _poll(self, job: _Job) -> int:
         if job.due is not None:
-            return self._current(job)
+            index = self._current(job)
+            if job.hold is not None and index > job.hold:
+                index, job.hold = job.hold, None
+            return index
         index = min(job.polls, len(job.v2) - 1)
         job.polls += 1
         return index
@@ -330,6 +334,7 @@ class SyntheticAccount:
             job.candidates = {i: c for i, c in job.candidates.items() if i <= index}
             if job.due is not None:
                 job.due = [*job.due[:index + 1], stopping_at, stopped_at]
+                job.hold = index + 1
             else:
                 job.polls = index + 1
             return 200, {}

@@ -104,12 +104,12 @@ def job_candidates(job: Body, chooser: Chooser) -> list[Body]:
     unfinished = "InProgress" if status == "InProgress" else "Stopped"
     siblings = []
     for index, name in enumerate(_sibling_names(best["CandidateName"], count, chooser)):
+        # Drawn whatever the job's status, so the siblings are the same at every step.
+        failed = chooser.chance(0.15)
         if status in ("InProgress", "Stopping", "Stopped") and index % 3 == 2:
             sibling_status = unfinished
-        elif chooser.chance(0.15):
-            sibling_status = "Failed"
         else:
-            sibling_status = "Completed"
+            sibling_status = "Failed" if failed else "Completed"
         siblings.append(_sibling(best, name, chooser, sibling_status, job))
     everyone = [copy.deepcopy(best), *siblings]
     return sorted(everyone, key=_created)
