@@ -124,6 +124,13 @@ SCENARIOS: tuple[ScenarioSample, ...] = (
 """Samples of the rest of the family, recorded after :data:`SAMPLES` in this order."""
 
 
+def all_samples(samples: Sequence[Sample] = SAMPLES,
+                scenarios: Sequence[ScenarioSample] = SCENARIOS,
+                ) -> list[Sample | ScenarioSample]:
+    """Every sample, in recording order."""
+    return [*samples, *scenarios]
+
+
 @contextlib.contextmanager
 def offline_aws_environment() -> Iterator[None]:
     """Dummy credentials and region for boto3 in this process; the user's ~/.aws is not read.
@@ -247,7 +254,8 @@ def regenerate(cassettes: Path = DEFAULT_DIR, *, check: bool = False,
     with tempfile.TemporaryDirectory(prefix="aws-replay-samples-") as scratch:
         fresh = Path(scratch)
         record_samples(fresh, samples, scenarios)
-        relative = [path for sample in (*samples, *scenarios) for path in sample.relative_paths]
+        relative = [path for sample in all_samples(samples, scenarios)
+                    for path in sample.relative_paths]
         for path in relative:
             new, old = fresh / path, cassettes / path
             if not old.exists():
@@ -271,7 +279,7 @@ def index_text(samples: Sequence[Sample] = SAMPLES,
     """``cassettes/README.md``: what each sample is, and how they are made."""
     rows = "\n".join(
         f"| {', '.join(f'`{path}`' for path in s.relative_paths)} | `{s.job}` | {s.what} |"
-        for s in (*samples, *scenarios))
+        for s in all_samples(samples, scenarios))
     return f"""# Sample cassettes
 
 Recorded by `python -m replay.samples` through the whole pipeline: `aws-replay serve --synthetic`

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 from replay.cassette.read import read_cassette
 from replay.cli.app import main as cli
 from replay.samples import (
-    SAMPLES,
-    SCENARIOS,
+    all_samples,
     comparable,
     index_text,
     main,
@@ -27,7 +26,7 @@ from replay.synth.jobs import DRIFT_MEMBER
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
-RELATIVE = [path for sample in (*SAMPLES, *SCENARIOS) for path in sample.relative_paths]
+RELATIVE = [path for sample in all_samples() for path in sample.relative_paths]
 
 
 def bodies(relative: str) -> list[Any]:
