@@ -345,3 +345,7 @@ class SyntheticAccount:
             for name, job in self._jobs.items():
                 if job_name is None or name == job_name:
                     job.polls = 0
+
+
+class SyntheticJobs(SyntheticAccount):
+    """The name the account had when it answered DescribeAutoMLJob only; the same account."""

@@ -207,7 +207,7 @@ def __getattr__(name: str) -> Any:
     # SyntheticJobs grew into the whole AutoML family (replay.synth.account), which builds on
     # this module: imported on first use, so the old name keeps working.
     if name == "SyntheticJobs":
-        from replay.synth.account import SyntheticAccount
+        from replay.synth.account import SyntheticJobs
 
-        return SyntheticAccount
+        return SyntheticJobs
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
