@@ -169,7 +169,8 @@ class ActiveCassette:
         self.cassettes: tuple[Cassette, ...] = tuple(
             _load_shown(p, stat, self.shown(p)) for p, stat in stats.items()
             if stat is not None and self.replaying)
-        self.playback = _playback_for(self.cassettes, settings.match_options,
+        self._match = settings.match_options  # built once: respond() runs per call
+        self.playback = _playback_for(self.cassettes, self._match,
                                       settings.allow_playback_repeats)
         self._final_counts: list[list[int]] | None = None
         self.findings: list[Finding] = []
@@ -214,8 +215,10 @@ class ActiveCassette:
         ``service_model`` is the calling client's, used for the drift check.
         """
         target = request_header(request, "X-Amz-Target")
-        key = key_of(target, request.body, request.url, options=self.settings.match_options,
-                     authorization=request_header(request, "Authorization"))
+        match = self._match
+        key = key_of(target, request.body, request.url, options=match,
+                     authorization=request_header(request, "Authorization")
+                     if match.region else None)
         hit = self.playback.play(key) if self.replaying and target else None
         if hit is not None:
             if self.settings.drift != "off":
