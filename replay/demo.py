@@ -56,13 +56,20 @@ def test_completed_job_has_a_best_candidate(sagemaker):
     assert job["BestCandidate"]["InferenceContainers"]
 
 
-@pytest.mark.aws_replay("lifecycle-demo")
-def test_polling_reaches_completed(sagemaker):
+@pytest.mark.aws_replay("lifecycle-demo", "lifecycle-demo.v2", "lifecycle-demo.candidates")
+def test_the_pipeline_polls_lists_candidates_and_reads_v2(sagemaker):
     seen = []
     while not seen or seen[-1] == "InProgress":
         job = sagemaker.describe_auto_ml_job(AutoMLJobName="lifecycle-demo")
         seen.append(job["AutoMLJobStatus"])
     assert seen[0] == "InProgress" and seen[-1] == "Completed"
+    pages = sagemaker.get_paginator("list_candidates_for_auto_ml_job").paginate(
+        AutoMLJobName="lifecycle-demo")
+    names = [c["CandidateName"] for page in pages for c in page["Candidates"]]
+    assert job["BestCandidate"]["CandidateName"] in names
+    v2 = sagemaker.describe_auto_ml_job_v2(AutoMLJobName="lifecycle-demo")
+    assert v2["AutoMLJobArn"] == job["AutoMLJobArn"]
+    assert v2["AutoMLProblemTypeConfigName"] == "Tabular"
 
 
 @pytest.mark.aws_replay("failed-demo")
@@ -80,6 +87,7 @@ def test_missing_job_is_resource_not_found(sagemaker):
 _README = f"""Written by `aws-replay demo`.
 
 cassettes/   the jobs recorded from the local endpoint, sanitized before they were written
+             (lifecycle-demo also as DescribeAutoMLJobV2 and ListCandidatesForAutoMLJob)
 later/       {DRIFTING} recorded again after the (simulated) API change: it drifted
 tests/       the generated pytest suite replaying cassettes/ with the aws_replay plugin
 pytest.ini   points the plugin at cassettes/
@@ -200,23 +208,26 @@ def run_demo(output: Path | None = None, *, echo: Echo = print) -> DemoRun:
     with offline_aws_environment():
         steps.start("A local SageMaker endpoint (aws-replay serve --synthetic)")
         with start_server(synthetic=True) as server:
-            steps.say(f"{server.url} answers DescribeAutoMLJob with synthetic, spec-valid jobs "
-                      "(any name; missing-* does not exist)")
+            steps.say(f"{server.url} answers the AutoML family (DescribeAutoMLJob and V2, "
+                      "ListCandidatesForAutoMLJob, Create, Stop...) with synthetic, spec-valid "
+                      "jobs (any name; missing-* does not exist)")
 
             steps.start("Record jobs through boto3 (aws-replay record --endpoint-url URL)")
             results = []
             for names, follow in ((JOBS, False), ((FOLLOWED,), True)):
                 summary = record_jobs(list(names), endpoint_url=server.url, region=REGION,
                                       cassette_dir=cassettes, follow=follow, interval=0,
-                                      overwrite=True, sanitizer=sanitizer, sleep=lambda _: None)
+                                      overwrite=True, sanitizer=sanitizer, sleep=lambda _: None,
+                                      views=("v2", "candidates") if follow else ())
                 results.extend(summary.jobs)
             for result in results:
-                how = " with --follow" if result.job == FOLLOWED else ""
+                how = " with --follow --with v2,candidates" if result.job == FOLLOWED else ""
+                what = result.status or (result.message if result.outcome == "recorded"
+                                         else "ResourceNotFound")
                 steps.say(f"{result.outcome}: {result.job}{how} -> {steps.relative(result.path)}"
-                          f" ({result.interactions} exchange(s), "
-                          f"{result.status or 'ResourceNotFound'})")
+                          f" ({result.interactions} exchange(s), {what})")
             steps.expect([r.outcome for r in results] == ["recorded", "recorded", "not-found",
-                                                          "recorded"],
+                                                          "recorded", "recorded", "recorded"],
                          "the jobs did not record as expected")
 
         steps.start("Sanitize (aws-replay sanitize --check)")

@@ -46,21 +46,45 @@ _AWS_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS
 
 @dataclass(frozen=True)
 class Sample:
-    """One sample cassette: ``<folder>/<job>.yaml``, recorded from the synthetic job ``job``."""
+    """One sample cassette: ``<folder>/<job>.yaml``, recorded from the synthetic job ``job``
+    (with ``views``, ``record --with`` writes ``<job>.<view>.yaml`` beside it too)."""
 
     folder: str
     job: str
     what: str
     follow: bool = False
+    views: tuple[str, ...] = ()
 
     @property
     def relative_path(self) -> Path:
         return Path(self.folder) / f"{self.job}.yaml"
 
+    @property
+    def relative_paths(self) -> tuple[Path, ...]:
+        """The cassette and its views."""
+        return (self.relative_path,
+                *(Path(self.folder) / f"{self.job}.{view}.yaml" for view in self.views))
+
+
+@dataclass(frozen=True)
+class ScenarioSample:
+    """A sample recorded by a scripted pipeline (:mod:`replay.scenarios`) run as ``job``."""
+
+    folder: str
+    job: str
+    what: str
+    scenario: str
+
+    @property
+    def relative_paths(self) -> tuple[Path, ...]:
+        return (Path(self.folder) / f"{self.job}.yaml",)
+
 
 SAMPLES: tuple[Sample, ...] = (
     Sample("automl", "completed-job",
-           "Completed, with a best candidate, its metrics and inference containers"),
+           "Completed, with a best candidate, its metrics and inference containers; `.v2`: "
+           "the same job from DescribeAutoMLJobV2; `.candidates`: ListCandidatesForAutoMLJob",
+           views=("v2", "candidates")),
     Sample("automl", "failed-job", "Failed, with FailureReason and PartialFailureReasons"),
     Sample("automl", "stopped-job", "Stopped by the user while building candidates"),
     Sample("automl", "candidates-job",
@@ -68,7 +92,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("automl", "maxcandidates-job", "Completed/MaxCandidatesReached"),
     Sample("automl", "missing-job", "HTTP 400 ResourceNotFound: the job does not exist"),
     Sample("automl", "lifecycle-job",
-           "`record --follow`: every poll from Starting to Completed, in order", follow=True),
+           "`record --follow`: every poll from Starting to Completed, in order; `.v2` and "
+           "`.candidates` once it ended", follow=True, views=("v2", "candidates")),
     *(Sample("automl/running", f"{kind}-job", f"InProgress/{secondary}")
       for kind, secondary in (("starting", "Starting"), ("analyzing", "AnalyzingData"),
                               ("engineering", "FeatureEngineering"), ("tuning", "ModelTuning"),
@@ -82,6 +107,28 @@ SAMPLES: tuple[Sample, ...] = (
            "enum does not know (check reports both)"),
 )
 """The sample set, in recording order (the order numbers the sanitizer's placeholders)."""
+
+SCENARIOS: tuple[ScenarioSample, ...] = (
+    ScenarioSample("automl/family", "created-job",
+                   "CreateAutoMLJob, DescribeAutoMLJob polled to Completed (scaled time), "
+                   "ListCandidatesForAutoMLJob two a page", "create_poll_and_list"),
+    ScenarioSample("automl/family", "stopped-v2-job",
+                   "CreateAutoMLJobV2 (tabular), StopAutoMLJob, DescribeAutoMLJobV2 through "
+                   "Stopping to Stopped", "create_v2_and_stop"),
+    ScenarioSample("automl/family", "textgen-job",
+                   "CreateAutoMLJobV2 fine-tuning an LLM, DescribeAutoMLJobV2 through "
+                   "PreTraining to Completed", "fine_tune_llm"),
+    ScenarioSample("automl/family", "list-jobs",
+                   "ListAutoMLJobs, every page, two a page", "list_every_job"),
+)
+"""Samples of the rest of the family, recorded after :data:`SAMPLES` in this order."""
+
+
+def all_samples(samples: Sequence[Sample] = SAMPLES,
+                scenarios: Sequence[ScenarioSample] = SCENARIOS,
+                ) -> list[Sample | ScenarioSample]:
+    """Every sample, in recording order."""
+    return [*samples, *scenarios]
 
 
 @contextlib.contextmanager
@@ -112,28 +159,47 @@ def offline_aws_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def record_samples(target: Path, samples: Sequence[Sample] = SAMPLES) -> list[Path]:
-    """Record ``samples`` into ``target`` through the local endpoint; their paths, in order."""
+def record_samples(target: Path, samples: Sequence[Sample] = SAMPLES,
+                   scenarios: Sequence[ScenarioSample] = SCENARIOS) -> list[Path]:
+    """Record ``samples`` and ``scenarios`` into ``target`` through the local endpoint; their
+    paths, in order."""
     from replay.record.jobs import record_jobs
     from replay.sanitize.sanitizer import Sanitizer
-    from replay.serve.server import start_server
+    from replay.scenarios import scenario_server
 
     sanitizer = Sanitizer.default()
     written: list[Path] = []
-    with offline_aws_environment(), start_server(synthetic=True) as server:
-        # One `record` run per folder and follow mode, as a user would type them.
-        for (folder, follow), group in itertools.groupby(
-                samples, key=lambda sample: (sample.folder, sample.follow)):
+    with offline_aws_environment(), scenario_server() as server:
+        # One `record` run per folder, follow mode and views, as a user would type them.
+        for (folder, follow, views), group in itertools.groupby(
+                samples, key=lambda sample: (sample.folder, sample.follow, sample.views)):
             summary = record_jobs(
                 [sample.job for sample in group], endpoint_url=server.url, region=REGION,
                 cassette_dir=target / folder, follow=follow, interval=0, timeout=60,
-                overwrite=True, sanitizer=sanitizer, sleep=lambda _: None)
+                overwrite=True, sanitizer=sanitizer, sleep=lambda _: None, views=views)
             for result in summary.jobs:
                 if result.outcome not in ("recorded", "not-found"):
                     raise ReplayError(f"sample {result.path}: recording ended "
                                       f"{result.outcome} ({result.message})")
                 written.append(result.path)
+        for scenario in scenarios:
+            written.append(_record_scenario(scenario, target, server.url, sanitizer))
     return written
+
+
+def _record_scenario(scenario: ScenarioSample, target: Path, url: str,
+                     sanitizer: Any) -> Path:
+    import boto3
+
+    from replay import scenarios as scripts
+    from replay.record.capture import capture_exchanges, save_recording
+
+    client = boto3.client("sagemaker", endpoint_url=url, region_name=REGION)
+    path = target / scenario.relative_paths[0]
+    with capture_exchanges(sanitizer, targets={"SageMaker"}) as captured:
+        getattr(scripts, scenario.scenario)(client, scenario.job)
+    save_recording(path, captured, source="local-endpoint", sanitizer=sanitizer, overwrite=True)
+    return path
 
 
 _PORT = re.compile(r"^(https?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
@@ -180,15 +246,18 @@ class SampleState:
 
 
 def regenerate(cassettes: Path = DEFAULT_DIR, *, check: bool = False,
-               samples: Sequence[Sample] = SAMPLES) -> list[SampleState]:
+               samples: Sequence[Sample] = SAMPLES,
+               scenarios: Sequence[ScenarioSample] = SCENARIOS) -> list[SampleState]:
     """Record every sample afresh and compare with ``cassettes``; unless ``check``, replace the
     stale and missing ones (atomically). Fresh ones are left untouched, so no churn."""
     states: list[SampleState] = []
     with tempfile.TemporaryDirectory(prefix="aws-replay-samples-") as scratch:
         fresh = Path(scratch)
-        record_samples(fresh, samples)
-        for sample in samples:
-            new, old = fresh / sample.relative_path, cassettes / sample.relative_path
+        record_samples(fresh, samples, scenarios)
+        relative = [path for sample in all_samples(samples, scenarios)
+                    for path in sample.relative_paths]
+        for path in relative:
+            new, old = fresh / path, cassettes / path
             if not old.exists():
                 state = "missing"
             elif comparable(old) == comparable(new):
@@ -200,18 +269,24 @@ def regenerate(cassettes: Path = DEFAULT_DIR, *, check: bool = False,
                     handle.write(new.read_text(encoding="utf-8"))
                 state = "created" if state == "missing" else "updated"
             states.append(SampleState(old, state))
-    states.append(_write_if_changed(cassettes / "README.md", index_text(samples), check=check))
+    states.append(_write_if_changed(cassettes / "README.md", index_text(samples, scenarios),
+                                    check=check))
     return states
 
 
-def index_text(samples: Sequence[Sample] = SAMPLES) -> str:
+def index_text(samples: Sequence[Sample] = SAMPLES,
+               scenarios: Sequence[ScenarioSample] = SCENARIOS) -> str:
     """``cassettes/README.md``: what each sample is, and how they are made."""
-    rows = "\n".join(f"| `{s.relative_path}` | `{s.job}` | {s.what} |" for s in samples)
+    rows = "\n".join(
+        f"| {', '.join(f'`{path}`' for path in s.relative_paths)} | `{s.job}` | {s.what} |"
+        for s in all_samples(samples, scenarios))
     return f"""# Sample cassettes
 
 Recorded by `python -m replay.samples` through the whole pipeline: `aws-replay serve --synthetic`
 answered, boto3 called it, the recorder captured and sanitized the exchanges (`meta.source:
-local-endpoint`). Each job's answer is fixed by its name (see `replay/synth/jobs.py`). Do not edit
+local-endpoint`). Each job's answer is fixed by its name (see `replay/synth/jobs.py`); the
+`automl/family/` samples are scripted pipelines (`replay/scenarios.py`) run against it with a
+clock that ticks per look, so created jobs' timestamps repeat too. Do not edit
 them by hand: change the recipe (`replay/samples.py`) and regenerate; `tests/test_samples.py`
 fails when they are stale. Everything but `drifted/` passes `aws-replay check`; all of them
 pass `aws-replay scan`.

@@ -49,10 +49,14 @@ def test_the_demo_reports_what_each_step_found(ran: tuple[Result, Path, dict[str
         "recorded: churn-demo -> cassettes/churn-demo.yaml (1 exchange(s), Completed)",
         "not-found: missing-demo -> cassettes/missing-demo.yaml (1 exchange(s), "
         "ResourceNotFound)",
-        "recorded: lifecycle-demo with --follow -> cassettes/lifecycle-demo.yaml",
-        "sanitize --check: 0 cassette(s) would change, 4 already clean",
-        "0 leak(s) in 4 cassette(s)",
-        "0 finding(s) in 4 cassette(s)",
+        "recorded: lifecycle-demo with --follow --with v2,candidates -> "
+        "cassettes/lifecycle-demo.yaml",
+        "recorded: lifecycle-demo with --follow --with v2,candidates -> "
+        "cassettes/lifecycle-demo.v2.yaml (1 exchange(s), Completed)",
+        "cassettes/lifecycle-demo.candidates.yaml (1 exchange(s), ",
+        "sanitize --check: 0 cassette(s) would change, 6 already clean",
+        "0 leak(s) in 6 cassette(s)",
+        "0 finding(s) in 6 cassette(s)",
         "python -m pytest tests: 4 passed",
         "enum-value-new  $.BestCandidate.FinalAutoMLJobObjectiveMetric.MetricName",
         "member-added    $.AutoMLProblemTypeConfigName: 'Tabular'",
@@ -68,7 +72,8 @@ def test_the_demo_leaves_a_folder_a_user_can_explore(
         ran: tuple[Result, Path, dict[str, str]]) -> None:
     _, folder, _ = ran
     assert sorted(p.name for p in (folder / "cassettes").iterdir()) == [
-        "churn-demo.yaml", "failed-demo.yaml", "lifecycle-demo.yaml", "missing-demo.yaml"]
+        "churn-demo.yaml", "failed-demo.yaml", "lifecycle-demo.candidates.yaml",
+        "lifecycle-demo.v2.yaml", "lifecycle-demo.yaml", "missing-demo.yaml"]
     lifecycle = read_cassette(folder / "cassettes" / "lifecycle-demo.yaml")
     assert lifecycle.meta["source"] == "local-endpoint"
     assert [i.response.json()["AutoMLJobSecondaryStatus"]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from replay.cassette.read import read_cassette
 from replay.cli.app import main as cli
 from replay.samples import (
-    SAMPLES,
+    all_samples,
     comparable,
     index_text,
     main,
@@ -26,6 +26,7 @@ from replay.synth.jobs import DRIFT_MEMBER
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
+RELATIVE = [path for sample in all_samples() for path in sample.relative_paths]
 
 
 def bodies(relative: str) -> list[Any]:
@@ -41,21 +42,21 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_committed_samples_are_what_the_recipe_records(fresh: Path) -> None:
-    stale = [s.relative_path for s in SAMPLES
-             if comparable(CASSETTES / s.relative_path) != comparable(fresh / s.relative_path)]
+    stale = [path for path in RELATIVE
+             if comparable(CASSETTES / path) != comparable(fresh / path)]
     assert stale == [], "stale samples: run `python -m replay.samples` and commit the result"
     assert (CASSETTES / "README.md").read_text(encoding="utf-8") == index_text()
 
 
 def test_every_sample_file_is_in_the_recipe() -> None:
-    listed = {CASSETTES / s.relative_path for s in SAMPLES}
+    listed = {CASSETTES / path for path in RELATIVE}
     assert set(CASSETTES.rglob("*.yaml")) == listed
 
 
 def test_check_is_clean_except_drifted() -> None:
     clean = check_paths([CASSETTES / "automl"])
     assert clean.findings == []
-    assert clean.cassettes == len(SAMPLES) - 1
+    assert clean.cassettes == len(RELATIVE) - 1
     drifted = check_paths([CASSETTES / "drifted"])
     assert {(f.kind, f.path, f.severity.value) for f in drifted.findings} == {
         ("unknown-member", f"$.{DRIFT_MEMBER}", "additive"),
@@ -68,15 +69,15 @@ def test_scan_and_check_commands_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     scan = runner.invoke(cli, ["scan", "cassettes"])
     assert scan.exit_code == 0, scan.output
-    assert scan.output.endswith(f"0 leak(s) in {len(SAMPLES)} cassette(s)\n")
+    assert scan.output.endswith(f"0 leak(s) in {len(RELATIVE)} cassette(s)\n")
     check = runner.invoke(cli, ["check", "cassettes/automl"])
     assert check.exit_code == 0, check.output
     assert runner.invoke(cli, ["check", "cassettes/drifted"]).exit_code == 1
 
 
 def test_samples_say_how_they_were_made() -> None:
-    for sample in SAMPLES:
-        meta = read_cassette(CASSETTES / sample.relative_path).meta
+    for path in RELATIVE:
+        meta = read_cassette(CASSETTES / path).meta
         assert meta["source"] == "local-endpoint"
         assert meta["sanitizer"]["rules"]
 
@@ -107,6 +108,42 @@ def test_each_sample_shows_its_story() -> None:
     assert running == {"Starting", "AnalyzingData", "FeatureEngineering", "ModelTuning",
                        "TrainingModels", "GeneratingExplainabilityReport",
                        "GeneratingModelInsightsReport", "DeployingModel", "Stopping"}
+
+
+def targets(relative: str) -> list[str]:
+    return [i.request.header("X-Amz-Target") or ""
+            for i in read_cassette(CASSETTES / relative).interactions]
+
+
+def test_the_family_samples_describe_one_job_consistently() -> None:
+    [v1] = bodies("automl/completed-job.yaml")
+    [v2] = bodies("automl/completed-job.v2.yaml")
+    pages = bodies("automl/completed-job.candidates.yaml")
+    assert (v2["AutoMLJobArn"], v2["BestCandidate"]) == (v1["AutoMLJobArn"], v1["BestCandidate"])
+    assert v2["AutoMLProblemTypeConfigName"] == "Tabular"
+    assert v2["AutoMLProblemTypeConfig"]["TabularJobConfig"]["TargetAttributeName"] == \
+        v1["InputDataConfig"][0]["TargetAttributeName"]
+    listed = [c for page in pages for c in page["Candidates"]]
+    assert v1["BestCandidate"] in listed and len(listed) > 1
+
+    created = bodies("automl/family/created-job.yaml")
+    assert targets("automl/family/created-job.yaml")[0] == "SageMaker.CreateAutoMLJob"
+    statuses = [b["AutoMLJobStatus"] for b in created if "AutoMLJobStatus" in b]
+    assert statuses[0] == "InProgress" and statuses[-1] == "Completed"
+    best = next(b for b in reversed(created) if "BestCandidate" in b)["BestCandidate"]
+    assert best in [c for b in created for c in b.get("Candidates", [])]
+
+    stopped = [b.get("AutoMLJobSecondaryStatus") for b in
+               bodies("automl/family/stopped-v2-job.yaml")]
+    assert "SageMaker.StopAutoMLJob" in targets("automl/family/stopped-v2-job.yaml")
+    assert stopped[-2:] == ["Stopping", "Stopped"]
+
+    llm = [b.get("AutoMLJobSecondaryStatus") for b in bodies("automl/family/textgen-job.yaml")]
+    assert "PreTraining" in llm and llm[-1] == "Completed"
+
+    listings = bodies("automl/family/list-jobs.yaml")
+    assert len(listings) > 1 and all(len(page["AutoMLJobSummaries"]) <= 2 for page in listings)
+    assert "NextToken" not in listings[-1]
 
 
 def test_the_sanitizer_did_its_work_on_the_samples() -> None:

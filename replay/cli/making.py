@@ -20,15 +20,20 @@ from replay.cli.options import paths_argument, report_options, write_report, wri
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port to listen on; 0 picks a free one (the URL is printed).")
 @click.option("--synthetic", is_flag=True,
-              help="Answer DescribeAutoMLJob for any job name with a generated spec-valid "
-                   "job (the same per name; missing-* is not found) instead of cassettes.")
+              help="Answer the AutoML family (DescribeAutoMLJob and V2, ListAutoMLJobs, "
+                   "ListCandidatesForAutoMLJob, CreateAutoMLJob and V2, StopAutoMLJob) with "
+                   "generated spec-valid jobs (the same per name; missing-* is not found) "
+                   "instead of cassettes.")
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="X", help="With --synthetic: job-seconds that pass per second for "
+                                "created jobs (default 600).")
 @click.option("--latency", "latency_ms", type=click.FloatRange(min=0), default=0.0,
               show_default=True, metavar="MS", help="Delay every answer by MS milliseconds.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Do not log unmatched or malformed requests to stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")
-def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latency_ms: float,
-          quiet: bool, verbose: bool) -> None:
+def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
+          time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool) -> None:
     """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
 
     PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
@@ -39,8 +44,11 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latenc
     """
     from replay.serve.server import serve_until_signalled
 
+    if time_scale is not None and not synthetic:
+        raise click.UsageError("--time-scale goes with --synthetic")
     serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
-                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo)
+                          latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo,
+                          time_scale=time_scale)
 
 
 # ------------------------------------------------------------------ record, sanitize, scan
@@ -63,19 +71,25 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool, latenc
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0,
               show_default=True, metavar="S", help="Stop following a job after S seconds.")
 @click.option("--overwrite", is_flag=True, help="Replace cassettes that already exist.")
+@click.option("--with", "views", metavar="VIEWS",
+              help="Also record these views of each job beside its cassette, comma-separated: "
+                   "v2 (DescribeAutoMLJobV2 -> <job>.v2.yaml), candidates (every page of "
+                   "ListCandidatesForAutoMLJob -> <job>.candidates.yaml).")
 def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: str | None,
            endpoint_url: str | None, cassette_dir: Path, follow: bool, interval: float,
-           timeout: float, overwrite: bool) -> None:
-    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes.
+           timeout: float, overwrite: bool, views: str | None) -> None:
+    """Record JOBS' DescribeAutoMLJob exchanges into sanitized cassettes (and, with --with,
+    their DescribeAutoMLJobV2 and ListCandidatesForAutoMLJob views beside them).
 
     Secrets and account ids are replaced in memory before anything is written; each cassette
     is written atomically. A job that does not exist is recorded as its ResourceNotFound
     answer. Existing cassettes are kept unless --overwrite is given.
     """
     from replay.core.config import load_settings
-    from replay.record.jobs import describe_result, record_jobs
+    from replay.record.jobs import describe_result, parse_views, record_jobs
     from replay.sanitize.sanitizer import Sanitizer
 
+    chosen_views = parse_views(views)
     bar: Any = None
 
     def jobs_known(count: int) -> None:
@@ -86,7 +100,8 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
 
     def job_done(result: Any) -> None:
         if bar is not None:
-            bar.update(1)
+            if result.path.name == f"{result.job}.yaml":  # one step per job, not per view
+                bar.update(1)
         else:
             click.echo(describe_result(result))
 
@@ -96,7 +111,7 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
                               follow=follow, interval=interval, timeout=timeout,
                               overwrite=overwrite,
                               sanitizer=Sanitizer.from_settings(load_settings()),
-                              on_job=job_done, on_jobs_known=jobs_known)
+                              on_job=job_done, on_jobs_known=jobs_known, views=chosen_views)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -12,6 +12,7 @@ they raise ``AssertionError`` with a readable difference when two requests do no
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,15 +20,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from replay.cassette.model import Cassette, RecordedRequest, header_value, text_headers
+from replay.core.jsonpath import DEAD, PathSet, State
 
 
 @dataclass(frozen=True)
 class RequestKey:
-    """What two requests must share to match: target, canonical params, optionally the host."""
+    """What two requests must share to match: target, canonical params, optionally the host
+    and the region."""
 
     target: str
     params: str
     host: str | None = None
+    region: str | None = None
 
     @property
     def parsed_params(self) -> Any:
@@ -37,30 +41,92 @@ class RequestKey:
         return f"{self.target or '<no X-Amz-Target>'} {self.params}"
 
 
-def canonical_params(body: str | bytes | None) -> str:
-    """The JSON body in a canonical form (sorted keys, compact); non-JSON bodies as they are."""
+@dataclass(frozen=True)
+class MatchOptions:
+    """What matching looks at besides operation and parameters, and what it skips.
+
+    ``ignore`` pairs an operation name (``CreateAutoMLJob``; ``*`` for every operation) with
+    JSONPaths into its request parameters that matching leaves out (``$.Tags``,
+    ``$.AutoMLJobConfig.CompletionCriteria.*``).
+    """
+
+    host: bool = False
+    region: bool = False
+    ignore: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+NO_OPTIONS = MatchOptions()
+
+
+@functools.lru_cache(maxsize=256)
+def _ignored(options: MatchOptions, target: str) -> PathSet | None:
+    operation = target.rpartition(".")[2]
+    patterns = [path for name, paths in options.ignore if name in ("*", operation)
+                for path in paths]
+    return PathSet(patterns) if patterns else None
+
+
+def _drop(node: Any, paths: PathSet, state: State) -> Any:
+    if isinstance(node, dict):
+        kept = {}
+        for key, value in node.items():
+            below = paths.step(state, key)
+            if not paths.accepts(below):
+                kept[key] = _drop(value, paths, below) if below != DEAD else value
+        return kept
+    if isinstance(node, list):
+        items = []
+        for index, item in enumerate(node):
+            below = paths.step(state, index)
+            if not paths.accepts(below):
+                items.append(_drop(item, paths, below) if below != DEAD else item)
+        return items
+    return node
+
+
+def canonical_params(body: str | bytes | None, ignore: PathSet | None = None) -> str:
+    """The JSON body in a canonical form (sorted keys, compact), without the parameters at
+    ``ignore``'s paths; non-JSON bodies as they are."""
     if body is None:
         return "{}"
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     if not text.strip():
         return "{}"
     try:
-        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+        parsed = json.loads(text)
     except ValueError:
         return text
+    if ignore is not None:
+        parsed = _drop(parsed, ignore, ignore.start)
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"))
 
 
 def key_of(target: str | None, body: str | bytes | None, uri: str | None = None,
-           *, match_host: bool = False) -> RequestKey:
-    """The :class:`RequestKey` of a request given by its parts."""
-    host = urlsplit(uri).netloc.lower() if (match_host and uri) else None
-    return RequestKey(target=(target or "").strip(), params=canonical_params(body), host=host)
+           *, match_host: bool = False, options: MatchOptions = NO_OPTIONS,
+           authorization: str | None = None) -> RequestKey:
+    """The :class:`RequestKey` of a request given by its parts.
+
+    ``options`` adds the host or the region (from the URI, else the SigV4 credential scope of
+    ``authorization``) and skips ignored parameters; ``match_host`` is ``options.host``.
+    """
+    target = (target or "").strip()
+    host = urlsplit(uri).netloc.lower() if ((match_host or options.host) and uri) else None
+    region = None
+    if options.region:
+        from replay.spec.operations import region_of
+
+        region = region_of(uri or "", authorization)
+    ignore = _ignored(options, target) if options.ignore else None
+    return RequestKey(target=target, params=canonical_params(body, ignore), host=host,
+                      region=region)
 
 
-def key_of_recorded(request: RecordedRequest, *, match_host: bool = False) -> RequestKey:
+def key_of_recorded(request: RecordedRequest, *, match_host: bool = False,
+                    options: MatchOptions = NO_OPTIONS) -> RequestKey:
     """The :class:`RequestKey` of a request stored in a cassette."""
     return key_of(request.header("X-Amz-Target"), request.body, request.uri,
-                  match_host=match_host)
+                  match_host=match_host, options=options,
+                  authorization=request.header("Authorization"))
 
 
 def params_diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
@@ -94,6 +160,8 @@ def key_diff(recorded: RequestKey, request: RequestKey) -> list[str]:
         lines.append(f"operation: recorded {recorded.target}, request calls {request.target}")
     if recorded.host != request.host:
         lines.append(f"host: recorded {recorded.host}, request goes to {request.host}")
+    if recorded.region != request.region:
+        lines.append(f"region: recorded {recorded.region}, request goes to {request.region}")
     try:
         lines.extend(params_diff(recorded.parsed_params, request.parsed_params))
     except ValueError:

@@ -20,7 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replay.cassette.model import Cassette, Interaction
-from replay.match.matchers import RequestKey, describe_miss, key_of_recorded
+from replay.match.matchers import (
+    NO_OPTIONS,
+    MatchOptions,
+    RequestKey,
+    describe_miss,
+    key_of_recorded,
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,19 @@ class Hit:
 class Playback:
     """Answers requests from one or more cassettes (searched in the order given)."""
 
-    def __init__(self, cassettes: Cassette | Sequence[Cassette], *, match_host: bool = False):
+    def __init__(self, cassettes: Cassette | Sequence[Cassette], *, match_host: bool = False,
+                 options: MatchOptions = NO_OPTIONS, repeats: bool = True):
         self.cassettes: tuple[Cassette, ...] = (
             (cassettes,) if isinstance(cassettes, Cassette) else tuple(cassettes))
         self.match_host = match_host
+        self.options = options
+        self.repeats = repeats
+        """Whether the last recorded answer plays again once a sequence is played through."""
         self._lock = threading.Lock()
         self._keys: list[list[RequestKey]] = []
         self._sequences: dict[RequestKey, list[tuple[int, int]]] = {}
         for cassette_index, cassette in enumerate(self.cassettes):
-            keys = [key_of_recorded(i.request, match_host=match_host)
+            keys = [key_of_recorded(i.request, match_host=match_host, options=options)
                     for i in cassette.interactions]
             self._keys.append(keys)
             for index, key in enumerate(keys):
@@ -58,7 +68,10 @@ class Playback:
             return None
         with self._lock:
             position = self._cursor.get(key, 0)
-            self._cursor[key] = min(position + 1, len(sequence) - 1)
+            if position >= len(sequence):  # played through, and repeats are off
+                return None
+            self._cursor[key] = (min(position + 1, len(sequence) - 1) if self.repeats
+                                 else position + 1)
             cassette_index, index = sequence[position]
             self.play_counts[cassette_index][index] += 1
         cassette = self.cassettes[cassette_index]
@@ -66,6 +79,11 @@ class Playback:
 
     def explain_miss(self, key: RequestKey, limit: int = 3) -> str:
         """Why ``key`` matched nothing: the closest recorded requests with a field diff."""
+        sequence = self._sequences.get(key)
+        if sequence is not None:
+            return (f"every recorded answer to {key.describe()} was played ({len(sequence)}) "
+                    "and allow_playback_repeats is off; record the further call "
+                    "(mode new_episodes) or turn allow_playback_repeats on")
         if len(self.cassettes) == 1:
             return describe_miss(key, self.cassettes[0], self._keys[0], limit)
         parts = [describe_miss(key, cassette, keys, limit)

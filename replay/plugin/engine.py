@@ -19,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import shlex
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from replay.cassette.read import load_cassette
 from replay.core.baseline import Baseline
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
-from replay.match.matchers import RequestKey, key_of
+from replay.match.matchers import MatchOptions, RequestKey, key_of
 from replay.match.playback import Playback
 from replay.plugin.botocore_hook import (
     aws_response,
@@ -94,7 +95,8 @@ class DriftCache:
 # so a test costs one stat per cassette, and the drift cache and Playback see one object per
 # version. Playbacks are kept too (their request keys parse every recorded body) and rewound.
 _shown: dict[Path, tuple[int, int, Cassette]] = {}
-_playbacks: dict[tuple[tuple[int, ...], bool], tuple[tuple[Cassette, ...], Playback]] = {}
+_playbacks: dict[tuple[tuple[int, ...], MatchOptions, bool],
+                 tuple[tuple[Cassette, ...], Playback]] = {}
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -117,15 +119,16 @@ def _load_shown(path: Path, stat: os.stat_result, shown_as: str) -> Cassette:
     return copy
 
 
-def _playback_for(cassettes: tuple[Cassette, ...], match_host: bool) -> Playback:
-    key = (tuple(id(c) for c in cassettes), match_host)
+def _playback_for(cassettes: tuple[Cassette, ...], options: MatchOptions,
+                  repeats: bool = True) -> Playback:
+    key = (tuple(id(c) for c in cassettes), options, repeats)
     hit = _playbacks.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], cassettes, strict=True)):
         playback = hit[1]
         playback.rewind()
         playback.play_counts = [[0] * len(c.interactions) for c in cassettes]
         return playback
-    playback = Playback(cassettes, match_host=match_host)
+    playback = Playback(cassettes, options=options, repeats=repeats)
     _playbacks[key] = (cassettes, playback)  # holding the cassettes keeps their ids unique
     return playback
 
@@ -161,10 +164,13 @@ class ActiveCassette:
     """
 
     def __init__(self, paths: Sequence[Path], settings: ReplaySettings, *, test_id: str,
-                 rootdir: Path, drift: DriftCache, run_started_ns: int | None = None) -> None:
+                 rootdir: Path, drift: DriftCache, run_started_ns: int | None = None,
+                 origins: Mapping[Path, str] | None = None) -> None:
         if not paths:
             raise ConfigError(f"{test_id}: no cassette named")
         self.paths = tuple(paths)
+        self.origins = dict(origins or {})
+        """Per path, the setting that chose it (named when a cassette is not found)."""
         self.settings = settings
         self.test_id = test_id
         self.run_started_ns = _PROCESS_STARTED_NS if run_started_ns is None else run_started_ns
@@ -182,7 +188,9 @@ class ActiveCassette:
         self.cassettes: tuple[Cassette, ...] = tuple(
             _load_shown(p, stat, self.shown(p)) for p, stat in stats.items()
             if stat is not None and self.replaying)
-        self.playback = _playback_for(self.cassettes, settings.match_host)
+        self._match = settings.match_options  # built once: respond() runs per call
+        self.playback = _playback_for(self.cassettes, self._match,
+                                      settings.allow_playback_repeats)
         self._final_counts: list[list[int]] | None = None
         self.findings: list[Finding] = []
         self.failures: list[ReplayFailure] = []
@@ -226,7 +234,10 @@ class ActiveCassette:
         ``service_model`` is the calling client's, used for the drift check.
         """
         target = request_header(request, "X-Amz-Target")
-        key = key_of(target, request.body, request.url, match_host=self.settings.match_host)
+        match = self._match
+        key = key_of(target, request.body, request.url, options=match,
+                     authorization=request_header(request, "Authorization")
+                     if match.region else None)
         hit = self.playback.play(key) if self.replaying and target else None
         if hit is not None:
             if self.settings.drift != "off":
@@ -259,7 +270,9 @@ class ActiveCassette:
                 f"which cassettes cannot replay; test {self.test_id} must not make it in mode "
                 f"'{mode}' (mock it, or move it out of the replayed test)")
         if self.missing:
-            names = ", ".join(self.shown(p) for p in self.missing)
+            names = ", ".join(
+                f"{p.absolute()}" + (f" (chosen by {self.origins[p]})" if p in self.origins
+                                     else "") for p in self.missing)
             return RequestNotRecorded(
                 f"aws-replay: cassette {names} does not exist, and mode '{mode}' only replays; "
                 f"{key.describe()} was not sent\n"
@@ -285,7 +298,8 @@ class ActiveCassette:
         with contextlib.ExitStack() as stack:
             capture: Any = None
             if self.recording:
-                capture = self.recorded = stack.enter_context(_capture())  # grows as it records
+                capture = self.recorded = stack.enter_context(  # grows as it records
+                    _capture(_rules_key(self.settings.sanitize)))
             else:
                 stack.enter_context(dummy_aws_environment(self.settings.region))
                 self.guard = stack.enter_context(
@@ -317,23 +331,37 @@ class ActiveCassette:
             fresh = self._written_this_run(stat)
             append = exists and (self.settings.mode != "rewrite" or fresh)
             source = source_for_endpoint(interactions[0].request.uri)
-            save_recording(path, interactions, source=source, sanitizer=_sanitizer(),
+            save_recording(path, interactions, source=source,
+                           sanitizer=_sanitizer(_rules_key(self.settings.sanitize)),
                            overwrite=exists and not append, append=append)
 
 
+def _rules_key(extra: Mapping[str, Any]) -> str:
+    return json.dumps(extra, sort_keys=True, default=str) if extra else ""
+
+
 @functools.cache
-def _sanitizer() -> Any:
+def _sanitizer(extra_rules: str = "") -> Any:
+    """The project's sanitizer (``[tool.aws-replay.sanitize]``), plus a test's extra rules
+    (its ``sanitize`` setting, as canonical JSON); one per rule set, so the tests sharing
+    rules share one placeholder numbering."""
     from replay.core.config import load_settings
     from replay.sanitize.sanitizer import Sanitizer
 
-    return Sanitizer.from_settings(load_settings())
+    settings = load_settings()
+    if extra_rules:
+        table = dict(settings.get("sanitize") or {})
+        for key, more in json.loads(extra_rules).items():
+            table[key] = [*table.get(key, []), *more]
+        settings = {**settings, "sanitize": table}
+    return Sanitizer.from_settings(settings)
 
 
 @contextlib.contextmanager
-def _capture() -> Iterator[list[Interaction]]:
+def _capture(extra_rules: str = "") -> Iterator[list[Interaction]]:
     from replay.record.capture import capture_exchanges
 
-    with capture_exchanges(_sanitizer()) as captured:
+    with capture_exchanges(_sanitizer(extra_rules)) as captured:
         yield captured
 
 

@@ -11,7 +11,7 @@ summary, the unused-interaction list and ``--aws-replay-report`` once.
 
 Example::
 
-    @pytest.mark.aws_replay("automl/completed-job")   # cassettes/automl/completed-job.yaml
+    @pytest.mark.aws_replay("automl/completed-job")   # <test folder>/cassettes/automl/...
     def test_best_candidate(sagemaker):
         job = sagemaker.describe_auto_ml_job(AutoMLJobName="churn-automl-2026")
 """
@@ -60,7 +60,8 @@ _OPTIONS = (
     ("region", "--aws-replay-region", "string",
      "Region given to replayed tests that set none (default us-east-1)."),
     ("cassette_dir", "--aws-replay-cassette-dir", "string",
-     "Folder of cassettes, relative to the rootdir (default cassettes)."),
+     "Folder of cassettes, relative to the rootdir (default: cassettes/ beside each test "
+     "module)."),
 )
 
 
@@ -115,8 +116,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*names, **settings): serve boto3 calls from cassettes <cassette dir>/<name>"
-        ".yaml (default <module>/<test>.yaml); settings: mode, drift, drift_fail_on, "
-        "allowed_hosts, match_host, region, cassette_dir.")
+        ".yaml (cassette dir: cassettes/ beside the test module unless aws_replay_cassette_dir;"
+        " name: <module>/<test> by default); settings: mode, drift, drift_fail_on, "
+        "allowed_hosts, match_host, region, cassette_dir, ignore_parameters, match_on, "
+        "sanitize, allow_playback_repeats.")
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
         raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
@@ -170,7 +173,10 @@ def aws_replay_config() -> dict[str, Any]:
     """Settings for replayed tests of a module or folder; override it to change them.
 
     Keys: ``mode``, ``drift``, ``drift_fail_on``, ``allowed_hosts``, ``match_host``, ``region``,
-    ``cassette_dir``. The command line and the ini file win over it; it wins over the marker.
+    ``cassette_dir``, ``ignore_parameters`` (operation -> JSONPaths matching skips),
+    ``match_on`` (``host``, ``region``), ``sanitize`` (extra rules, the schema of
+    ``[tool.aws-replay.sanitize]``), ``allow_playback_repeats``. The command line and the ini
+    file win over it; it wins over the marker (list-like keys add up).
     """
     return {}
 
@@ -183,6 +189,32 @@ def _default_name(item: pytest.Item) -> str:
     cls = getattr(item, "cls", None)
     test = f"{cls.__name__}.{item.name}" if cls is not None else item.name
     return f"{module}/{_UNSAFE.sub('-', test)}"
+
+
+def _cassette_folder(item: pytest.Item, cassette_dir: str | None, rootdir: Path,
+                     chosen_by: str | None) -> tuple[Path, str]:
+    """Where a test's cassette names are relative to, and the setting that says so."""
+    if cassette_dir is None:  # pytest-recording's default: beside the test module
+        return (Path(str(item.path)).parent / "cassettes",
+                "the default folder: cassettes/ beside the test module")
+    return rootdir / cassette_dir, f"aws_replay_cassette_dir {cassette_dir!r} ({chosen_by})"
+
+
+def _cassette_origins(item: pytest.Item, markers: list[pytest.Mark], folder: Path,
+                      folder_origin: str) -> dict[Path, str]:
+    """Each cassette path of the test, and what chose it (for the "not found" message)."""
+    named = [str(name) for mark in markers for name in mark.args
+             if isinstance(name, str | Path) and str(name)]
+    origins: dict[Path, str] = {}
+    for path, name in zip(_cassette_paths(item, markers, folder),
+                          dict.fromkeys(named) or [None], strict=True):
+        if name is None:
+            origins[path] = f"the default name <module>/<test> in {folder_origin}"
+        elif Path(name).is_absolute():
+            origins[path] = f"@pytest.mark.{MARKER}({name!r}), an absolute path"
+        else:
+            origins[path] = f"@pytest.mark.{MARKER}({name!r}) in {folder_origin}"
+    return origins
 
 
 def _cassette_paths(item: pytest.Item, markers: list[pytest.Mark], folder: Path) -> list[Path]:
@@ -211,7 +243,7 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
         yield None
         return
     from replay.plugin.engine import ActiveCassette, DriftCache
-    from replay.plugin.settings import merge_settings
+    from replay.plugin.settings import merge_settings, setting_source
 
     # Requested here, not as a parameter: unmarked tests never build the user's config fixture.
     aws_replay_config = request.getfixturevalue("aws_replay_config")
@@ -222,13 +254,15 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
         for name, value in mark.kwargs.items():
             marker_settings.setdefault(name, value)
     state = config.stash[STATE]
-    settings = merge_settings(*state.layers,
-                              ("aws_replay_config fixture", aws_replay_config),
-                              (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
+    layers = (*state.layers, ("aws_replay_config fixture", aws_replay_config),
+              (f"@pytest.mark.{MARKER} on {item.nodeid}", marker_settings))
+    settings = merge_settings(*layers)
     if state.drift is None:
         state.drift = DriftCache(state.baseline)
-    folder = config.rootpath / settings.cassette_dir
-    active = ActiveCassette(_cassette_paths(item, markers, folder), settings,
+    folder, folder_origin = _cassette_folder(
+        item, settings.cassette_dir, config.rootpath, setting_source(layers, "cassette_dir"))
+    origins = _cassette_origins(item, markers, folder, folder_origin)
+    active = ActiveCassette(list(origins), settings, origins=origins,
                             test_id=item.nodeid, rootdir=config.rootpath, drift=state.drift,
                             run_started_ns=state.run_started_ns)
     item.stash[ACTIVE] = active

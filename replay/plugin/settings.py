@@ -12,12 +12,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from replay.core.errors import ConfigError
 from replay.core.findings import SEVERITY_NAMES
+from replay.core.jsonpath import compile_path
+from replay.match.matchers import MatchOptions
 
 MODES = ("none", "once", "new_episodes", "all", "rewrite")
 DRIFT_MODES = ("error", "warn", "off")
@@ -33,12 +35,71 @@ class ReplaySettings:
     match_host: bool = False
     allowed_hosts: tuple[str, ...] = ()
     region: str = "us-east-1"
-    cassette_dir: str = "cassettes"
+    cassette_dir: str | None = None
+    """``None``: the default, ``cassettes/`` beside each test module."""
+    ignore_parameters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    match_on: tuple[str, ...] = ()
+    sanitize: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    allow_playback_repeats: bool = True
+
+    @property
+    def match_options(self) -> MatchOptions:
+        """What matching looks at besides operation and parameters."""
+        return MatchOptions(host=self.match_host or "host" in self.match_on,
+                            region="region" in self.match_on, ignore=self.ignore_parameters)
 
 
 SETTING_NAMES = tuple(f.name for f in fields(ReplaySettings))
+MATCH_ON = ("host", "region")
 _CHOICES = {"mode": MODES, "drift": DRIFT_MODES, "drift_fail_on": SEVERITY_NAMES}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+# Settings whose values add up across layers instead of the first layer winning.
+_ADDED = ("allowed_hosts", "ignore_parameters", "match_on", "sanitize")
+
+
+def _boolean(name: str, value: Any, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ConfigError(f"{source}: aws-replay {name} {value!r} is not true or false")
+    return text in _TRUE
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _ignore_parameters(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: aws-replay ignore_parameters must map an operation name "
+                          "(or '*') to JSONPaths, e.g. {'CreateAutoMLJob': ['$.Tags']}")
+    pairs = []
+    for operation, paths in value.items():
+        listed = [paths] if isinstance(paths, str) else paths
+        if not isinstance(operation, str) or not isinstance(listed, list | tuple):
+            raise ConfigError(f"{source}: aws-replay ignore_parameters[{operation!r}] must be "
+                              "a list of JSONPaths")
+        for path in listed:
+            compile_path(path, f"{source}: aws-replay ignore_parameters[{operation!r}] entry")
+        pairs.append((operation.rpartition(".")[2], tuple(listed)))
+    return tuple(pairs)
+
+
+def _sanitize(value: Any, source: str) -> Mapping[str, Any]:
+    from replay.sanitize.rules import rules_from_settings
+
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: aws-replay sanitize must be a table like "
+                          "[tool.aws-replay.sanitize] (patterns, json_paths, headers, "
+                          "allow_account_ids)")
+    try:
+        rules_from_settings({"sanitize": dict(value)})
+    except ConfigError as exc:  # its wording names pyproject.toml; here the layer says where
+        raise ConfigError(str(exc).replace("pyproject.toml: [tool.aws-replay.sanitize]",
+                                           f"{source}: aws-replay sanitize")) from None
+    return dict(value)
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -48,29 +109,41 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{source}: aws-replay {name} {value!r} is not one of "
                               f"{', '.join(_CHOICES[name])}")
         return text
-    if name == "match_host":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text not in _TRUE | _FALSE:
-            raise ConfigError(f"{source}: aws-replay match_host {value!r} is not true or false")
-        return text in _TRUE
+    if name in ("match_host", "allow_playback_repeats"):
+        return _boolean(name, value, source)
     if name == "allowed_hosts":
-        items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-        return tuple(str(item).strip() for item in items if str(item).strip())
+        return _words(value)
+    if name == "match_on":
+        keys = _words(value)
+        unknown = [key for key in keys if key not in MATCH_ON]
+        if unknown:
+            raise ConfigError(f"{source}: aws-replay match_on {', '.join(unknown)} cannot be "
+                              f"matched on; operation and parameters always are, add "
+                              f"{' or '.join(MATCH_ON)}")
+        return keys
+    if name == "ignore_parameters":
+        return _ignore_parameters(value, source)
+    if name == "sanitize":
+        return _sanitize(value, source)
     return str(value)
+
+
+def _add(name: str, merged: Any, more: Any) -> Any:
+    if name == "sanitize":  # each rule list grows; the first layer's entries come first
+        return {key: [*merged.get(key, []), *more.get(key, [])] for key in {*merged, *more}}
+    return (*merged, *(item for item in more if item not in merged))
 
 
 def merge_settings(*layers: tuple[str, Mapping[str, Any] | None]) -> ReplaySettings:
     """Merge ``(source, values)`` layers, most important first; unset (``None``) values skip.
 
     The plugin passes: command line, ini file, the ``aws_replay_config`` fixture, the marker's
-    keyword arguments. The first layer that sets a value wins, except ``allowed_hosts``, which
-    adds up across layers. Unknown names and invalid values raise :class:`ConfigError` naming
-    the layer.
+    keyword arguments. The first layer that sets a value wins, except ``allowed_hosts``,
+    ``ignore_parameters``, ``match_on`` and ``sanitize``, which add up across layers. Unknown
+    names and invalid values raise :class:`ConfigError` naming the layer.
     """
     values: dict[str, Any] = {}
-    hosts: list[str] = []
+    added: dict[str, Any] = {}
     for source, layer in layers:
         if layer is not None and not isinstance(layer, Mapping):
             raise ConfigError(f"{source}: aws-replay settings must be a dict, got "
@@ -82,8 +155,17 @@ def merge_settings(*layers: tuple[str, Mapping[str, Any] | None]) -> ReplaySetti
             if value is None:
                 continue
             coerced = _coerce(name, value, source)
-            if name == "allowed_hosts":
-                hosts.extend(h for h in coerced if h not in hosts)
+            if name in _ADDED:
+                added[name] = _add(name, added[name], coerced) if name in added else coerced
             else:
                 values.setdefault(name, coerced)
-    return ReplaySettings(**values, allowed_hosts=tuple(hosts))
+    return ReplaySettings(**values, **added)
+
+
+def setting_source(layers: Sequence[tuple[str, Mapping[str, Any] | None]],
+                   name: str) -> str | None:
+    """The layer whose value of ``name`` :func:`merge_settings` uses (``None``: the default)."""
+    for source, layer in layers:
+        if isinstance(layer, Mapping) and layer.get(name) is not None:
+            return source
+    return None

@@ -36,6 +36,12 @@ from replay.sanitize.sanitizer import Sanitizer
 
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 
+VIEWS = ("v2", "candidates")
+"""What ``record --with`` adds beside a job's DescribeAutoMLJob cassette ``<job>.yaml``:
+``v2`` (DescribeAutoMLJobV2, ``<job>.v2.yaml``) and ``candidates`` (every page of
+ListCandidatesForAutoMLJob, ``<job>.candidates.yaml``). Job names cannot hold a dot, so these
+names never meet another job's."""
+
 # Only SageMaker's exchanges belong in a job's cassette (not STS, not the metadata service).
 _RECORDED_TARGETS = frozenset({"SageMaker"})
 
@@ -65,7 +71,10 @@ class RecordSummary:
     def line(self) -> str:
         parts = [f"{self.count(o)} {o}" for o in ("recorded", "not-found", "error", "skipped")
                  if self.count(o)]
-        return f"{len(self.jobs)} job(s): {', '.join(parts) or 'nothing to do'}"
+        jobs = len({job.job for job in self.jobs})
+        what = (f"{jobs} job(s)" if jobs == len(self.jobs)
+                else f"{jobs} job(s) in {len(self.jobs)} cassette(s)")
+        return f"{what}: {', '.join(parts) or 'nothing to do'}"
 
 
 def _client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
@@ -160,12 +169,38 @@ def _tidy(interactions: Sequence[Interaction]) -> list[Interaction]:
     return kept
 
 
+def parse_views(text: str | None) -> tuple[str, ...]:
+    """``--with v2,candidates`` as view names, checked."""
+    views = tuple(dict.fromkeys(v.strip() for v in (text or "").split(",") if v.strip()))
+    unknown = [view for view in views if view not in VIEWS]
+    if unknown:
+        raise ConfigError(f"--with {', '.join(unknown)}: not a view aws-replay records; "
+                          f"use {', '.join(VIEWS)} (comma-separated)")
+    return views
+
+
+def view_path(describe_path: Path, view: str) -> Path:
+    """Where a view of the job recorded at ``describe_path`` goes (``<job>.<view>.yaml``)."""
+    return describe_path.with_name(f"{describe_path.stem}.{view}{describe_path.suffix}")
+
+
 def _describe(client: Any, job: str, *, follow: bool, interval: float, timeout: float,
-              sleep: Callable[[float], None]) -> tuple[str | None, str]:
-    """Call DescribeAutoMLJob (polling to a terminal status when ``follow``): (status, note)."""
+              sleep: Callable[[float], None],
+              view: str = "describe") -> tuple[str | None, str]:
+    """Call DescribeAutoMLJob (polling to a terminal status when ``follow``): (status, note).
+
+    ``view`` ``v2`` calls DescribeAutoMLJobV2; ``candidates`` lists every page of the job's
+    candidates (no polling).
+    """
+    if view == "candidates":
+        pages = list(client.get_paginator("list_candidates_for_auto_ml_job").paginate(
+            AutoMLJobName=job))
+        count = sum(len(page.get("Candidates", [])) for page in pages)
+        return None, f"{count} candidate(s) in {len(pages)} page(s)"
+    call = client.describe_auto_ml_job_v2 if view == "v2" else client.describe_auto_ml_job
     started = time.monotonic()
     while True:
-        status = client.describe_auto_ml_job(AutoMLJobName=job).get("AutoMLJobStatus")
+        status = call(AutoMLJobName=job).get("AutoMLJobStatus")
         if not follow or status in TERMINAL_STATUSES:
             return status, ""
         if time.monotonic() - started + interval > timeout:
@@ -177,11 +212,13 @@ def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, sourc
                endpoint: str, follow: bool = False, interval: float = 30.0,
                timeout: float = 3600.0, overwrite: bool = False,
                sleep: Callable[[float], None] = time.sleep,
-               captured: list[Interaction] | None = None) -> JobRecording:
+               captured: list[Interaction] | None = None,
+               view: str = "describe") -> JobRecording:
     """Record one job's DescribeAutoMLJob exchange(s) into ``path``.
 
     ``captured`` is the list of an active :func:`capture_exchanges` to use (a run of many jobs
-    patches once); without it the job gets its own capture.
+    patches once); without it the job gets its own capture. ``view`` records another view of
+    the job instead (:data:`VIEWS`).
     """
     if path.exists() and not overwrite:
         return JobRecording(job, path, "skipped",
@@ -190,7 +227,8 @@ def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, sourc
         with capture_exchanges(sanitizer, targets=_RECORDED_TARGETS) as own:
             return record_job(client, job, path, sanitizer=sanitizer, source=source,
                               endpoint=endpoint, follow=follow, interval=interval,
-                              timeout=timeout, overwrite=overwrite, sleep=sleep, captured=own)
+                              timeout=timeout, overwrite=overwrite, sleep=sleep, captured=own,
+                              view=view)
     import botocore.exceptions
 
     first = len(captured)
@@ -198,7 +236,7 @@ def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, sourc
     try:
         with _aws_errors(f"recording {job}", endpoint):
             status, note = _describe(client, job, follow=follow, interval=interval,
-                                     timeout=timeout, sleep=sleep)
+                                     timeout=timeout, sleep=sleep, view=view)
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "error")
         outcome = "not-found" if code in ("ResourceNotFound", "ResourceNotFoundException") \
@@ -207,6 +245,8 @@ def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, sourc
                 "valid fixture)" if outcome == "not-found"
                 else f"recorded the {code} error answer")
     interactions = _tidy(captured[first:])
+    if view == "candidates":
+        interactions = list(captured[first:])  # every page, even when two pages look alike
     save_recording(path, interactions, source=source, sanitizer=sanitizer, overwrite=overwrite)
     return JobRecording(job, path, outcome, len(interactions), status, note)
 
@@ -218,13 +258,16 @@ def record_jobs(jobs: Sequence[str], *, all_jobs: bool = False, region: str | No
                 sanitizer: Sanitizer | None = None,
                 on_job: Callable[[JobRecording], None] | None = None,
                 on_jobs_known: Callable[[int], None] | None = None,
-                sleep: Callable[[float], None] = time.sleep) -> RecordSummary:
+                sleep: Callable[[float], None] = time.sleep,
+                views: Sequence[str] = ()) -> RecordSummary:
     """The engine of ``aws-replay record``: each job into ``cassette_dir/<job>.yaml``.
 
-    ``all_jobs`` adds every job ListAutoMLJobs returns. ``on_jobs_known(n)`` and ``on_job``
-    report progress. Credential and endpoint problems raise :class:`ReplayError` subclasses;
+    ``all_jobs`` adds every job ListAutoMLJobs returns. ``views`` (:data:`VIEWS`) records
+    those views of each job beside it. ``on_jobs_known(n)`` and ``on_job`` report progress
+    (once per job). Credential and endpoint problems raise :class:`ReplayError` subclasses;
     a job that does not exist is recorded as its ``ResourceNotFound`` answer.
     """
+    views = parse_views(",".join(views))
     if not jobs and not all_jobs:
         raise ConfigError("name at least one JOB, or pass --all")
     if interval < 0 or timeout <= 0:
@@ -244,13 +287,20 @@ def record_jobs(jobs: Sequence[str], *, all_jobs: bool = False, region: str | No
     summary = RecordSummary(source=source)
     with capture_exchanges(scrubber, targets=_RECORDED_TARGETS) as captured:
         for name in names:
-            result = record_job(client, name, cassette_dir / f"{name}.yaml",
+            path = cassette_dir / f"{name}.yaml"
+            result = record_job(client, name, path,
                                 sanitizer=scrubber, source=source, endpoint=endpoint,
                                 follow=follow, interval=interval, timeout=timeout,
                                 overwrite=overwrite, sleep=sleep, captured=captured)
             summary.jobs.append(result)
+            for view in views:
+                summary.jobs.append(record_job(
+                    client, name, view_path(path, view), sanitizer=scrubber, source=source,
+                    endpoint=endpoint, follow=follow, interval=interval, timeout=timeout,
+                    overwrite=overwrite, sleep=sleep, captured=captured, view=view))
             if on_job is not None:
-                on_job(result)
+                for recorded in summary.jobs[-1 - len(views):]:
+                    on_job(recorded)
     return summary
 
 

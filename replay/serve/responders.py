@@ -4,9 +4,10 @@ The HTTP layer (:mod:`replay.serve.server`) hands each request's ``X-Amz-Target`
 ``Authorization`` to a :class:`Responder` and writes back the :class:`Answer` it gets.
 :class:`CassetteResponder` matches requests exactly as the pytest plugin does
 (:class:`replay.match.playback.Playback`: operation + parsed parameters; identical requests play in
-recorded order, then stay on the last). :class:`SyntheticResponder` answers any
-``DescribeAutoMLJob`` with a deterministic spec-valid job per name (``replay.synth.jobs``:
-``missing-*`` is not found, ``lifecycle-*`` advances one status per call).
+recorded order, then stay on the last). :class:`SyntheticResponder` answers the AutoML family
+(Describe, DescribeV2, List, ListCandidates, Create, CreateV2, Stop) from a synthetic account
+(``replay.synth.account``: a deterministic spec-valid job per name, ``missing-*`` is not found,
+``lifecycle-*`` advances one status per call, created jobs run in scaled time).
 
 What cannot be answered becomes the protocol's own error shape (:func:`error_answer`: status
 400, ``{"__type": ..., "message": ...}``) so clients raise their normal service error.
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -33,10 +35,11 @@ from replay.spec.operations import region_of
 
 if TYPE_CHECKING:
     from replay.sanitize.sanitizer import Sanitizer
-    from replay.synth.jobs import SyntheticJobs
+    from replay.synth.account import SyntheticAccount
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 DESCRIBE_TARGET = "SageMaker.DescribeAutoMLJob"
+SAGEMAKER_PREFIX = "SageMaker"
 SYNTHETIC_DEFAULT_REGION = "us-east-1"
 
 
@@ -265,63 +268,80 @@ class CassetteResponder:
 
 
 class SyntheticResponder:
-    """Answers ``DescribeAutoMLJob`` for any job name from :mod:`replay.synth.jobs` (deterministic).
+    """Answers the AutoML family from a :class:`replay.synth.account.SyntheticAccount` per region.
 
-    A ``lifecycle-`` job advances one step per call, so ``record --follow`` sees it run. Jobs
-    are generated for the region in the request's SigV4 credential scope (ARNs name it).
+    ``DescribeAutoMLJob``, ``DescribeAutoMLJobV2``, ``ListAutoMLJobs``,
+    ``ListCandidatesForAutoMLJob``, ``CreateAutoMLJob``, ``CreateAutoMLJobV2`` and
+    ``StopAutoMLJob``, each request first held to the operation's input shape (what the model
+    refuses is a 400 ``ValidationException``). Jobs are generated for the region in the
+    request's SigV4 credential scope (ARNs name it); created jobs run in ``time_scale``
+    (job-seconds per second).
     """
 
-    def __init__(self) -> None:
-        from replay.synth.jobs import SyntheticJobs
+    def __init__(self, *, time_scale: float | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        from replay.synth.account import DEFAULT_TIME_SCALE, SyntheticAccount
 
-        self._new_account = SyntheticJobs
-        self._accounts: dict[str, SyntheticJobs] = {}
+        self._clock = clock or time.time
+
+        self._time_scale = DEFAULT_TIME_SCALE if time_scale is None else time_scale
+        if self._time_scale <= 0:
+            raise ConfigError(f"time scale {self._time_scale:g} is not positive; give the "
+                              "job-seconds that pass per second (600 by default)")
+        self._new_account = SyntheticAccount
+        self._accounts: dict[str, SyntheticAccount] = {}
         self._lock = threading.Lock()
-        # Bodies are shared and kept by SyntheticJobs, so a body object maps to one wire form.
+        # Describe bodies are shared and kept by the account, so a body object maps to one
+        # wire form; bounded like the accounts' jobs.
         self._wire: dict[int, tuple[object, Answer]] = {}
 
     def describe(self) -> str:
-        return "synthetic DescribeAutoMLJob jobs (any name; missing-* is not found)"
+        return ("synthetic AutoML jobs (any name; missing-* is not found): Describe, "
+                "DescribeV2, List, ListCandidates, Create, CreateV2, Stop")
 
-    def _account(self, authorization: str | None) -> SyntheticJobs:
+    def _account(self, authorization: str | None) -> SyntheticAccount:
         region = region_of("", authorization) or SYNTHETIC_DEFAULT_REGION
         account = self._accounts.get(region)
         if account is None:
+            from replay.synth.parts import partition_of, registry_account
+
+            partition_of(region)  # an unknown region is the client's error, and holds no state
+            registry_account(region)
             with self._lock:
-                account = self._accounts.setdefault(region, self._new_account(region))
+                account = self._accounts.setdefault(
+                    region, self._new_account(region, time_scale=self._time_scale,
+                                              clock=self._clock))
         return account
 
     def answer(self, target: str, body: bytes, authorization: str | None = None) -> Answer:
         params = parse_params(body)
-        if target != DESCRIBE_TARGET:
+        service, _, operation = target.partition(".")
+        if service != SAGEMAKER_PREFIX or not operation:
             return error_answer(
                 "UnknownOperationException",
-                f"synthetic mode answers {DESCRIBE_TARGET} only, not "
+                f"synthetic mode answers SageMaker's AutoML operations, not "
                 f"{target or 'a request without X-Amz-Target'}; serve cassettes to answer "
                 "other operations",
             )
-        name = params.get("AutoMLJobName")
-        if not isinstance(name, str):
-            return error_answer(
-                "ValidationException",
-                "1 validation error detected: Value null at 'autoMLJobName' failed to satisfy "
-                "constraint: Member must not be null",
-            )
         try:
-            status, document = self._account(authorization).describe(name)
+            status, document = self._account(authorization).answer(operation, params)
         except ConfigError as exc:  # a region synthetic jobs do not model: the client's input
             return error_answer("ValidationException", str(exc))
         cached = self._wire.get(id(document))
         if cached is not None and cached[0] is document:
             return cached[1]
-        headers: list[tuple[str, str]] = [("x-amzn-RequestId", _request_id(f"synthetic:{name}"))]
+        name = params.get("AutoMLJobName")
+        headers: list[tuple[str, str]] = [
+            ("x-amzn-RequestId", _request_id(f"synthetic:{operation}:{name}"))]
         if status >= 400 and isinstance(document.get("__type"), str):
             headers.append(("X-Amzn-ErrorType", document["__type"]))
         answer = Answer(status, wire_response(status, json.dumps(document).encode("utf-8"),
                                               headers), "synthetic")
-        self._wire[id(document)] = (document, answer)
+        if operation in ("DescribeAutoMLJob", "DescribeAutoMLJobV2") and status == 200:
+            if len(self._wire) >= _KEY_CACHE_LIMIT:
+                self._wire.clear()
+            self._wire[id(document)] = (document, answer)
         return answer
-
 
 
 def load_cassettes(sources: Iterable[Path | Cassette]) -> list[Cassette]:
@@ -343,14 +363,15 @@ def load_cassettes(sources: Iterable[Path | Cassette]) -> list[Cassette]:
     return cassettes
 
 
-def make_responder(sources: Iterable[Path | Cassette] = (), *,
-                   synthetic: bool = False) -> Responder:
-    """The responder for cassette files/folders (or loaded cassettes), or synthetic jobs."""
+def make_responder(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
+                   time_scale: float | None = None) -> Responder:
+    """The responder for cassette files/folders (or loaded cassettes), or synthetic jobs
+    (created ones running ``time_scale`` job-seconds per second)."""
     sources = list(sources)
     if synthetic and sources:
         raise ConfigError("give cassette paths or --synthetic, not both")
     if synthetic:
-        return SyntheticResponder()
+        return SyntheticResponder(time_scale=time_scale)
     if not sources:
         raise ConfigError("nothing to serve: give cassette files or folders, or --synthetic")
     responder = CassetteResponder(load_cassettes(sources))

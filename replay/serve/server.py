@@ -5,8 +5,9 @@ client can be pointed at with an endpoint URL: boto3, the AWS CLI, the JavaScrip
 request is ``POST /`` with the operation in ``X-Amz-Target`` and its parameters in a JSON body;
 SigV4 signatures are accepted without being verified. Requests are matched exactly as the
 pytest plugin matches them (:class:`replay.match.playback.Playback`: operation + parsed parameters;
-identical requests play in recorded order, then stay on the last). With ``synthetic=True`` any
-``DescribeAutoMLJob`` is answered by a deterministic spec-valid job per name (``replay.synth.jobs``:
+identical requests play in recorded order, then stay on the last). With ``synthetic=True`` the
+AutoML family (Describe, DescribeV2, List, ListCandidates, Create, CreateV2, Stop) is answered
+by a synthetic account (``replay.synth.account``: a deterministic spec-valid job per name,
 ``missing-*`` is not found, ``lifecycle-*`` advances one status per call).
 
 Anything the server cannot answer comes back in the protocol's own error shape (status 400,
@@ -332,11 +333,13 @@ def is_loopback(host: str) -> bool:
 
 def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
                  host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
-                 log: Log | None = None, verbose: bool = False) -> RunningServer:
+                 log: Log | None = None, verbose: bool = False,
+                 time_scale: float | None = None) -> RunningServer:
     """Start the local SageMaker endpoint on a background thread and return it running.
 
     ``sources`` are cassette files, folders or loaded :class:`Cassette` objects; or pass
-    ``synthetic=True``. ``port=0`` picks a free port (read it from ``.url``). ``log`` receives
+    ``synthetic=True`` (jobs created through it run ``time_scale`` job-seconds per second,
+    default 600). ``port=0`` picks a free port (read it from ``.url``). ``log`` receives
     one line per unmatched or malformed request (every request when ``verbose``).
 
     Example::
@@ -346,7 +349,7 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
     """
     if latency_ms < 0:
         raise ConfigError(f"latency {latency_ms} ms is negative; give 0 or more")
-    responder = make_responder(sources, synthetic=synthetic)
+    responder = make_responder(sources, synthetic=synthetic, time_scale=time_scale)
     try:
         httpd = ReplayHTTPServer((host, port), responder, latency=latency_ms / 1000.0,
                                  log=log, verbose=verbose)
@@ -361,7 +364,7 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
 def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
                           host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
                           quiet: bool = False, verbose: bool = False,
-                          echo: Log = print) -> ServeStats:
+                          echo: Log = print, time_scale: float | None = None) -> ServeStats:
     """What ``aws-replay serve`` does: serve until SIGINT or SIGTERM, then stop cleanly.
 
     Prints the URL first (to ``echo``); diagnostics for unmatched requests go to stderr.
@@ -381,7 +384,7 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
     try:
         server = start_server(sources, synthetic=synthetic, host=host, port=port,
                               latency_ms=latency_ms, log=None if quiet else to_stderr,
-                              verbose=verbose)
+                              verbose=verbose, time_scale=time_scale)
         with server:
             echo(f"aws-replay serve: answering SageMaker at {server.url} with "
                  f"{server.responder.describe()}")

@@ -41,17 +41,26 @@ from replay.synth.parts import (
 
 
 def build_job(chooser: Chooser, name: str, region: str, *, kind: str,
-              final: tuple[str, str], account_id: str = ACCOUNT_ID) -> list[Body]:
-    """Every body of one job's lifecycle; the free choices come from ``chooser``."""
+              final: tuple[str, str], account_id: str = ACCOUNT_ID,
+              fixed: dict[str, str] | None = None) -> list[Body]:
+    """Every body of one job's lifecycle; the free choices come from ``chooser``.
+
+    ``fixed`` pins the choices a CreateAutoMLJob request makes (``problem``, ``objective``,
+    ``mode``) so the metrics and containers agree with it; the rest is still drawn.
+    """
+    fixed = fixed or {}
     partition, dns = partition_of(region)
     registry, dlc_registry = registry_account(region)
-    problem = chooser.choice(tuple(PROBLEMS))
+    problem = fixed.get("problem") or chooser.choice(tuple(PROBLEMS))
     datasets, objectives = PROBLEMS[problem]
     dataset, target = chooser.choice(datasets)
     user_problem = chooser.chance(0.6)
     user_objective = user_problem and chooser.chance(0.7)
-    objective = chooser.choice(objectives) if user_objective else objectives[0]
-    if kind in ("engineering", "tuning", "candidates", "maxcandidates"):
+    objective = fixed.get("objective") or (
+        chooser.choice(objectives) if user_objective else objectives[0])
+    if fixed.get("mode"):
+        mode = fixed["mode"]
+    elif kind in ("engineering", "tuning", "candidates", "maxcandidates"):
         mode = HPO
     elif kind == "training":
         mode = ENSEMBLING

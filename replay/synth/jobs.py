@@ -23,6 +23,8 @@ name starts with    the job
 ``candidates-``     ``Completed``/``CandidateDefinitionsGenerated`` (definitions only)
 ``maxcandidates-``  ``Completed``/``MaxCandidatesReached``
 ``lifecycle-``      plays its lifecycle, one step per call, through :class:`SyntheticJobs`
+``textgen-``        V2 only: an LLM fine-tuned from a base model, through ``PreTraining``
+``forecast-``       V2 only: time-series forecasting
 ``drifted-``        ``Completed``, but drifted from the model: see below
 anything else       ``Completed``/``Completed`` with a best candidate and inference containers
 ==================  ==========================================================================
@@ -45,7 +47,7 @@ Example::
 
     status, body = synthetic_response("churn-2026")         # (200, {... "Completed" ...})
     steps = synthetic_lifecycle("churn-2026")                # Starting, AnalyzingData, ...
-    jobs = SyntheticJobs()
+    jobs = SyntheticJobs()          # = replay.synth.account.SyntheticAccount: the whole family
     jobs.describe("lifecycle-churn")[1]["AutoMLJobSecondaryStatus"]   # 'Starting', then on
 """
 
@@ -55,16 +57,15 @@ import copy
 import hashlib
 import random
 import re
-import threading
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from replay.synth.job import build_job
 from replay.synth.parts import ACCOUNT_ID, DEFAULT_REGION, Body, Chooser
 
 __all__ = [
     "ACCOUNT_ID", "DEFAULT_REGION", "DRIFT_MEMBER", "DRIFT_SECONDARY_STATUS", "FINAL_STATES",
-    "Chooser", "RandomChooser", "SyntheticJobs", "drifted_body", "is_valid_job_name", "job_kind",
+    "Chooser", "RandomChooser", "drifted_body", "is_valid_job_name", "job_kind",
     "lifecycle_bodies", "not_found_body", "synthetic_lifecycle", "synthetic_response",
     "validation_error_body",
 ]
@@ -202,42 +203,11 @@ def synthetic_response(job_name: str, region: str = DEFAULT_REGION, *,
     return 200, steps[-1]
 
 
-class SyntheticJobs:
-    """A synthetic SageMaker account: DescribeAutoMLJob answers for any name, thread-safe.
+def __getattr__(name: str) -> Any:
+    # SyntheticJobs grew into the whole AutoML family (replay.synth.account), which builds on
+    # this module: imported on first use, so the old name keeps working.
+    if name == "SyntheticJobs":
+        from replay.synth.account import SyntheticJobs
 
-    ``lifecycle-`` jobs advance one step per call for that name (then stay on the last), so a
-    poller (``aws-replay record --follow``) sees ``Starting`` through ``Completed``; every other
-    job answers its final state. Bodies are computed once per name and shared: do not mutate.
-    """
-
-    def __init__(self, region: str = DEFAULT_REGION) -> None:
-        self.region = region
-        self._lock = threading.Lock()
-        self._polls: dict[str, int] = {}
-        self._answers: dict[str, list[tuple[int, Body]]] = {}
-
-    def _steps(self, job_name: str) -> list[tuple[int, Body]]:
-        answers = self._answers.get(job_name)
-        if answers is None:
-            if job_kind(job_name) == "lifecycle" and is_valid_job_name(job_name):
-                answers = [(200, body) for body in synthetic_lifecycle(job_name, self.region)]
-            else:
-                answers = [synthetic_response(job_name, self.region)]
-            self._answers[job_name] = answers
-        return answers
-
-    def describe(self, job_name: str) -> tuple[int, Body]:
-        """The answer to this call of DescribeAutoMLJob for ``job_name``."""
-        with self._lock:
-            steps = self._steps(job_name)
-            poll = self._polls.get(job_name, 0)
-            self._polls[job_name] = poll + 1
-            return steps[min(poll, len(steps) - 1)]
-
-    def reset(self, job_name: str | None = None) -> None:
-        """Start ``lifecycle-`` jobs (or the one named) from their first step again."""
-        with self._lock:
-            if job_name is None:
-                self._polls.clear()
-            else:
-                self._polls.pop(job_name, None)
+        return SyntheticJobs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,9 @@
-"""Hypothesis strategies for DescribeAutoMLJob responses, for property tests of your own code.
+"""Hypothesis strategies for the AutoML family's responses, for property tests of your own code.
 
 Two families:
 
-* **Realistic jobs** (:func:`automl_jobs`, :func:`automl_lifecycles`): bodies a real job could
+* **Realistic jobs** (:func:`automl_jobs`, :func:`automl_lifecycles`, :func:`automl_v2_jobs`,
+  :func:`automl_candidate_lists`): bodies a real job could
   show, consistent with themselves (a regression job reports regression metrics, a best
   candidate appears once one finished, ``EndTime`` only on a terminal status), at any step of
   the lifecycles SageMaker's jobs go through. Built by the same engine as
@@ -11,7 +12,10 @@ Two families:
   the botocore service model alone: every optional member sometimes present, every enum value
   reachable, lengths, ranges, list and map sizes and patterns respected (Smithy patterns are
   searched, not anchored, so a matching string may carry text around the match). Works for the
-  output of any AWS JSON-protocol operation.
+  output of any AWS JSON-protocol operation; named ones for each AutoML response:
+  :func:`describe_auto_ml_job_bodies`, :func:`describe_auto_ml_job_v2_bodies`,
+  :func:`list_auto_ml_jobs_bodies`, :func:`list_candidates_bodies`,
+  :func:`create_auto_ml_job_bodies` (StopAutoMLJob answers an empty body).
 
 Every body is the raw wire form (what a cassette holds: timestamps are epoch seconds) and passes
 ``aws-replay check`` with no finding (a model pattern Python's ``re`` cannot compile, such as
@@ -43,12 +47,16 @@ from botocore.parsers import create_parser
 from hypothesis import strategies as st
 
 from replay.spec.operations import operation_from_name
+from replay.synth.candidates import job_candidates
 from replay.synth.jobs import FINAL_STATES, lifecycle_bodies
 from replay.synth.parts import DEFAULT_REGION, Body
+from replay.synth.v2 import V2_ONLY_KINDS, v2_from_v1, v2_only_lifecycle
 
 __all__ = [
-    "JOB_KINDS", "automl_jobs", "automl_lifecycles", "describe_auto_ml_job_bodies", "job_names",
-    "output_bodies", "shape_values", "to_boto3",
+    "JOB_KINDS", "automl_candidate_lists", "automl_jobs", "automl_lifecycles", "automl_v2_jobs",
+    "create_auto_ml_job_bodies", "describe_auto_ml_job_bodies", "describe_auto_ml_job_v2_bodies",
+    "job_names", "list_auto_ml_jobs_bodies", "list_candidates_bodies", "output_bodies",
+    "shape_values", "to_boto3",
 ]
 
 JOB_KINDS: tuple[str, ...] = ("completed", "lifecycle", *FINAL_STATES)
@@ -226,6 +234,11 @@ class _Walker:
         self._structures[shape.name] = st.deferred(lambda: built)
         required = set(shape.required_members)
         members = {name: self.strategy(member) for name, member in shape.members.items()}
+        if shape.metadata.get("union"):  # a union sets exactly one member
+            built = st.one_of([st.fixed_dictionaries({name: strategy})
+                               for name, strategy in members.items()])
+            self._structures[shape.name] = built
+            return built
         built = st.fixed_dictionaries(
             {name: members[name] for name in members if name in required},
             optional={name: members[name] for name in members if name not in required})
@@ -252,6 +265,72 @@ def output_bodies(operation: str | OperationModel = "DescribeAutoMLJob", *, max_
 def describe_auto_ml_job_bodies(*, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """DescribeAutoMLJob output bodies drawn from the installed botocore model alone."""
     return output_bodies("DescribeAutoMLJob", parsed=parsed)
+
+
+def describe_auto_ml_job_v2_bodies(*, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """DescribeAutoMLJobV2 output bodies drawn from the model alone."""
+    return output_bodies("DescribeAutoMLJobV2", parsed=parsed)
+
+
+def list_auto_ml_jobs_bodies(*, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """ListAutoMLJobs output bodies (job summaries, maybe a NextToken) from the model alone."""
+    return output_bodies("ListAutoMLJobs", parsed=parsed)
+
+
+def list_candidates_bodies(*, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """ListCandidatesForAutoMLJob output bodies from the model alone."""
+    return output_bodies("ListCandidatesForAutoMLJob", parsed=parsed)
+
+
+def create_auto_ml_job_bodies(*, v2: bool = False,
+                              parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """CreateAutoMLJob (or, with ``v2``, CreateAutoMLJobV2) output bodies: an ARN."""
+    return output_bodies("CreateAutoMLJobV2" if v2 else "CreateAutoMLJob", parsed=parsed)
+
+
+def automl_v2_jobs(kinds: Iterable[str] | None = None, *, region: str = DEFAULT_REGION,
+                   parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """One realistic DescribeAutoMLJobV2 body at any step of its lifecycle: a tabular job's
+    (the V2 view of :func:`automl_jobs`) or, with kinds ``textgen``/``forecast``, a V2-only
+    LLM or time-series job (``PreTraining`` included)."""
+    chosen = tuple(kinds) if kinds is not None else (*JOB_KINDS, *V2_ONLY_KINDS)
+    tabular = [kind for kind in chosen if kind not in V2_ONLY_KINDS]
+    only_v2 = [kind for kind in chosen if kind in V2_ONLY_KINDS]
+    options: list[st.SearchStrategy[dict[str, Any]]] = []
+    if tabular:
+        options.append(automl_jobs(tabular, region=region).map(v2_from_v1))
+    if only_v2:
+        options.append(_v2_only(tuple(only_v2), region))
+    if not options:
+        raise ValueError("no job kinds given")
+    strategy = st.one_of(options)
+    if parsed:
+        return strategy.map(functools.partial(to_boto3, operation="DescribeAutoMLJobV2"))
+    return strategy
+
+
+@st.composite
+def _v2_only(draw: st.DrawFn, kinds: tuple[str, ...], region: str) -> dict[str, Any]:
+    kind = draw(st.sampled_from(kinds))
+    name = draw(job_names(kind))
+    bodies = v2_only_lifecycle(_DrawChooser(draw), name, region, kind)
+    return bodies[draw(st.integers(0, len(bodies) - 1))]
+
+
+def automl_candidate_lists(kinds: Iterable[str] | None = None, *,
+                           region: str = DEFAULT_REGION,
+                           parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Realistic ListCandidatesForAutoMLJob bodies: every candidate of a job drawn by
+    :func:`automl_jobs` (its best candidate among them), in one page."""
+    @st.composite
+    def candidates(draw: st.DrawFn) -> dict[str, Any]:
+        job = draw(automl_jobs(kinds, region=region))
+        return {"Candidates": job_candidates(job, _DrawChooser(draw))}
+
+    strategy = candidates()
+    if parsed:
+        return strategy.map(functools.partial(to_boto3, operation="ListCandidatesForAutoMLJob"))
+    return strategy
 
 
 def to_boto3(body: dict[str, Any],

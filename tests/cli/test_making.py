@@ -221,3 +221,50 @@ def test_the_pre_commit_hook_runs_aws_replay_scan_on_cassettes() -> None:
     files = re.compile(hook["files"])
     assert files.search("cassettes/automl/job.yaml") and files.search("tests/cassettes/a.json")
     assert not files.search("src/app.py")
+
+
+# ------------------------------------------------------------- record --with and --all
+
+
+def test_record_with_views_writes_them_beside_the_job(aws_env: None, tmp_path: Path) -> None:
+    from replay.serve.server import start_server
+
+    with start_server(synthetic=True) as synthetic:
+        result = run("record", "churn-views", "--endpoint-url", synthetic.url,
+                     "--region", "us-east-1", "--with", "v2,candidates")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "1 job(s) in 3 cassette(s): 3 recorded")
+    targets = {}
+    for name in ("churn-views.yaml", "churn-views.v2.yaml", "churn-views.candidates.yaml"):
+        cassette = yaml.safe_load((tmp_path / "cassettes" / name).read_text())
+        targets[name] = {i["request"]["headers"]["X-Amz-Target"][0]
+                         for i in cassette["interactions"]}
+        assert cassette["meta"]["source"] == "local-endpoint"
+    assert targets == {"churn-views.yaml": {"SageMaker.DescribeAutoMLJob"},
+                       "churn-views.v2.yaml": {"SageMaker.DescribeAutoMLJobV2"},
+                       "churn-views.candidates.yaml": {"SageMaker.ListCandidatesForAutoMLJob"}}
+
+
+def test_record_with_an_unknown_view_is_one_line_and_exit_2(aws_env: None) -> None:
+    assert one_error_line(run("record", "a", "--with", "v2,history")) == (
+        "aws-replay: error: --with history: not a view aws-replay records; use v2, candidates "
+        "(comma-separated)")
+
+
+def test_record_all_pages_through_every_listed_job(aws_env: None, tmp_path: Path) -> None:
+    from replay.serve.server import start_server
+    from replay.synth.account import SEED_JOBS
+
+    with start_server(synthetic=True) as synthetic:
+        extra = [f"churn-{index}" for index in range(12)]  # past ListAutoMLJobs' 10 a page
+        assert run("record", *extra, "--endpoint-url", synthetic.url, "--region",
+                   "us-east-1", "--cassette-dir", "first").exit_code == 0
+        result = run("record", "--all", "--endpoint-url", synthetic.url, "--region",
+                     "us-east-1")
+
+    assert result.exit_code == 0, result.output
+    recorded = {path.stem for path in (tmp_path / "cassettes").glob("*.yaml")}
+    assert recorded == {*extra, *SEED_JOBS}
+    assert result.output.splitlines()[-1] == f"{len(recorded)} job(s): {len(recorded)} recorded"

@@ -77,3 +77,27 @@ def report(job: dict[str, Any]) -> JobReport:
         failure=job.get("FailureReason") or None,
         minutes=minutes,
     )
+
+
+def launch(client: Any, request: dict[str, Any]) -> str:
+    """Start an AutoML job; its ARN."""
+    return str(client.create_auto_ml_job(**request)["AutoMLJobArn"])
+
+
+def candidates(client: Any, name: str, *, page_size: int = 10) -> list[dict[str, Any]]:
+    """Every candidate of a job, page by page."""
+    pages = client.get_paginator("list_candidates_for_auto_ml_job").paginate(
+        AutoMLJobName=name, PaginationConfig={"PageSize": page_size})
+    return [candidate for page in pages for candidate in page["Candidates"]]
+
+
+def stop_and_wait(client: Any, name: str, *, sleep: Callable[[float], None] = time.sleep,
+                  poll_seconds: float = 30.0) -> list[str]:
+    """Stop a job and poll DescribeAutoMLJobV2 until it stopped; the statuses seen."""
+    client.stop_auto_ml_job(AutoMLJobName=name)
+    seen: list[str] = []
+    while not seen or seen[-1] not in TERMINAL:
+        seen.append(client.describe_auto_ml_job_v2(AutoMLJobName=name)["AutoMLJobStatus"])
+        if seen[-1] not in TERMINAL:
+            sleep(poll_seconds)
+    return seen

@@ -1,13 +1,19 @@
 """An example downstream suite: how a team tests its SageMaker code with aws-replay.
 
 The plugin is active as soon as aws-replay is installed. Tests marked
-``@pytest.mark.aws_replay("automl/completed-job")`` get ``cassettes/automl/completed-job.yaml``
-(relative to the rootdir; ``aws_replay_cassette_dir`` in the ini file changes the folder)
-played to every boto3 client they create; nothing reaches the network and no credentials are
-needed. The ``sagemaker`` fixture is a ready client.
+``@pytest.mark.aws_replay("automl/completed-job")`` get ``automl/completed-job.yaml`` from the
+cassette folder played to every boto3 client they create; nothing reaches the network and no
+credentials are needed. The ``sagemaker`` fixture is a ready client.
+
+The cassette folder is ``cassettes/`` beside the test module by default (pytest-recording's
+place); this suite replays the repository's sample cassettes instead, so its
+``aws_replay_config`` names the folder (relative to the rootdir), as a suite written for the
+old default (``<rootdir>/cassettes``) can.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -22,3 +28,8 @@ class Sleeps(list[float]):
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+@pytest.fixture
+def aws_replay_config() -> dict[str, Any]:
+    return {"cassette_dir": "cassettes"}

@@ -114,7 +114,8 @@ def test_a_missing_cassette_says_how_to_record_it(tmp_path: Path, aws: None) -> 
             pytest.raises(RequestNotRecorded) as caught:
         client().describe_auto_ml_job(AutoMLJobName=JOB)
     assert str(caught.value) == (
-        "aws-replay: cassette absent.yaml does not exist, and mode 'none' only replays; "
+        f"aws-replay: cassette {tmp_path / 'absent.yaml'} does not exist, and mode 'none' "
+        "only replays; "
         'SageMaker.DescribeAutoMLJob {"AutoMLJobName":"churn-automl-2026"} was not sent\n'
         "to record it: pytest --aws-replay-mode=once tests/test_jobs.py::test_job")
 

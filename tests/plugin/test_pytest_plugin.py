@@ -184,9 +184,10 @@ def test_missing_cassette_failure_text(suite: pytest.Pytester) -> None:
     result = suite.runpytest("test_missing.py")
     result.assert_outcomes(failed=1)
     lines_in(result.outlines, [
-        "aws-replay: cassette cassettes/automl/never-recorded.yaml does not exist, and mode "
-        "'none' only replays; SageMaker.DescribeAutoMLJob {\"AutoMLJobName\":\"new-job\"} was "
-        "not sent",
+        f"aws-replay: cassette {suite.path / 'cassettes/automl/never-recorded.yaml'} (chosen by "
+        "@pytest.mark.aws_replay('automl/never-recorded') in the default folder: cassettes/ "
+        "beside the test module) does not exist, and mode 'none' only replays; "
+        "SageMaker.DescribeAutoMLJob {\"AutoMLJobName\":\"new-job\"} was not sent",
         "to record it: pytest --aws-replay-mode=once test_missing.py::test_new_job",
     ])
 
@@ -445,7 +446,8 @@ def test_a_bad_marker_setting_errors_the_test(suite: pytest.Pytester) -> None:
     result.assert_outcomes(errors=1)
     assert ("@pytest.mark.aws_replay on test_bad_marker.py::test_bad: unknown aws-replay "
             "setting 'record_mode'; known: mode, drift, drift_fail_on, match_host, "
-            "allowed_hosts, region, cassette_dir") in result.outlines
+            "allowed_hosts, region, cassette_dir, ignore_parameters, match_on, sanitize, "
+            "allow_playback_repeats") in result.outlines
 
 
 def test_a_corrupt_cassette_errors_the_test_in_one_line(suite: pytest.Pytester) -> None:

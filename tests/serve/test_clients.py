@@ -288,3 +288,75 @@ def test_javascript_sdk_v3_parses_jobs_and_errors(server: RunningServer, job: di
     assert unmatched["message"].startswith(
         'no recorded interaction matches SageMaker.DescribeAutoMLJob '
         '{"AutoMLJobName":"unrecorded"}; closest recorded: ')
+
+
+# ---------------------------------------------- the AutoML family against serve --synthetic
+
+
+FAMILY_JOB = "churn-family"
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> Iterator[RunningServer]:
+    with start_server(synthetic=True, log=lambda line: None) as running:
+        yield running
+
+
+def aws_cli_json(tmp_path: Path, url: str, *args: str) -> Any:
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "sagemaker", *args, "--endpoint-url", url,
+         "--output", "json"],
+        capture_output=True, text=True, env=dummy_aws_env(tmp_path), timeout=120, check=False)
+    assert (result.returncode, result.stderr) == (0, "")
+    return json.loads(result.stdout)
+
+
+def test_aws_cli_reads_v2_and_pages_candidates_consistently_with_describe(
+        synthetic: RunningServer, tmp_path: Path) -> None:
+    v1 = aws_cli_json(tmp_path, synthetic.url, "describe-auto-ml-job",
+                      "--auto-ml-job-name", FAMILY_JOB)
+    v2 = aws_cli_json(tmp_path, synthetic.url, "describe-auto-ml-job-v2",
+                      "--auto-ml-job-name", FAMILY_JOB)
+    # --page-size 1: the CLI's own paginator follows NextToken, one candidate a request
+    listed = aws_cli_json(tmp_path, synthetic.url, "list-candidates-for-auto-ml-job",
+                          "--auto-ml-job-name", FAMILY_JOB, "--page-size", "1")
+    whole = aws_cli_json(tmp_path, synthetic.url, "list-candidates-for-auto-ml-job",
+                         "--auto-ml-job-name", FAMILY_JOB, "--no-paginate",
+                         "--max-results", "100")
+
+    assert v2["AutoMLJobArn"] == v1["AutoMLJobArn"]
+    assert v2["BestCandidate"] == v1["BestCandidate"]
+    assert v2["AutoMLProblemTypeConfigName"] == "Tabular"
+    names = [c["CandidateName"] for c in listed["Candidates"]]
+    assert names == [c["CandidateName"] for c in whole["Candidates"]] and len(names) > 1
+    assert v1["BestCandidate"]["CandidateName"] in names
+
+
+def test_aws_cli_gets_the_validation_exception_for_what_the_model_refuses(
+        synthetic: RunningServer, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "sagemaker", "list-candidates-for-auto-ml-job",
+         "--auto-ml-job-name", FAMILY_JOB, "--sort-by", "Size", "--endpoint-url",
+         synthetic.url],
+        capture_output=True, text=True, env=dummy_aws_env(tmp_path), timeout=120, check=False)
+
+    assert result.returncode in (254, 255)
+    assert "(ValidationException)" in result.stderr
+    assert "'Size' is not a value of enum CandidateSortBy" in result.stderr
+
+
+def test_javascript_sdk_v3_paginates_candidates_and_reads_v2(synthetic: RunningServer,
+                                                            js_sdk: Path) -> None:
+    result = subprocess.run(["node", str(js_sdk / "family.mjs"), synthetic.url, FAMILY_JOB, "2"],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env={key: value for key, value in os.environ.items()
+                                 if not key.startswith("AWS_")})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+
+    assert seen["v2Arn"] == seen["arn"] and seen["v2Best"] == seen["best"]
+    assert seen["problemTypeConfigName"] == "Tabular"
+    assert seen["v2Created"] is not None
+    assert len(seen["pages"]) > 1 and all(len(page) <= 2 for page in seen["pages"])
+    names = [name for page in seen["pages"] for name in page]
+    assert seen["best"] in names and len(set(names)) == len(names)

@@ -597,7 +597,8 @@ def test_cli_serves_synthetic_jobs() -> None:
     try:
         url = first.split(" at ", 1)[1].split(" ", 1)[0]
         assert first == (f"aws-replay serve: answering SageMaker at {url} with synthetic "
-                         "DescribeAutoMLJob jobs (any name; missing-* is not found)\n")
+                         "AutoML jobs (any name; missing-* is not found): Describe, DescribeV2, "
+                         "List, ListCandidates, Create, CreateV2, Stop\n")
         host, port = url.removeprefix("http://").split(":")
         reply = post(http.client.HTTPConnection(host, int(port), timeout=10),
                      {"AutoMLJobName": "churn"})
@@ -638,12 +639,19 @@ def test_a_missing_synthetic_job_is_resource_not_found(
 
 
 @pytest.mark.parametrize(("target", "params", "error_type", "message"), [
-    ("SageMaker.ListAutoMLJobs", {}, "UnknownOperationException",
-     "synthetic mode answers SageMaker.DescribeAutoMLJob only, not SageMaker.ListAutoMLJobs; "
+    ("SageMaker.DescribeTrainingJob", {"TrainingJobName": "a"}, "UnknownOperationException",
+     "synthetic mode answers DescribeAutoMLJob, DescribeAutoMLJobV2, ListAutoMLJobs, "
+     "ListCandidatesForAutoMLJob, CreateAutoMLJob, CreateAutoMLJobV2, StopAutoMLJob; not "
+     "DescribeTrainingJob"),
+    ("DynamoDB_20120810.ListTables", {}, "UnknownOperationException",
+     "synthetic mode answers SageMaker's AutoML operations, not DynamoDB_20120810.ListTables; "
      "serve cassettes to answer other operations"),
     (DESCRIBE, {}, "ValidationException",
-     "1 validation error detected: Value null at 'autoMLJobName' failed to satisfy constraint: "
-     "Member must not be null"),
+     "1 validation error detected: $.AutoMLJobName: required member AutoMLJobName of "
+     "DescribeAutoMLJobRequest is missing"),
+    ("SageMaker.StopAutoMLJob", {"AutoMLJobName": "a", "Force": True}, "ValidationException",
+     "1 validation error detected: $.Force: member Force is not in the model of "
+     "StopAutoMLJobRequest; the service refuses it"),
 ])
 def test_synthetic_mode_rejects_what_sagemaker_would(
         serve: Callable[..., RunningServer], target: str, params: dict[str, Any],
@@ -651,7 +659,9 @@ def test_synthetic_mode_rejects_what_sagemaker_would(
     reply = post(connect(serve(synthetic=True, log=lambda line: None)), params, target=target)
 
     assert reply.status == 400
-    assert reply.json() == {"__type": error_type, "message": message}
+    assert reply.json() in ({"__type": error_type, "message": message},
+                            {"__type": error_type, "Message": message})
+    assert reply.headers["x-amzn-errortype"] == error_type
 
 
 def test_a_region_synthetic_jobs_do_not_model_is_the_clients_error_not_the_servers(

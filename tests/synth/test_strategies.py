@@ -255,3 +255,52 @@ def test_job_names_are_valid_and_tell_their_story(pair: tuple[str, str]) -> None
 def test_an_unknown_kind_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match=r"unknown job kinds \['finished'\]; choose from"):
         automl_jobs(["finished"])
+
+
+# ------------------------------------------------------------------- the rest of the family
+
+from replay.synth.strategies import (  # noqa: E402
+    automl_candidate_lists,
+    automl_v2_jobs,
+    create_auto_ml_job_bodies,
+    describe_auto_ml_job_v2_bodies,
+    list_auto_ml_jobs_bodies,
+    list_candidates_bodies,
+)
+
+FAMILY = [
+    ("DescribeAutoMLJobV2", describe_auto_ml_job_v2_bodies()),
+    ("ListAutoMLJobs", list_auto_ml_jobs_bodies()),
+    ("ListCandidatesForAutoMLJob", list_candidates_bodies()),
+    ("CreateAutoMLJob", create_auto_ml_job_bodies()),
+    ("CreateAutoMLJobV2", create_auto_ml_job_bodies(v2=True)),
+    ("DescribeAutoMLJobV2", automl_v2_jobs()),
+    ("ListCandidatesForAutoMLJob", automl_candidate_lists()),
+]
+
+
+@pytest.mark.parametrize(("operation", "strategy"), FAMILY,
+                         ids=[f"{op}-{index}" for index, (op, _) in enumerate(FAMILY)])
+def test_each_family_strategy_draws_spec_valid_bodies(operation: str,
+                                                      strategy: st.SearchStrategy[Any]) -> None:
+    model = operation_from_name(operation).model
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(strategy)
+    def check(body: dict[str, Any]) -> None:
+        assert [f for f in check_body(model, json.dumps(body))
+                if f.kind != "unsupported-pattern"] == []
+
+    check()
+
+
+def test_realistic_v2_jobs_reach_pre_training_and_candidate_lists_hold_the_best() -> None:
+    found = find(automl_v2_jobs(["textgen"]),
+                 lambda body: body["AutoMLJobSecondaryStatus"] == "PreTraining",
+                 settings=settings(database=None, derandomize=True))
+    assert found["AutoMLProblemTypeConfigName"] == "TextGeneration"
+    parsed = find(automl_candidate_lists(["completed"], parsed=True),
+                  lambda body: len(body["Candidates"]) > 2,
+                  settings=settings(database=None, derandomize=True))
+    assert isinstance(parsed["Candidates"][0]["CreationTime"], datetime.datetime)
