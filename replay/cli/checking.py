@@ -16,18 +16,29 @@ from replay.cli.options import emit_report, paths_argument, report_options, writ
 @click.option("--spec-lock", "spec_lock", type=click.Path(dir_okay=False, path_type=Path),
               help="Check against the model saved in this lock file (aws-replay spec lock) "
                    "instead of the installed botocore's.")
+@click.option("--max-age", "max_age", metavar="AGE",
+              help="Report cassettes recorded longer ago than AGE (90d, 12w, 36h, 1y) as "
+                   "stale-cassette findings (info; --fail-on info fails on them).")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
-          spec_lock: Path | None) -> None:
+          spec_lock: Path | None, max_age: str | None) -> None:
     """Check cassettes against the botocore service model.
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
+    from replay.cassette.age import parse_max_age, stale_findings
+    from replay.core.findings import FindingsRun
     from replay.report.merge import checked_subjects
     from replay.spec.check import check_paths
     from replay.spec.lock import locked_models
 
+    oldest = parse_max_age(max_age) if max_age is not None else None
     models = locked_models(spec_lock, paths) if spec_lock is not None else None
-    run = check_paths(paths, models=models)
+    run: FindingsRun = check_paths(paths, models=models)
+    if oldest is not None:
+        from replay.cassette.read import find_cassettes
+
+        stale = stale_findings(find_cassettes(paths), oldest, limit_text=max_age)
+        run = FindingsRun(run.findings + stale, run.cassettes, run.interactions)
     emit_report(run.findings, run.summary, fmt, output, fail_on,
                 subjects=checked_subjects(paths) if fmt == "junit" else None,
                 title="aws-replay check")
@@ -65,7 +76,8 @@ def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
 @click.option("--region", help="AWS region (default: each cassette's recorded region).")
 @click.option("--profile", help="AWS profile of the usual boto3 credential chain.")
 @click.option("--update", is_flag=True,
-              help="Rewrite the cassettes whose answers changed (atomically, sanitized).")
+              help="Rewrite the cassettes whose answers changed (atomically, sanitized) and "
+                   "refresh the recorded_at of those confirmed unchanged.")
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True,
               help="Attempts per request when throttled (botocore standard retry, backoff).")
 @report_options()
@@ -86,6 +98,8 @@ def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
                         subjects=run.subjects, title="aws-replay drift")
     for path in run.updated:
         click.echo(f"updated: {path}", err=True)
+    for path in run.refreshed:
+        click.echo(f"refreshed: {path} (answers unchanged; recorded_at is now)", err=True)
     if run.stopped:
         click.echo(f"aws-replay: error: run stopped early: {run.stopped}", err=True)
         sys.exit(2)

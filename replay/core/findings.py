@@ -48,6 +48,8 @@ class Finding:
     cassette: str | None = None
     interaction: int | None = None
     operation: str | None = None
+    known_since: str | None = None
+    """The first botocore release that knows the value or member (``None``: none, or not asked)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -59,11 +61,12 @@ class Finding:
         return cls(kind=data["kind"], severity=Severity(data["severity"]), path=data["path"],
                    message=data["message"], expected=data.get("expected"),
                    actual=data.get("actual"), cassette=data.get("cassette"),
-                   interaction=data.get("interaction"), operation=data.get("operation"))
+                   interaction=data.get("interaction"), operation=data.get("operation"),
+                   known_since=data.get("known_since"))
 
 
 FINDING_FIELDS = ("cassette", "interaction", "operation", "path", "kind", "severity", "message",
-                  "expected", "actual")
+                  "expected", "actual", "known_since")
 """The stable field order of a finding in JSON reports."""
 
 

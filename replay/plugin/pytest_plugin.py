@@ -83,6 +83,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="PATH", help="Write the session's drift findings as JSON (the shape "
                                          "of `aws-replay check --format json`).")
     parser.addini("aws_replay_report", "Path of the JSON drift report.", default=None)
+    group.addoption("--aws-replay-max-age", dest="aws_replay_max_age", default=None,
+                    metavar="AGE", help="List the replayed cassettes recorded longer ago than "
+                                        "AGE (90d, 12w, 36h, 1y) once, in the terminal summary.")
+    parser.addini("aws_replay_max_age", "Age (90d, 12w...) past which a cassette is stale.",
+                  default=None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -128,9 +133,17 @@ def pytest_configure(config: pytest.Config) -> None:
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
     report = _given(config, "report")
+    max_age = _given(config, "max_age")
+    try:
+        from replay.cassette.age import parse_max_age
+
+        oldest = parse_max_age(max_age, "aws-replay max_age") if max_age else None
+    except ReplayError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = SessionState(
         unused_mode=unused, run_started_ns=int(started), layers=layers,
-        report=(config.invocation_params.dir / report) if report else None)
+        report=(config.invocation_params.dir / report) if report else None,
+        max_age=(str(max_age), oldest) if oldest else None)
     config.pluginmanager.register(SessionCollector(config), "aws_replay_session")
 
 
