@@ -108,7 +108,7 @@ def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
 
 @click.group()
 def spec() -> None:
-    """The response model: show it, lock it, diff it."""
+    """The response model: show it, lock it, diff it, tell a member's history."""
 
 
 @spec.command("show")
@@ -141,6 +141,27 @@ def spec_lock(operations: tuple[str, ...], output: Path) -> None:
     paths = sum(len(view["output"]) for view in document["operations"].values())
     click.echo(f"locked {len(document['operations'])} operation(s), {paths} member path(s) "
                f"of botocore {document['botocore']} in {output}")
+
+
+@spec.command("history")
+@click.argument("member_path", metavar="MEMBER-PATH")
+@click.option("--operation", "operations", multiple=True, metavar="OP",
+              help="Only this AutoML operation (DescribeAutoMLJob or sagemaker:Op); repeatable. "
+                   "Default: every one that has the member.")
+@click.option("--input", "of_input", is_flag=True,
+              help="The member is in the request, not the response.")
+def spec_history(member_path: str, operations: tuple[str, ...], of_input: bool) -> None:
+    """Tell a member's story across botocore releases: the release that added it, each enum
+    value added or removed, constraint changes.
+
+    MEMBER-PATH is a JSONPath into the response, e.g. '$.AutoMLJobSecondaryStatus' or
+    'BestCandidate.CandidateSteps[*].CandidateStepType' (list indexes are all the same).
+    Covers the AutoML operations of every botocore minor release since 1.20.
+    """
+    from replay.spec.history import member_story
+
+    click.echo(member_story(member_path, operations, part="input" if of_input else "output"),
+               nl=False)
 
 
 @spec.command("diff")

@@ -2,7 +2,7 @@
 
 botocore's parser drops what its model does not know, so "``PreTraining`` is not a value of the
 enum" raises one question first: is the value new in the API, or only new to the installed
-botocore? The shipped index (``replay/data/botocore_history.json.gz``, built by ``python -m
+botocore? The shipped index (``replay/data/botocore_history.json``, built by ``python -m
 replay.spec.history build``, see :mod:`replay.spec.history_build`) answers it for the AutoML
 family of SageMaker operations: per member path, the releases that had the member, each enum
 value and each constraint. :func:`explain_findings` adds the answer to ``enum`` and
@@ -20,7 +20,6 @@ Example::
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import re
 import sys
@@ -33,7 +32,7 @@ from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
 from replay.core.jsonpath import member_segment, parse_json_path
 
-INDEX_PATH = Path(__file__).resolve().parent.parent / "data" / "botocore_history.json.gz"
+INDEX_PATH = Path(__file__).resolve().parent.parent / "data" / "botocore_history.json"
 _EXPLAINED_KINDS = frozenset({"enum", "unknown-member"})
 _INDEX_STEP = re.compile(r"\[\d+\]")
 
@@ -119,11 +118,11 @@ def history_from_document(document: Mapping[str, Any]) -> ModelHistory:
 def load_history(path: Path = INDEX_PATH) -> ModelHistory:
     """The model history at ``path`` (the shipped one by default), read once."""
     try:
-        document = json.loads(gzip.decompress(path.read_bytes()))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no model history; build it with `python -m "
                           "replay.spec.history build`") from None
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: the model history cannot be read ({exc}); rebuild it with "
                           "`python -m replay.spec.history build`") from None
     return history_from_document(document)
@@ -146,16 +145,16 @@ def _sentence(history: ModelHistory, what: str, runs: Sequence[Span] | None,
               installed: str) -> tuple[str, str | None]:
     """What the history says of ``what`` (a value or a member) and its ``known_since``."""
     if not runs:
-        return (f"{what} is in no botocore release from {history.oldest} to {history.newest} "
-                f"(the AutoML model history): it is new in the API, or not AWS's", None)
+        return (f"no botocore release from {history.oldest} to {history.newest} ever had it",
+                None)
     since, until = runs[-1][0], runs[-1][1]
     assert since is not None
     if until is not None:
-        return (f"{what} was in botocore {since} to {_previous(history, until)} and is gone "
-                f"since {until} ({history.date_of(until)})", str(since))
+        return (f"{what} was in botocore {since} to {_previous(history, until)}, gone since "
+                f"{until} ({history.date_of(until)})", str(since))
     if _version_key(installed) >= _version_key(since):
-        return (f"{what} is in {_when(history, since)}, which the installed {installed} is: "
-                "the model checked against is older (a spec lock?)", str(since))
+        return (f"{what} is in {_when(history, since)}, as the installed {installed} is: the "
+                "model checked against is older (a spec lock?)", str(since))
     return (f"{what} is in {_when(history, since)}; the installed {installed} does not "
             "know it: upgrade botocore", str(since))
 

@@ -9,10 +9,10 @@ plus the installed botocore. Wherever two neighbouring samples disagree and rele
 between them, the release in the middle is fetched too, until every change is pinned to the
 first release that has it (a bisection: a few wheels per change, not every release).
 
-The index (:data:`replay.spec.history.INDEX_PATH`) keeps, per operation, part (output, input)
-and member path, the spans of releases in which each fact held: ``[first, first_without]``
-(``null`` while it still holds). It names every release it read and when it was built
-(the wheel's own file dates), so a reader knows exactly what it covers.
+The index (:data:`replay.spec.history.INDEX_PATH`, JSON, one member path a line) keeps, per
+operation, part (output, input) and member path, the spans of releases in which each fact
+held: ``[first, first_without]`` (``null`` while it still holds). It names every release it
+read and when it was built (the wheel's own file dates), so a reader knows what it covers.
 """
 
 from __future__ import annotations
@@ -233,23 +233,28 @@ def history_document(models: Iterable[WheelModel], exact: bool) -> dict[str, Any
 
 
 def write_history(path: Path, document: Mapping[str, Any]) -> None:
-    """Write the index compactly (gzip of JSON, one operation part per line), atomically."""
+    """Write the index atomically as JSON with one member path a line, so that a rebuild's
+    diff shows what changed."""
     import os
 
-    lines = []
-    for key, value in document.items():
-        if key != "operations":
-            lines.append(f"{json.dumps(key)}:{json.dumps(value, separators=(',', ':'))}")
-    body = []
+    def tight(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    head = [f"{tight(key)}:{tight(value)}" for key, value in document.items()
+            if key != "operations"]
+    operations = []
     for name, parts in document["operations"].items():
-        inner = ",".join(f"{json.dumps(part)}:{json.dumps(paths, separators=(',', ':'))}"
-                         for part, paths in parts.items())
-        body.append(f"{json.dumps(name)}:{{{inner}}}")
-    text = "{" + ",\n".join(lines) + ",\n\"operations\":{\n" + ",\n".join(body) + "}}\n"
+        blocks = []
+        for part, paths in parts.items():
+            lines = ",\n".join(f"  {tight(member)}:{tight(entry)}"
+                               for member, entry in paths.items())
+            blocks.append(f" {tight(part)}:{{\n{lines}}}")
+        operations.append(f"{tight(name)}:{{\n" + ",\n".join(blocks) + "}")
+    text = ("{" + ",\n".join(head) + ",\n\"operations\":{\n" + ",\n".join(operations)
+            + "}}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    # mtime=0: the same history gives the same bytes, so a rebuild with no change is no diff
-    temporary.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
 
 
