@@ -220,6 +220,18 @@ def _runs_text(history: ModelHistory, runs: Sequence[Span]) -> str:
     return "; then ".join(parts)
 
 
+def _fact_label(fact: str) -> str:
+    """``max=32`` as ``max 32``, ``pattern="[a-z]+"`` as ``pattern /[a-z]+/``."""
+    name, _, raw = fact.partition("=")
+    if not raw:
+        return name
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return f"{name} /{value}/" if name == "pattern" else f"{name} {value}"
+
+
 def normalize_member_path(text: str) -> str:
     """``BestCandidate.CandidateSteps[0].CandidateStepType`` as a member path
     (``$.BestCandidate.CandidateSteps[*].CandidateStepType``)."""
@@ -245,7 +257,7 @@ def member_story(member: str, operations: Iterable[str] = (), *,
         lines.append(f"{name} {part} {path}")
         lines.append(f"  member: {_runs_text(history, entry.get('in', []))}")
         for fact, runs in sorted(entry.get("facts", {}).items()):
-            lines.append(f"  {fact}: {_runs_text(history, runs)}")
+            lines.append(f"  {_fact_label(fact)}: {_runs_text(history, runs)}")
         values = entry.get("enum", {})
         if values:
             lines.append(f"  enum values ({len(values)}):")

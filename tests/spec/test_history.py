@@ -184,8 +184,9 @@ def test_the_story_of_a_member(tmp_path: Path, wheels: dict[str, Path]) -> None:
     assert "PreTraining: added in 1.20.3 (2024-01-15)" in story
     assert "InProgress: present in 1.20.0 (the oldest release read), removed in 1.21.0" in story
     name = member_story("$.AutoMLJobName", history=_history(tmp_path, wheels))
-    assert 'max=32: present in 1.20.0 (the oldest release read), removed in 1.21.0' in name
-    assert 'max=64: added in 1.21.0' in name
+    assert "max 32: present in 1.20.0 (the oldest release read), removed in 1.21.0" in name
+    assert "max 64: added in 1.21.0" in name
+    assert "type string: present in 1.20.0" in name
 
 
 def test_member_paths_are_normalized() -> None:
