@@ -202,8 +202,13 @@ class RecordingProxy:
                 return error_answer("AwsReplayRecordingFailed",
                                     f"the exchange was not recorded: {exc}", kind="error")
         wire = wire_response(status, content, answer_headers, reason=_reason(status))
-        if method == "HEAD":
-            wire = wire.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
+        if method == "HEAD":  # no body, but the size of the one a GET would get (S3 HeadObject)
+            head = wire.partition(b"\r\n\r\n")[0]
+            size = response.headers.get("Content-Length")
+            if size is not None and size.isdigit():
+                head = re.sub(rb"\r\nContent-Length: \d+", b"\r\nContent-Length: "
+                              + size.encode(), head)
+            wire = head + b"\r\n\r\n"
         return Answer(status, wire, kind, detail=detail)
 
     def _signing_name(self, headers: dict[str, str], target: str | None) -> str | None:
