@@ -18,19 +18,30 @@ from replay.cli.options import emit_report, paths_argument, report_options, writ
               help="Check against the model saved in this lock file (aws-replay spec lock) "
                    "instead of the installed botocore's.")
 @baseline_options
+@click.option("--max-age", "max_age", metavar="AGE",
+              help="Report cassettes recorded longer ago than AGE (90d, 12w, 36h, 1y) as "
+                   "stale-cassette findings (info; --fail-on info fails on them).")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
           spec_lock: Path | None, baseline_file: Path | None, no_baseline: bool,
-          show_accepted: bool) -> None:
+          show_accepted: bool, max_age: str | None) -> None:
     """Check cassettes against the botocore service model.
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
+    from replay.cassette.age import parse_max_age, stale_findings
+    from replay.core.findings import FindingsRun
     from replay.report.merge import checked_subjects
     from replay.spec.check import check_paths
     from replay.spec.lock import locked_models
 
+    oldest = parse_max_age(max_age) if max_age is not None else None
     models = locked_models(spec_lock, paths) if spec_lock is not None else None
-    run = check_paths(paths, models=models)
+    run: FindingsRun = check_paths(paths, models=models)
+    if oldest is not None:
+        from replay.cassette.read import find_cassettes
+
+        stale = stale_findings(find_cassettes(paths), oldest, limit_text=max_age)
+        run = FindingsRun(run.findings + stale, run.cassettes, run.interactions)
     findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
     emit_report(findings, summary, fmt, output, fail_on,
                 subjects=checked_subjects(paths) if fmt == "junit" else None,
@@ -72,7 +83,8 @@ def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,
 @click.option("--region", help="AWS region (default: each cassette's recorded region).")
 @click.option("--profile", help="AWS profile of the usual boto3 credential chain.")
 @click.option("--update", is_flag=True,
-              help="Rewrite the cassettes whose answers changed (atomically, sanitized).")
+              help="Rewrite the cassettes whose answers changed (atomically, sanitized) and "
+                   "refresh the recorded_at of those confirmed unchanged.")
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True,
               help="Attempts per request when throttled (botocore standard retry, backoff).")
 @report_options()
@@ -99,6 +111,8 @@ def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
                         show_accepted=show_accepted)
     for path in run.updated:
         click.echo(f"updated: {path}", err=True)
+    for path in run.refreshed:
+        click.echo(f"refreshed: {path} (answers unchanged; recorded_at is now)", err=True)
     if run.stopped:
         click.echo(f"aws-replay: error: run stopped early: {run.stopped}", err=True)
         sys.exit(2)
@@ -107,7 +121,7 @@ def drift(paths: tuple[Path, ...], endpoint_url: str | None, region: str | None,
 
 @click.group()
 def spec() -> None:
-    """The response model: show it, lock it, diff it."""
+    """The response model: show it, lock it, diff it, tell a member's history."""
 
 
 @spec.command("show")
@@ -140,6 +154,27 @@ def spec_lock(operations: tuple[str, ...], output: Path) -> None:
     paths = sum(len(view["output"]) for view in document["operations"].values())
     click.echo(f"locked {len(document['operations'])} operation(s), {paths} member path(s) "
                f"of botocore {document['botocore']} in {output}")
+
+
+@spec.command("history")
+@click.argument("member_path", metavar="MEMBER-PATH")
+@click.option("--operation", "operations", multiple=True, metavar="OP",
+              help="Only this AutoML operation (DescribeAutoMLJob or sagemaker:Op); repeatable. "
+                   "Default: every one that has the member.")
+@click.option("--input", "of_input", is_flag=True,
+              help="The member is in the request, not the response.")
+def spec_history(member_path: str, operations: tuple[str, ...], of_input: bool) -> None:
+    """Tell a member's story across botocore releases: the release that added it, each enum
+    value added or removed, constraint changes.
+
+    MEMBER-PATH is a JSONPath into the response, e.g. '$.AutoMLJobSecondaryStatus' or
+    'BestCandidate.CandidateSteps[*].CandidateStepType' (list indexes are all the same).
+    Covers the AutoML operations of every botocore minor release since 1.20.
+    """
+    from replay.spec.history import member_story
+
+    click.echo(member_story(member_path, operations, part="input" if of_input else "output"),
+               nl=False)
 
 
 @spec.command("diff")

@@ -32,8 +32,19 @@ from replay.cli.options import paths_argument, report_options, write_report, wri
 @click.option("--quiet", "-q", is_flag=True,
               help="Do not log unmatched or malformed requests to stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every request to stderr.")
+@click.option("--record-to", "record_to", type=click.Path(file_okay=False, path_type=Path),
+              help="Be a recording proxy instead: forward every request to AWS, re-signed with "
+                   "your credentials, and write each exchange sanitized to a cassette here.")
+@click.option("--upstream-region", metavar="REGION",
+              help="With --record-to: the region of the real endpoint (e.g. us-east-1).")
+@click.option("--profile", help="With --record-to: the AWS profile whose credentials sign the "
+                                "forwarded requests (default: the usual chain).")
+@click.option("--upstream-url", metavar="URL",
+              help="With --record-to: forward here instead of the service's AWS endpoint.")
 def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
-          time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool) -> None:
+          time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool,
+          record_to: Path | None, upstream_region: str | None, profile: str | None,
+          upstream_url: str | None) -> None:
     """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
 
     PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
@@ -41,14 +52,39 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
     are matched on operation and JSON parameters like the pytest plugin does, and an unmatched
     one gets a 400 NoMatchingInteraction error naming the closest recorded request. Stops
     cleanly on Ctrl-C or SIGTERM.
+
+    With --record-to DIR --upstream-region R it records instead: each request is sent on to
+    AWS signed with your credentials, and its exchange is sanitized and written atomically
+    to DIR/<service>/<operation>-<parameters>.yaml before the client gets the answer.
     """
     from replay.serve.server import serve_until_signalled
 
     if time_scale is not None and not synthetic:
         raise click.UsageError("--time-scale goes with --synthetic")
+    proxy = None
+    if record_to is not None:
+        if paths or synthetic:
+            raise click.UsageError("--record-to records from AWS; give no PATHS or --synthetic")
+        if not upstream_region:
+            raise click.UsageError("--record-to needs --upstream-region (the region of the "
+                                   "real endpoint, e.g. us-east-1)")
+        from replay.core.config import load_settings
+        from replay.sanitize.sanitizer import Sanitizer
+        from replay.serve.proxy import RecordingProxy
+
+        proxy = RecordingProxy(record_to, upstream_region, profile=profile,
+                               upstream_url=upstream_url,
+                               sanitizer=Sanitizer.from_settings(load_settings()))
+    elif upstream_region or profile or upstream_url:
+        raise click.UsageError("--upstream-region, --profile and --upstream-url go with "
+                               "--record-to DIR")
     serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
                           latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo,
-                          time_scale=time_scale)
+                          time_scale=time_scale, responder=proxy)
+    if proxy is not None:
+        from replay.serve.proxy import recorded_summary
+
+        click.echo(f"aws-replay serve: {recorded_summary(proxy.recorded())}")
 
 
 # ------------------------------------------------------------------ record, sanitize, scan

@@ -66,6 +66,8 @@ class Finding:
     def effective_severity(self) -> Severity:
         """What ``--fail-on`` judges: ``info`` for an accepted finding, else its severity."""
         return Severity.INFO if self.accepted else self.severity
+    known_since: str | None = None
+    """The first botocore release that knows the value or member (``None``: none, or not asked)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,11 +85,12 @@ class Finding:
                    actual=data.get("actual"), cassette=data.get("cassette"),
                    interaction=data.get("interaction"), operation=data.get("operation"),
                    accepted=data.get("accepted") is True,
-                   accepted_reason=data.get("accepted_reason"))
+                   accepted_reason=data.get("accepted_reason"),
+                   known_since=data.get("known_since"))
 
 
 FINDING_FIELDS = ("cassette", "interaction", "operation", "path", "kind", "severity", "message",
-                  "expected", "actual")
+                  "expected", "actual", "known_since")
 """The stable field order of a finding in JSON reports (then ``accepted`` and
 ``accepted_reason``, present only on an accepted finding)."""
 

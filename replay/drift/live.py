@@ -6,7 +6,9 @@ credentials), captured by :func:`replay.record.capture.capture_exchanges`, sanit
 against the spec (:func:`replay.spec.check.check_interaction`) and diffed against the stored
 response
 (:func:`replay.drift.diff.diff_interactions`). With ``update`` the cassettes whose responses changed
-are rewritten atomically (sanitized); without it nothing on disk changes.
+are rewritten atomically (sanitized), and those whose every answer was confirmed unchanged are
+refreshed (``meta.recorded_at`` set to now, so ``--max-age`` counts from the confirmation);
+without it nothing on disk changes.
 
 Throttling is retried by botocore's standard retry mode with backoff; still throttled, the
 interaction is reported as ``throttled`` and the run goes on. Missing or rejected credentials
@@ -57,6 +59,9 @@ class LiveRun:
     interactions: int = 0
     not_compared: int = 0
     updated: list[Path] = field(default_factory=list)
+    refreshed: list[Path] = field(default_factory=list)
+    """Cassettes whose every answer was confirmed live, rewritten by ``update`` with a new
+    ``recorded_at`` (so ``--max-age`` counts from now)."""
     subjects: list[Subject] = field(default_factory=list)
     stopped: str | None = None
     pending: dict[int, Interaction] = field(default_factory=dict, repr=False)
@@ -68,6 +73,7 @@ class LiveRun:
                             interactions=self.interactions)
         summary["not_compared"] = self.not_compared
         summary["updated"] = [str(p) for p in self.updated]
+        summary["refreshed"] = [str(p) for p in self.refreshed]
         return summary
 
 
@@ -216,11 +222,13 @@ def live_drift(paths: Iterable[Path], *, endpoint_url: str | None = None,
     try:
         with capture_exchanges(sanitizer) as captured:
             for path, cassette in zip(files, cassettes, strict=True):
+                skipped = run.not_compared
                 _drift_cassette(path, cassette, clients, captured, drift, run)
-                if update and run.pending:
+                confirmed = run.not_compared == skipped and bool(cassette.interactions)
+                if update and (run.pending or confirmed):
                     write_cassette(path, _updated_cassette(cassette, run.pending, source,
                                                            sanitizer))
-                    run.updated.append(path)
+                    (run.updated if run.pending else run.refreshed).append(path)
                 run.pending = {}
     except _Stop as stop:
         if run.interactions == 0:

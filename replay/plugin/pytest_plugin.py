@@ -89,6 +89,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                          "default aws-replay-baseline.json beside "
                                          "pyproject.toml, when it exists.")
     parser.addini("aws_replay_baseline", "Path of the baseline of accepted drift.", default=None)
+    group.addoption("--aws-replay-max-age", dest="aws_replay_max_age", default=None,
+                    metavar="AGE", help="List the replayed cassettes recorded longer ago than "
+                                        "AGE (90d, 12w, 36h, 1y) once, in the terminal summary.")
+    parser.addini("aws_replay_max_age", "Age (90d, 12w...) past which a cassette is stale.",
+                  default=None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -136,9 +141,17 @@ def pytest_configure(config: pytest.Config) -> None:
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
     report = _given(config, "report")
+    max_age = _given(config, "max_age")
+    try:
+        from replay.cassette.age import parse_max_age
+
+        oldest = parse_max_age(max_age, "aws-replay max_age") if max_age else None
+    except ReplayError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = SessionState(
         unused_mode=unused, run_started_ns=int(started), layers=layers,
-        report=(config.invocation_params.dir / report) if report else None)
+        report=(config.invocation_params.dir / report) if report else None,
+        max_age=(str(max_age), oldest) if oldest else None)
     _load_baseline(config)
     config.pluginmanager.register(SessionCollector(config), "aws_replay_session")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class SessionState:
     baseline_named: str | None = None  # --aws-replay-baseline / ini, as the user wrote it
     findings: dict[str, Finding] = field(default_factory=dict)
     plays: dict[str, list[int]] = field(default_factory=dict)
+    max_age: tuple[str, timedelta] | None = None
+    """``--aws-replay-max-age`` as given and as an age; ``None``: ages are not checked."""
 
 
 STATE = pytest.StashKey[SessionState]()
@@ -46,6 +49,7 @@ class SessionCollector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.state = config.stash[STATE]
+        self._stale: list[Finding] | None = None
 
     @property
     def reporting(self) -> bool:
@@ -66,6 +70,13 @@ class SessionCollector:
             for index, count in enumerate(counts[:len(total)]):
                 total[index] += count
 
+    def stale(self) -> list[Finding]:
+        """The played cassettes older than ``--aws-replay-max-age``: worked out once per run,
+        on the controller, from every worker's play counts."""
+        if self._stale is None:
+            self._stale = [] if self.state.max_age is None else _stale(self.state)
+        return self._stale
+
     def unused(self) -> list[str]:
         return [f"{name} interaction {index}" for name, counts in sorted(self.state.plays.items())
                 for index, count in enumerate(counts) if count == 0]
@@ -84,7 +95,7 @@ class SessionCollector:
         from replay.report.render import render_json
 
         state = self.state
-        findings = list(state.findings.values())
+        findings = list(state.findings.values()) + self.stale()
         summary = summarize(findings, cassettes=len(state.plays),
                             interactions=sum(1 for counts in state.plays.values()
                                              for count in counts if count))
@@ -111,6 +122,19 @@ class SessionCollector:
                 if path.is_relative_to(self.config.rootpath) else path
             terminalreporter.write_line(
                 f"aws-replay: {accepted} replayed finding(s) accepted by the baseline {shown}")
+        stale = self.stale()
+        if stale and state.max_age is not None:
+            terminalreporter.write_sep("=", "aws-replay stale cassettes")
+            terminalreporter.write_line(
+                f"{len(stale)} replayed cassette(s) are older than {state.max_age[0]} (or of "
+                "unknown age); the API may have changed since they were recorded: record them "
+                "again, or refresh them with `aws-replay drift --update`:")
+            for finding in stale:
+                what = (finding.message.split(": older", 1)[0]
+                        if finding.kind == "stale-cassette" else
+                        "age unknown (no meta.recorded_at, not committed to git)")
+                terminalreporter.write_line(
+                    f"  {_relative(finding.cassette, self.config)}: {what}")
         unused = self.unused()
         if unused and state.unused_mode != "off":
             terminalreporter.write_sep("=", "aws-replay unused interactions")
@@ -121,6 +145,36 @@ class SessionCollector:
                 terminalreporter.write_line(f"  {line}")
         if state.report is not None:
             terminalreporter.write_line(f"aws-replay: drift report written to {state.report}")
+
+
+def _stale(state: SessionState) -> list[Finding]:
+    from datetime import UTC, datetime
+
+    from replay.cassette.age import age_finding, cassette_age
+    from replay.cassette.read import load_cassette
+    from replay.core.errors import ReplayError
+
+    assert state.max_age is not None
+    text, oldest = state.max_age
+    now = datetime.now(UTC)
+    found = []
+    for name in sorted(state.plays):
+        try:
+            cassette = load_cassette(Path(name))
+        except ReplayError:
+            continue  # a cassette the run could not read already failed its tests
+        finding = age_finding(cassette_age(cassette), oldest, now, text)
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _relative(name: str | None, config: pytest.Config) -> str:
+    path = Path(name or "")
+    try:
+        return str(path.relative_to(config.rootpath))
+    except ValueError:
+        return str(path)
 
 
 def _drift_paragraph(findings: list[Finding]) -> str:

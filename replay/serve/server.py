@@ -43,7 +43,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
@@ -60,6 +60,14 @@ MAX_REQUEST_BYTES = 1 << 20
 """SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
 
 Log = Callable[[str], None]
+
+
+@runtime_checkable
+class Forwarder(Protocol):
+    """A responder that takes every request whole, any method (the recording proxy)."""
+
+    def forward(self, method: str, path: str, headers: list[tuple[str, str]],
+                body: bytes) -> Answer: ...
 
 
 def _head_only(wire: bytes) -> bytes:
@@ -106,7 +114,20 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, False)
 
+    def _forward(self, forwarder: Forwarder) -> None:
+        try:
+            answer = forwarder.forward(self.command, self.path, list(self.headers.items()),
+                                       self._read_body())
+        except BadRequest as bad:
+            answer = bad.answer
+        except Exception as exc:  # one bad exchange must not take the proxy down
+            answer = error_answer("InternalFailure", f"aws-replay serve failed to forward: "
+                                  f"{type(exc).__name__}: {exc}", status=500)
+        self._send(answer)
+
     def do_POST(self) -> None:
+        if isinstance(self.server.responder, Forwarder):
+            return self._forward(self.server.responder)
         try:
             body = self._read_body()
             answer = self.server.responder.answer(
@@ -176,6 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _not_post(self) -> None:
+        if isinstance(self.server.responder, Forwarder):
+            return self._forward(self.server.responder)
         self._discard_body()
         self._send(error_answer(
             "SerializationException",
@@ -186,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_post
 
     def do_HEAD(self) -> None:
+        if isinstance(self.server.responder, Forwarder):
+            return self._forward(self.server.responder)
         self._discard_body()
         answer = error_answer("SerializationException", "HEAD is not supported")
         self._send(Answer(answer.status, _head_only(answer.wire), answer.kind,
@@ -199,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         # is always already in the counts (tests and the stop summary rely on it).
         server.stats.add(answer.kind)
         if server.log is not None:
-            if answer.kind in ("miss", "error"):
+            if answer.kind in ("miss", "error", "recorded"):
                 server.log(f"{self.command} {self.path} -> {answer.status}: {answer.detail}")
             elif server.verbose:
                 server.log(f"{self.command} {self.path} "
@@ -334,13 +359,15 @@ def is_loopback(host: str) -> bool:
 def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
                  host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
                  log: Log | None = None, verbose: bool = False,
-                 time_scale: float | None = None) -> RunningServer:
+                 time_scale: float | None = None,
+                 responder: Responder | None = None) -> RunningServer:
     """Start the local SageMaker endpoint on a background thread and return it running.
 
     ``sources`` are cassette files, folders or loaded :class:`Cassette` objects; or pass
     ``synthetic=True`` (jobs created through it run ``time_scale`` job-seconds per second,
-    default 600). ``port=0`` picks a free port (read it from ``.url``). ``log`` receives
-    one line per unmatched or malformed request (every request when ``verbose``).
+    default 600), or a ready ``responder`` (the recording proxy of :mod:`replay.serve.proxy`).
+    ``port=0`` picks a free port (read it from ``.url``). ``log`` receives one line per
+    unmatched or malformed request (every request when ``verbose``).
 
     Example::
 
@@ -349,7 +376,8 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
     """
     if latency_ms < 0:
         raise ConfigError(f"latency {latency_ms} ms is negative; give 0 or more")
-    responder = make_responder(sources, synthetic=synthetic, time_scale=time_scale)
+    responder = responder or make_responder(sources, synthetic=synthetic,
+                                            time_scale=time_scale)
     try:
         httpd = ReplayHTTPServer((host, port), responder, latency=latency_ms / 1000.0,
                                  log=log, verbose=verbose)
@@ -364,7 +392,8 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
 def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
                           host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
                           quiet: bool = False, verbose: bool = False,
-                          echo: Log = print, time_scale: float | None = None) -> ServeStats:
+                          echo: Log = print, time_scale: float | None = None,
+                          responder: Responder | None = None) -> ServeStats:
     """What ``aws-replay serve`` does: serve until SIGINT or SIGTERM, then stop cleanly.
 
     Prints the URL first (to ``echo``); diagnostics for unmatched requests go to stderr.
@@ -384,7 +413,7 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
     try:
         server = start_server(sources, synthetic=synthetic, host=host, port=port,
                               latency_ms=latency_ms, log=None if quiet else to_stderr,
-                              verbose=verbose, time_scale=time_scale)
+                              verbose=verbose, time_scale=time_scale, responder=responder)
         with server:
             echo(f"aws-replay serve: answering SageMaker at {server.url} with "
                  f"{server.responder.describe()}")

@@ -32,6 +32,7 @@ from replay.cassette.read import find_cassettes as _find_cassettes
 from replay.cassette.read import load_cassette
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
+from replay.spec.history import explain_findings
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
@@ -170,7 +171,8 @@ def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
     if status >= 400:
         return _check_error(checker, status, parsed, headers)
     return note_observed(f"{operation.service_model.service_name}:{operation.name}",
-                         checker.check_value(parsed))
+                         explain_findings(operation.service_model.service_name, operation.name,
+                                          checker.check_value(parsed)))
 
 
 # ---------------------------------------------------------------------------- cassettes

@@ -13,7 +13,11 @@ from click.testing import CliRunner
 
 from replay.cassette.write import write_cassette
 from replay.cli.app import main
+from replay.spec.history import load_history
 from tests.support.cassettes import make_cassette
+
+COVERED = f"{load_history().oldest} to {load_history().newest}"
+"""The botocore releases the model history covers, as findings name them."""
 
 
 @pytest.fixture
@@ -45,13 +49,14 @@ def test_text_groups_findings_per_cassette_and_interaction(folder: Path) -> None
     assert lines[0] == f"{drifted} interaction 0 (sagemaker:DescribeAutoMLJob)"
     assert lines[1] == (
         "  breaking  $.AutoMLJobSecondaryStatus  enum: 'MergingAutoMLTaskReports' is not a value "
-        "of enum AutoMLJobSecondaryStatus in the model; seen in real SageMaker output since "
-        "2020; no botocore model lists it: code written against the enum must handle it "
-        "(expected one of 19 values (Starting, "
+        f"of enum AutoMLJobSecondaryStatus in the model; no botocore release from {COVERED} "
+        "ever had it; seen in real SageMaker output since 2020; no botocore model lists it: code "
+        "written against the enum must handle it (expected one of 19 values (Starting, "
         "MaxCandidatesReached, Failed, ...), found 'MergingAutoMLTaskReports')")
     assert lines[2] == (
         "  additive  $.BrandNewMember  unknown-member: member BrandNewMember is not in the model "
-        "of DescribeAutoMLJobResponse; botocore drops it silently (found {\"x\": 1})")
+        f"of DescribeAutoMLJobResponse; botocore drops it silently; no botocore release from "
+        f"{COVERED} ever had it (found {{\"x\": 1}})")
     assert lines[3] == (
         "2 finding(s) in 2 cassette(s), 2 interaction(s): 1 breaking, 1 additive, 0 info")
     assert len(lines) == 4
@@ -84,7 +89,7 @@ def test_json_format_has_the_stable_field_names(folder: Path) -> None:
     assert list(document) == ["findings", "summary"]
     first = document["findings"][0]
     assert list(first) == ["cassette", "interaction", "operation", "path", "kind", "severity",
-                           "message", "expected", "actual"]
+                           "message", "expected", "actual", "known_since"]
     assert (first["interaction"], first["kind"], first["path"]) == (
         0, "enum", "$.AutoMLJobSecondaryStatus")
     assert document["summary"]["by_severity"] == {"breaking": 1, "additive": 1, "info": 0}

@@ -171,7 +171,7 @@ def test_scan_json_uses_the_findings_shape(tmp_path: Path) -> None:
     assert list(document) == ["findings", "summary"]
     finding = document["findings"][0]
     assert list(finding) == ["cassette", "interaction", "operation", "path", "kind", "severity",
-                             "message", "expected", "actual"]
+                             "message", "expected", "actual", "known_since"]
     assert (finding["cassette"], finding["kind"], finding["severity"]) == (
         "job.yaml", "account-id", "breaking")
     assert document["summary"]["cassettes"] == 1

@@ -245,3 +245,26 @@ def test_sarif_of_a_drift_points_at_the_cassette_line(recorded: Path,
     for item in results:
         region = item["locations"][0]["physicalLocation"]["region"]
         assert '"AutoMLJobStatus":' in lines[region["startLine"] - 1]
+
+
+def test_update_refreshes_a_stale_cassette_the_live_api_confirmed(
+        recorded: Path, stub_sagemaker: StubSageMaker) -> None:
+    from dataclasses import replace
+
+    from replay.cassette.write import write_cassette
+
+    cassette = read_cassette(recorded)
+    write_cassette(recorded, replace(cassette, meta={**cassette.meta,
+                                                     "recorded_at": "2020-01-01T00:00:00Z"}))
+    stale = CliRunner().invoke(main, ["check", "cassettes", "--max-age", "90d", "--fail-on",
+                                      "info"])
+    assert stale.exit_code == 1 and "stale-cassette" in stale.output
+    result = _drift(stub_sagemaker, "--update")
+    assert result.exit_code == 0, result.output
+    assert f"refreshed: {Path('cassettes/job.yaml')} (answers unchanged" in result.output
+    fresh = read_cassette(recorded)
+    assert fresh.interactions == cassette.interactions
+    assert fresh.meta["recorded_at"] != "2020-01-01T00:00:00Z"
+    again = CliRunner().invoke(main, ["check", "cassettes", "--max-age", "90d", "--fail-on",
+                                      "info"])
+    assert again.exit_code == 0, again.output

@@ -246,12 +246,14 @@ DRIFT_LINES = [
     "'{mode}'):",
     "cassettes/automl/drifted.yaml interaction 0 (sagemaker:DescribeAutoMLJob)",
     "  breaking  $.AutoMLJobSecondaryStatus  enum: 'MergingAutoMLTaskReports' is not a value "
-    "of enum AutoMLJobSecondaryStatus in the model; seen in real SageMaker output since 2020; "
-    "no botocore model lists it: code written against the enum must handle it (expected one "
-    "of 19 values (Starting, MaxCandidatesReached, Failed, ...), found "
+    "of enum AutoMLJobSecondaryStatus in the model; no botocore release from {history} ever "
+    "had it; seen in real SageMaker output since 2020; no botocore model lists it: code written "
+    "against the enum must handle it (expected one of 19 values (Starting, MaxCandidatesReached, "
+    "Failed, ...), found "
     "'MergingAutoMLTaskReports')",
     "  additive  $.ModelInsights  unknown-member: member ModelInsights is not in the model of "
-    "DescribeAutoMLJobResponse; botocore drops it silently (found {\"Enabled\": true})",
+    "DescribeAutoMLJobResponse; botocore drops it silently; no botocore release from {history} "
+    "ever had it (found {\"Enabled\": true})",
     "2 finding(s): 1 breaking, 1 additive, 0 info",
 ]
 
@@ -259,8 +261,12 @@ DRIFT_LINES = [
 def drift_lines(mode: str) -> list[str]:
     import botocore
 
+    from replay.spec.history import load_history
+
+    history = load_history()
+    covered = f"{history.oldest} to {history.newest}"
     return [line.replace("{botocore}", botocore.__version__).replace("{mode}", mode)
-            for line in DRIFT_LINES]
+            .replace("{history}", covered) for line in DRIFT_LINES]
 
 
 def test_drift_finding_failure_text(drifted: pytest.Pytester) -> None:

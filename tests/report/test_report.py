@@ -93,7 +93,7 @@ def test_json_keeps_the_stable_shape() -> None:
     assert set(document) == {"findings", "summary"}
     assert list(document["findings"][0]) == ["cassette", "interaction", "operation", "path",
                                              "kind", "severity", "message", "expected",
-                                             "actual"]
+                                             "actual", "known_since"]
 
 
 def test_unknown_format_is_refused() -> None:

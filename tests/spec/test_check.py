@@ -191,12 +191,15 @@ def test_drift_seen_in_public_notebooks_is_found(full_body: dict[str, Any]) -> N
          "AWS::SageMaker::Pipeline"),
         ("enum", "$.AutoMLJobSecondaryStatus", "MergingAutoMLTaskReports"),
     ]
-    # the message says these values are real (replay/data/observed_values.json); the
-    # made-up step type gets no such note
-    assert findings[2].message == (
+    # the message says which botocore releases were searched, and that these values are real
+    # (replay/data/observed_values.json); the made-up step type gets no such note
+    assert findings[2].message.startswith(
         "'MergingAutoMLTaskReports' is not a value of enum AutoMLJobSecondaryStatus in the "
-        "model; seen in real SageMaker output since 2020; no botocore model lists it: code "
+        "model; no botocore release from 1.20.0 to ")
+    assert findings[2].message.endswith(
+        "ever had it; seen in real SageMaker output since 2020; no botocore model lists it: code "
         "written against the enum must handle it")
+    assert findings[2].known_since is None
     assert "seen in real" in findings[0].message
     assert "seen in real" not in findings[1].message
     assert {f.severity for f in findings} == {Severity.BREAKING}

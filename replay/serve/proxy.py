@@ -1,0 +1,337 @@
+"""Recording through ``serve``: forward each request to AWS, re-signed, and keep the exchange.
+
+``aws-replay serve --record-to DIR --upstream-region R`` makes the local endpoint a recording
+proxy, so anything that speaks to AWS over HTTP can be recorded: the AWS CLI, the JavaScript
+SDK, curl with SigV4. A client signs its request for ``127.0.0.1``, which AWS would refuse; the
+proxy drops that signature, sends the request to the real endpoint of the service the client
+signed for (or to ``--upstream-url``), signed afresh with botocore's SigV4 signer and the
+user's own credentials (``--profile`` or the usual chain), and hands the answer back.
+
+Before the client sees the answer, the exchange is sanitized in memory and written atomically
+(:func:`replay.record.capture.save_recording`: sanitized once more, scanned for leaks, one
+rename) to a cassette per operation and parameters, ``DIR/<service>/<operation>-<hint>-<digest>
+.yaml``: the same request again (a polling loop) is appended to the same cassette, so it
+replays in order. A proxy killed mid-write leaves the previous cassette, never a partial one;
+a client that got an answer has its exchange on disk. Exchanges with credential services (STS,
+SSO, Cognito) are forwarded and never written.
+
+Example::
+
+    proxy = RecordingProxy(Path("cassettes/recorded"), "us-east-1")
+    with start_server(responder=proxy) as server:
+        ...  # aws sagemaker describe-auto-ml-job --endpoint-url {server.url} ...
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import threading
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
+from replay.core.errors import ConfigError, CredentialsError, ReplayError
+from replay.match.matchers import canonical_params
+from replay.record.capture import (
+    CREDENTIAL_TARGET_PREFIXES,
+    save_recording,
+    source_for_endpoint,
+)
+from replay.sanitize.sanitizer import Sanitizer
+from replay.serve.responders import Answer, error_answer, wire_response
+
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+# Set by the signer (or by the connection) for the upstream, never copied from the client's.
+_NOT_FORWARDED = frozenset({
+    "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "host",
+    "content-length", "connection", "keep-alive", "transfer-encoding", "expect",
+    "proxy-authorization", "proxy-connection", "te", "upgrade",
+})
+_NOT_ANSWERED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
+                           "content-encoding"})
+_HINT_CHARACTERS = re.compile(r"[^a-z0-9]+")
+_HINT_LIMIT = 48
+
+
+def _kebab(name: str) -> str:
+    """``DescribeAutoMLJob`` as ``describe-auto-ml-job``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
+    return spaced.lower()
+
+
+def _hint(text: str) -> str:
+    return _HINT_CHARACTERS.sub("-", text.lower()).strip("-")[:_HINT_LIMIT].strip("-")
+
+
+def _first_string(value: Any) -> str | None:
+    """The first string parameter of a request (a job name, say): the readable part of a
+    cassette's name."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for item in value.values():
+            found = _first_string(item)
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _first_string(item)
+            if found:
+                return found
+    return None
+
+
+def cassette_path(folder: Path, request: RecordedRequest, service: str) -> Path:
+    """Where a (sanitized) request's exchange is kept: one cassette per operation and
+    parameters, ``<service>/<operation>-<hint>-<digest>.yaml``."""
+    target = request.header("X-Amz-Target")
+    split = urlsplit(request.uri)
+    if target:
+        operation = _kebab(target.rpartition(".")[2])
+        identity = canonical_params(request.body)
+        try:
+            hint = _hint(_first_string(request.json()) or "")
+        except ReplayError:
+            hint = ""
+    else:  # REST protocols: the method and the resource name the call
+        operation = request.method.lower()
+        identity = f"{request.method} {split.path}?{split.query}\n{request.body}"
+        hint = _hint(unquote(split.path))
+    digest = hashlib.sha256(f"{target}\n{identity}".encode()).hexdigest()[:10]
+    name = "-".join(part for part in (operation, hint, digest) if part)
+    return folder / _hint(service) / f"{name}.yaml"
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    """The body as the cassette holds it: ``gzip``/``deflate`` undone."""
+    kind = (encoding or "").strip().lower()
+    try:
+        if kind == "gzip":
+            return gzip.decompress(body)
+        if kind == "deflate":
+            return zlib.decompress(body)
+    except (OSError, zlib.error, EOFError):
+        return body
+    return body
+
+
+class RecordingProxy:
+    """Forwards every request upstream re-signed; records each exchange as it answers."""
+
+    def __init__(self, record_to: Path, region: str, *, profile: str | None = None,
+                 upstream_url: str | None = None, sanitizer: Sanitizer | None = None,
+                 session: Any = None, timeout: float = 60.0) -> None:
+        if not region:
+            raise ConfigError("--upstream-region is required with --record-to (the region "
+                              "of the real endpoint, e.g. us-east-1)")
+        if upstream_url is not None and urlsplit(upstream_url).scheme not in ("http", "https"):
+            raise ConfigError(f"--upstream-url {upstream_url!r} is not an http(s) URL")
+        self.folder = record_to
+        self.region = region
+        self.upstream_url = upstream_url.rstrip("/") if upstream_url else None
+        self.sanitizer = sanitizer or Sanitizer.default()
+        self.session = session if session is not None else _session(profile)
+        self.timeout = timeout
+        self.written: list[Path] = []
+        self._endpoints: dict[str, str] = {}
+        self._started: set[Path] = set()
+        self._write_lock = threading.Lock()
+        self._http: Any = None
+
+    def describe(self) -> str:
+        where = self.upstream_url or f"AWS in {self.region}"
+        return f"requests forwarded to {where}, recorded to {self.folder}"
+
+    def answer(self, target: str, body: bytes, authorization: str | None = None) -> Answer:
+        """The :class:`~replay.serve.responders.Responder` call: a bare JSON-protocol POST."""
+        headers = [("X-Amz-Target", target), ("Content-Type", "application/x-amz-json-1.1")]
+        if authorization:
+            headers.append(("Authorization", authorization))
+        return self.forward("POST", "/", headers, body)
+
+    # ------------------------------------------------------------------ one exchange
+
+    def forward(self, method: str, path: str, headers: Sequence[tuple[str, str]],
+                body: bytes) -> Answer:
+        """Send one client request upstream, record the exchange, and answer the client."""
+        given = {name: value for name, value in headers}
+        target = header_value({k: [v] for k, v in given.items()}, "X-Amz-Target")
+        signing = self._signing_name(given, target)
+        if signing is None:
+            return error_answer(
+                "MissingAuthenticationToken",
+                "aws-replay serve --record-to forwards SigV4-signed requests only (it reads the "
+                "service from the signature's credential scope); sign the request with any "
+                "credentials")
+        upstream = self._endpoint(signing)
+        url = upstream + path
+        try:
+            request = self._signed(method, url, given, body, signing)
+            response = self._send(request)
+        except CredentialsError as exc:
+            return error_answer("AwsReplayCredentialsError", str(exc), status=403)
+        except ReplayError as exc:
+            return error_answer("AwsReplayUpstreamError", str(exc), status=502, kind="error")
+        status = int(response.status_code)
+        answer_headers = [(k, v) for k, v in response.headers.items()
+                          if k.lower() not in _NOT_ANSWERED]
+        content = _decoded(bytes(response.content),
+                           response.headers.get("Content-Encoding"))
+        recorded = Interaction(
+            request=RecordedRequest(method, url, {k: [str(v)] for k, v in request.headers.items()},
+                                    body.decode("utf-8", "replace")),
+            response=RecordedResponse(status, _reason(status), {k: [v] for k, v in answer_headers},
+                                      content))
+        kind, detail = "recorded", ""
+        refused = _refusal(status, content, response.headers)
+        if refused is not None:
+            kind, detail = "error", (f"not recorded: the upstream refused the credentials "
+                                     f"({refused}); check --profile and the role's permissions")
+        elif target and target.partition(".")[0] in CREDENTIAL_TARGET_PREFIXES:
+            kind, detail = "forwarded", "not recorded: a credential service"
+        else:
+            try:
+                detail = f"recorded to {self._record(recorded, signing)}"
+            except ReplayError as exc:
+                return error_answer("AwsReplayRecordingFailed",
+                                    f"the exchange was not recorded: {exc}", kind="error")
+        wire = wire_response(status, content, answer_headers, reason=_reason(status))
+        if method == "HEAD":  # no body, but the size of the one a GET would get (S3 HeadObject)
+            head = wire.partition(b"\r\n\r\n")[0]
+            size = response.headers.get("Content-Length")
+            if size is not None and size.isdigit():
+                head = re.sub(rb"\r\nContent-Length: \d+", b"\r\nContent-Length: "
+                              + size.encode(), head)
+            wire = head + b"\r\n\r\n"
+        return Answer(status, wire, kind, detail=detail)
+
+    def _signing_name(self, headers: dict[str, str], target: str | None) -> str | None:
+        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"),
+                             "")
+        scope = _SCOPE.search(authorization)
+        if scope:
+            return scope.group(2)
+        if target:
+            from replay.spec.operations import service_for_target_prefix
+
+            try:
+                return service_for_target_prefix(target.partition(".")[0])
+            except ReplayError:
+                return None
+        return None
+
+    def _endpoint(self, signing: str) -> str:
+        if self.upstream_url is not None:
+            return self.upstream_url
+        if signing not in self._endpoints:
+            client = self.session.create_client(signing, region_name=self.region)
+            self._endpoints[signing] = str(client.meta.endpoint_url).rstrip("/")
+        return self._endpoints[signing]
+
+    def _signed(self, method: str, url: str, headers: dict[str, str], body: bytes,
+                signing: str) -> Any:
+        from botocore.auth import S3SigV4Auth, SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            credentials = self.session.get_credentials()
+            frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        except BotoCoreError as exc:
+            raise CredentialsError(f"cannot get AWS credentials to sign the forwarded request "
+                                   f"({type(exc).__name__}); refresh them or pass --profile") \
+                from None
+        if frozen is None or not frozen.access_key:
+            raise CredentialsError("no AWS credentials to sign the forwarded request with: set "
+                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile")
+        forwarded = {k: v for k, v in headers.items() if k.lower() not in _NOT_FORWARDED}
+        request = AWSRequest(method=method, url=url, headers=forwarded, data=body)
+        signer = (S3SigV4Auth if signing == "s3" else SigV4Auth)(frozen, signing, self.region)
+        signer.add_auth(request)
+        return request
+
+    def _send(self, request: Any) -> Any:
+        from botocore.exceptions import BotoCoreError
+        from botocore.httpsession import URLLib3Session
+
+        if self._http is None:
+            self._http = URLLib3Session(timeout=self.timeout)
+        try:
+            return self._http.send(request.prepare())
+        except BotoCoreError as exc:
+            host = urlsplit(request.url).netloc
+            raise ReplayError(f"cannot reach the upstream {host} ({type(exc).__name__}); "
+                              "check --upstream-region, --upstream-url and the network") \
+                from None
+
+    def _record(self, interaction: Interaction, service: str) -> Path:
+        with self._write_lock:  # one numbering of placeholders, one writer per cassette
+            clean = self.sanitizer.sanitize_interaction(interaction)
+            path = cassette_path(self.folder, clean.request, service)
+            first = path not in self._started
+            save_recording(path, [clean], source=source_for_endpoint(self.upstream_url
+                                                                     or interaction.request.uri),
+                           sanitizer=self.sanitizer, overwrite=first, append=not first)
+            self._started.add(path)
+            self.written.append(path)
+            return path
+
+    def recorded(self) -> list[Path]:
+        """The cassettes written so far, each once, in the order first written."""
+        return list(dict.fromkeys(self.written))
+
+
+_XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
+
+
+def _refusal(status: int, body: bytes, headers: Any) -> str | None:
+    """The error code when the upstream refused the credentials (nothing worth a cassette)."""
+    if status not in (400, 401, 403):
+        return None
+    from replay.core.errors import REJECTED_CREDENTIAL_CODES
+    from replay.spec.check import error_code_of
+
+    try:
+        parsed = json.loads(body) if body.strip()[:1] == b"{" else None
+    except ValueError:
+        parsed = None
+    code = error_code_of(parsed, {k: [v] for k, v in headers.items()})
+    if code is None:
+        xml = _XML_CODE.search(body)
+        code = xml.group(1).decode("utf-8", "replace") if xml else None
+    return code if code in REJECTED_CREDENTIAL_CODES else None
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _session(profile: str | None) -> Any:
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        session = botocore.session.Session(profile=profile)
+        session.get_scoped_config()  # an unknown profile fails here, before any request
+    except ProfileNotFound:
+        raise ConfigError(f"AWS profile {profile!r} is not in your AWS config; check "
+                          "--profile (or AWS_PROFILE) and ~/.aws/config") from None
+    return session
+
+
+def recorded_summary(paths: Iterable[Path]) -> str:
+    """``3 cassette(s) recorded: a.yaml, b.yaml, ...`` for the stop message."""
+    listed = list(paths)
+    shown = ", ".join(str(p) for p in listed[:5]) + (" ..." if len(listed) > 5 else "")
+    return f"{len(listed)} cassette(s) recorded" + (f": {shown}" if listed else "")
