@@ -20,6 +20,14 @@ DUMMY_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
+@pytest.fixture(autouse=True)
+def same_output_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``CI`` or ``BUILD_NUMBER`` pytest repeats a failure's whole message in its short
+    summary; the pytester sessions here must print the same text on a laptop and on CI."""
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("BUILD_NUMBER", raising=False)
+
+
 @pytest.fixture
 def full_body() -> dict[str, Any]:
     """A DescribeAutoMLJob response with every member present (spec-valid)."""

@@ -93,10 +93,12 @@ def model_paths(shape: Shape, path: str = "$") -> Iterator[str]:
 
 
 def test_every_member_is_reachable_and_every_optional_one_sometimes_absent() -> None:
+    # Generous: under derandomize the draws still changed with the test order in full runs
+    # (hypothesis also draws constants found in the loaded modules); 250 examples once missed.
     present: Counter[str] = Counter()
     runs = 0
 
-    @settings(max_examples=250, derandomize=True, deadline=None, database=None)
+    @settings(max_examples=600, derandomize=True, deadline=None, database=None)
     @given(describe_auto_ml_job_bodies())
     def collect(body: dict[str, Any]) -> None:
         nonlocal runs
