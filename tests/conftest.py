@@ -20,12 +20,13 @@ DUMMY_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
-@pytest.fixture(autouse=True)
-def same_output_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under ``CI`` or ``BUILD_NUMBER`` pytest repeats a failure's whole message in its short
-    summary; the pytester sessions here must print the same text on a laptop and on CI."""
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, printing the same text on a laptop and on CI: under ``CI`` or ``BUILD_NUMBER``
+    pytest repeats a failure's whole message in its short summary."""
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("BUILD_NUMBER", raising=False)
+    return pytester
 
 
 @pytest.fixture
