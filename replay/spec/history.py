@@ -114,9 +114,77 @@ def history_from_document(document: Mapping[str, Any]) -> ModelHistory:
                         str(document.get("covers", "")))
 
 
+INSTALLED_DATE = "installed"
+"""The date shown for the installed botocore when the history was extended by it."""
+
+
+def extend_history(history: ModelHistory, version: str, facts: frozenset[str],
+                   date: str = INSTALLED_DATE) -> ModelHistory:
+    """``history`` with one newer release read from its facts (see
+    :func:`replay.spec.history_build.facts_of_model`): what it still has stays open, what it
+    dropped closes at ``version``, what it adds opens there."""
+    if _version_key(version) <= _version_key(history.newest):
+        return history
+    operations: dict[str, dict[str, dict[str, Any]]] = json.loads(json.dumps(history.operations))
+    seen: set[str] = set()
+
+    def advance(runs: list[list[str | None]], fact: str) -> list[list[str | None]]:
+        seen.add(fact)
+        is_open = bool(runs) and runs[-1][1] is None
+        if fact in facts and not is_open:
+            return [*runs, [version, None]]
+        if fact not in facts and is_open:
+            return [*runs[:-1], [runs[-1][0], version]]
+        return runs
+
+    for name, parts in operations.items():
+        operation = name.split(":", 1)[1]
+        for part, paths in parts.items():
+            for path, entry in paths.items():
+                where = f"{operation}|{part}|{path}"
+                entry["in"] = advance(entry.get("in", []), where)
+                for value, runs in entry.get("enum", {}).items():
+                    entry["enum"][value] = advance(runs, f"{where}|enum={value}")
+                for what, runs in entry.get("facts", {}).items():
+                    entry["facts"][what] = advance(runs, f"{where}|{what}")
+    for fact in sorted(facts - seen):
+        operation, part, rest = fact.split("|", 2)
+        path, _, what = rest.partition("|")
+        entry = operations.setdefault(f"{_service_of(history)}:{operation}", {}).setdefault(
+            part, {}).setdefault(path, {})
+        if not what:
+            entry["in"] = [[version, None]]
+        elif what.startswith("enum="):
+            entry.setdefault("enum", {})[what[len("enum="):]] = [[version, None]]
+        else:
+            entry.setdefault("facts", {})[what] = [[version, None]]
+    return replace(history, versions=(*history.versions, (version, date)),
+                   operations=operations,
+                   covers=f"{history.covers}; extended by the installed botocore {version}")
+
+
+def _service_of(history: ModelHistory) -> str:
+    return next(iter(history.operations), "sagemaker:").split(":", 1)[0]
+
+
 @functools.cache
 def load_history(path: Path = INDEX_PATH) -> ModelHistory:
-    """The model history at ``path`` (the shipped one by default), read once."""
+    """The model history at ``path`` (the shipped one by default), read once. A botocore
+    installed that is newer than the newest release the index read (botocore releases most
+    weekdays) is added to it from its own model, so the history always reaches the model that
+    checks."""
+    shipped = read_history(path)
+    installed = _installed()
+    if _version_key(installed) <= _version_key(shipped.newest):
+        return shipped
+    from replay.spec.history_build import facts_of_model
+    from replay.spec.operations import service_data
+
+    return extend_history(shipped, installed, facts_of_model(service_data(_service_of(shipped))))
+
+
+def read_history(path: Path = INDEX_PATH) -> ModelHistory:
+    """The model history document at ``path`` as it is on disk."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

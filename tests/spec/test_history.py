@@ -17,12 +17,14 @@ from replay.core.findings import Finding, Severity
 from replay.spec.check import check_body
 from replay.spec.history import (
     explain,
+    extend_history,
     history_from_document,
     load_history,
     member_story,
     normalize_member_path,
+    read_history,
 )
-from replay.spec.history_build import build, sample_releases
+from replay.spec.history_build import build, facts_of_model, sample_releases
 from replay.spec.operations import operation_ref
 
 STATUS_1_20 = ["Completed", "InProgress"]
@@ -197,9 +199,27 @@ def test_member_paths_are_normalized() -> None:
 # ------------------------------------------------------------------ the shipped index
 
 
+def test_a_newer_installed_botocore_extends_the_history(tmp_path: Path,
+                                                       wheels: dict[str, Path]) -> None:
+    history = _history(tmp_path, wheels)
+    operation = "sagemaker:DescribeAutoMLJob"
+    newer = _model(["Completed", "PreTraining", "Paused"], hint=False, name_max=64)
+    extended = extend_history(history, "1.22.5", facts_of_model(newer))
+    assert extended.newest == "1.22.5" and extended.covers_version("1.22.5")
+    assert extended.value_since(operation, "$.AutoMLJobStatus", "Paused") == "1.22.5"
+    assert extended.value_since(operation, "$.AutoMLJobStatus", "PreTraining") == "1.20.3"
+    assert extended.entry(operation, "$.AutoMLJobV2Hint")["in"] == [  # type: ignore[index]
+        ["1.20.3", "1.22.5"]]
+    assert "extended by the installed botocore 1.22.5" in extended.covers
+    assert history.value_since(operation, "$.AutoMLJobStatus", "Paused") is None  # unchanged
+    assert extend_history(history, "1.20.2", facts_of_model(newer)) is history
+
+
 def test_the_shipped_index_covers_the_installed_botocore() -> None:
+    shipped = read_history()
     history = load_history()
     assert history.covers_version(botocore.__version__)
+    assert history.versions[:len(shipped.versions)] == shipped.versions
     assert history.oldest.startswith("1.20.")
     minors = {tuple(v.split(".")[:2]) for v, _ in history.versions}
     newest_minor = int(history.newest.split(".")[1])
