@@ -6,13 +6,13 @@ top-level ``meta`` block that vcrpy ignores.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from replay.core.errors import InvalidBodyError
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 
 Headers = dict[str, list[str]]
 
@@ -82,11 +82,11 @@ class RecordedRequest:
         if not self.body.strip():
             return {}
         try:
-            return json.loads(self.body)
-        except ValueError as exc:
+            return parse_json_body(self.body)
+        except JsonBodyError as exc:
             raise InvalidBodyError(
-                f"request body to {self.uri} is not JSON ({exc}); AWS JSON protocol requests "
-                "carry a JSON object"
+                f"request body to {self.uri} is not JSON ({exc.reason}); AWS JSON protocol "
+                "requests carry a JSON object"
             ) from None
 
 
@@ -108,9 +108,9 @@ class RecordedResponse:
     def json(self) -> Any:
         """The body parsed as JSON; raises :class:`InvalidBodyError` when it is not JSON."""
         try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise InvalidBodyError(f"response body is not JSON ({exc})") from None
+            return parse_json_body(self.body)
+        except JsonBodyError as exc:
+            raise InvalidBodyError(f"response body is not JSON ({exc.reason})") from None
 
 
 @dataclass(frozen=True)

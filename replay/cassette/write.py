@@ -20,6 +20,7 @@ import yaml
 from replay import TOOL_NAME
 from replay.cassette.model import Cassette, Headers, Interaction, header_value, with_header
 from replay.cassette.read import _cache
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -43,8 +44,8 @@ def pretty_body(body: bytes) -> bytes:
     if not stripped or stripped[:1] not in (b"{", b"["):
         return body
     try:
-        parsed = json.loads(body)
-    except ValueError:
+        parsed = parse_json_body(body)
+    except JsonBodyError:
         return body
     return json.dumps(parsed, indent=2, ensure_ascii=False).encode("utf-8")
 

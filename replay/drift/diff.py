@@ -20,7 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import defaultdict
@@ -36,6 +35,7 @@ from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import find_cassettes, parse_cassette
 from replay.core.errors import CassetteError, ReplayError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.drift.changes import classify_changes
 from replay.drift.volatile import (
     DriftSettings,
@@ -56,8 +56,8 @@ def _parse(body: bytes) -> tuple[bool, Any]:
     if not body.strip():
         return True, {}
     try:
-        return True, json.loads(body)
-    except ValueError:
+        return True, parse_json_body(body)
+    except JsonBodyError:
         return False, None
 
 

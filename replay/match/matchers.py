@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from replay.cassette.model import Cassette, RecordedRequest, header_value, text_headers
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import DEAD, PathSet, State
 
 
@@ -35,7 +36,7 @@ class RequestKey:
 
     @property
     def parsed_params(self) -> Any:
-        return json.loads(self.params)
+        return parse_json_body(self.params)
 
     def describe(self) -> str:
         return f"{self.target or '<no X-Amz-Target>'} {self.params}"
@@ -93,8 +94,8 @@ def canonical_params(body: str | bytes | None, ignore: PathSet | None = None) ->
     if not text.strip():
         return "{}"
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = parse_json_body(text)
+    except JsonBodyError:
         return text
     if ignore is not None:
         parsed = _drop(parsed, ignore, ignore.start)
@@ -233,8 +234,8 @@ def aws_params(r1: Any, r2: Any) -> None:
     if left == right:
         return
     try:
-        lines = params_diff(json.loads(right), json.loads(left))
-    except ValueError:
+        lines = params_diff(parse_json_body(right), parse_json_body(left))
+    except JsonBodyError:
         lines = [f"{left!r} != {right!r}"]
     raise AssertionError("; ".join(lines) or f"{left} != {right}")
 

@@ -34,6 +34,7 @@ from replay.cassette.model import (
     header_value,
     with_header,
 )
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import PathSet
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
@@ -309,13 +310,13 @@ class Sanitizer:
     def _sanitize_json_structure(self, text: str) -> str | None:
         """JSON path rules, and secrets hidden behind ``\\u`` escapes (needs a parse)."""
         try:
-            parsed = json.loads(text)
-        except ValueError:
+            parsed = parse_json_body(text)
+        except JsonBodyError:
             return None
         if self._json_paths is not None:
             parsed = redact_paths(parsed, self._json_paths)
         cleaned = _map_strings(parsed, self.sanitize_text)
-        if cleaned == json.loads(text):
+        if cleaned == parse_json_body(text):
             return text
         indent = 2 if "\n" in text.strip() else None
         return json.dumps(cleaned, ensure_ascii=False, indent=indent)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import re
 import threading
 import zlib
@@ -37,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import canonical_params
 from replay.record.capture import (
     CREDENTIAL_TARGET_PREFIXES,
@@ -298,8 +298,8 @@ def _refusal(status: int, body: bytes, headers: Any) -> str | None:
     from replay.spec.check import error_code_of
 
     try:
-        parsed = json.loads(body) if body.strip()[:1] == b"{" else None
-    except ValueError:
+        parsed = parse_json_body(body) if body.strip()[:1] == b"{" else None
+    except JsonBodyError:
         parsed = None
     code = error_code_of(parsed, {k: [v] for k, v in headers.items()})
     if code is None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import find_cassettes, load_cassette
 from replay.core.errors import CassetteError, ConfigError
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import RequestKey, closest_candidates, key_of, key_of_recorded
 from replay.match.playback import Playback
 from replay.spec.operations import region_of
@@ -145,11 +146,12 @@ def parse_params(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        params = json.loads(body)
-    except ValueError as exc:
+        params = parse_json_body(body)
+    except JsonBodyError as exc:
         raise BadRequest(error_answer(
             "SerializationException",
-            f"the request body is not JSON ({exc}); AWS JSON 1.1 requests carry a JSON object",
+            f"the request body is not JSON ({exc.reason}); AWS JSON 1.1 requests carry a JSON "
+            "object",
         )) from None
     if not isinstance(params, dict):
         raise BadRequest(error_answer(

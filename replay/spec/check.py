@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from replay.cassette.read import find_cassettes as _find_cassettes
 from replay.cassette.read import load_cassette
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.spec.history import explain_findings
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
@@ -162,11 +162,11 @@ def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
         parsed = {}
     else:
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
+            parsed = parse_json_body(body)
+        except JsonBodyError as exc:
             snippet = text.strip()[:60]
             return [Finding("invalid-json", BREAKING, "$",
-                            f"response body is not JSON ({exc.msg} at char {exc.pos})",
+                            f"response body is not JSON ({exc.reason})",
                             "a JSON object", snippet)]
     if status >= 400:
         return _check_error(checker, status, parsed, headers)
