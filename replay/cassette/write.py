@@ -5,11 +5,8 @@ rename) so a failed write never loses the old cassette.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +17,7 @@ import yaml
 from replay import TOOL_NAME
 from replay.cassette.model import Cassette, Headers, Interaction, header_value, with_header
 from replay.cassette.read import _cache
+from replay.core.atomic import atomic_writer as atomic_writer
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -112,29 +110,6 @@ def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return str(yaml.dump(data, Dumper=_CassetteDumper, sort_keys=False, allow_unicode=True,
                          width=100))
-
-
-@contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[Any]:
-    """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.
-
-    On any exception (or a kill before the rename) the previous file stays byte-for-byte intact.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
 
 
 def write_cassette(path: Path, cassette: Cassette) -> None:

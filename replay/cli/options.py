@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 import click
 
-from replay.core.errors import ReplayError
 from replay.core.findings import SEVERITY_NAMES, Finding, Severity, at_or_above
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,11 +44,10 @@ def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
 
 def write_text_report(output: Path, text: str) -> None:
     """Write a report file, creating its folder; an unwritable path is bad input (exit 2)."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ReplayError(f"cannot write the report to {output}: {exc.strerror}") from None
+    from replay.core.atomic import atomic_writer
+
+    with atomic_writer(output) as handle:  # an OSError is one WriteError line (exit 2)
+        handle.write(text)
 
 
 def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,

@@ -20,16 +20,14 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from replay.core.atomic import atomic_writer
 from replay.core.config import find_pyproject, load_settings
 from replay.core.errors import ConfigError
 from replay.core.findings import Finding
@@ -277,22 +275,8 @@ def read_baseline(path: Path) -> Baseline:
 def write_baseline(baseline: Baseline, path: Path) -> None:
     """Write ``baseline`` to ``path`` atomically (a reader sees the old file or the new one)."""
     text = baseline.to_text()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write the baseline ({exc.strerror})") from None
+    with atomic_writer(path) as stream:  # an OSError comes out as one WriteError line
+        stream.write(text)
 
 
 # ---------------------------------------------------------------------------- finding it

@@ -91,6 +91,7 @@ class SessionCollector:
 
     def _write_report(self) -> None:
         from replay.cassette.write import atomic_writer
+        from replay.core.atomic import WriteError
         from replay.core.findings import summarize
         from replay.report.render import render_json
 
@@ -103,9 +104,8 @@ class SessionCollector:
         try:
             with atomic_writer(state.report) as handle:
                 handle.write(render_json(findings, summary))
-        except OSError as exc:
-            raise pytest.UsageError(f"aws-replay: cannot write the drift report to "
-                                    f"{state.report}: {exc.strerror}") from None
+        except WriteError as exc:
+            raise pytest.UsageError(f"aws-replay: the drift report: {exc}") from None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.reporting:

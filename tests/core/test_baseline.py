@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from replay.core.atomic import WriteError
 from replay.core.baseline import (
     BASELINE_FILE,
     Baseline,
@@ -158,8 +159,8 @@ def test_a_failed_write_leaves_the_old_file(tmp_path: Path,
     def broken(*_: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("replay.core.baseline.os.replace", broken)
-    with pytest.raises(ConfigError, match="cannot write the baseline"):
+    monkeypatch.setattr("replay.core.atomic.os.replace", broken)
+    with pytest.raises(WriteError, match=f"cannot write {path}: No space left on device"):
         write_baseline(Baseline(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [BASELINE_FILE]
