@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import errno
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Interaction
+from replay.core.atomic import write_error
 from replay.core.errors import (
     REJECTED_CREDENTIAL_CODES,
     ConfigError,
@@ -87,6 +89,9 @@ def _client(region: str | None, profile: str | None, endpoint_url: str | None) -
     except botocore.exceptions.ProfileNotFound:
         raise CredentialsError(f"AWS profile {profile!r} was not found in the AWS config files; "
                                "check --profile (or AWS_PROFILE)") from None
+    except botocore.exceptions.BotoCoreError as exc:  # e.g. an unparseable ~/.aws/config
+        raise ConfigError(f"the AWS configuration could not be read ({exc}); fix the file or "
+                          "point AWS_CONFIG_FILE elsewhere") from None
     try:
         credentials = session.get_credentials()
     except botocore.exceptions.BotoCoreError as exc:
@@ -131,15 +136,41 @@ def _aws_errors(where: str, endpoint: str) -> Iterator[None]:
             raise CredentialsError(f"{where}: AWS rejected the credentials ({code}); check them, "
                                    "their permissions (sagemaker:DescribeAutoMLJob, "
                                    "sagemaker:ListAutoMLJobs) or --profile") from None
+        if _is_throttle_code(code):
+            raise EndpointError(f"{where}: {endpoint} kept throttling the requests ({code}) "
+                                "after retries; wait and run again (cassettes written before "
+                                "this are kept)") from None
         raise
+    except botocore.exceptions.ParamValidationError as exc:
+        reason = "; ".join(line.strip() for line in str(exc).splitlines()[1:] if line.strip())
+        raise ConfigError(f"{where}: botocore refused the request ({reason})") from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise EndpointError(f"{where}: the request to {endpoint} failed "
+                            f"({type(exc).__name__}); check --endpoint-url and --region") \
+            from None
+
+
+def _is_throttle_code(code: str) -> bool:
+    return "Throttl" in code or "TooManyRequests" in code or code in (
+        "RequestLimitExceeded", "SlowDown", "ProvisionedThroughputExceededException")
 
 
 def list_jobs(client: Any, endpoint: str) -> list[str]:
     """Every AutoML job name of the account and region (ListAutoMLJobs, all pages)."""
+    import botocore.exceptions
+
     names: list[str] = []
-    with _aws_errors("listing AutoML jobs", endpoint):
-        for page in client.get_paginator("list_auto_ml_jobs").paginate():
-            names.extend(s["AutoMLJobName"] for s in page.get("AutoMLJobSummaries", []))
+    try:
+        with _aws_errors("listing AutoML jobs", endpoint):
+            for page in client.get_paginator("list_auto_ml_jobs").paginate():
+                names.extend(s["AutoMLJobName"] for s in page.get("AutoMLJobSummaries", []))
+    except botocore.exceptions.ClientError as exc:
+        # The error's message is the endpoint's text (it may echo account ids): the code only.
+        code = exc.response.get("Error", {}).get("Code", "") or "an error"
+        raise EndpointError(f"listing AutoML jobs: {endpoint} refused ListAutoMLJobs ({code}); "
+                            "--all needs an endpoint that lists jobs and the "
+                            "sagemaker:ListAutoMLJobs permission; or name the jobs to record"
+                            ) from None
     return names
 
 
@@ -208,6 +239,18 @@ def _describe(client: Any, job: str, *, follow: bool, interval: float, timeout: 
         sleep(interval)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:  # a name too long, a file where the folder should be...
+        if exc.errno == errno.ENOTDIR:
+            return False  # the write will say so, naming the file in the way
+        raise write_error(path, exc) from None
+    return True
+
+
 def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, source: str,
                endpoint: str, follow: bool = False, interval: float = 30.0,
                timeout: float = 3600.0, overwrite: bool = False,
@@ -220,7 +263,7 @@ def record_job(client: Any, job: str, path: Path, *, sanitizer: Sanitizer, sourc
     patches once); without it the job gets its own capture. ``view`` records another view of
     the job instead (:data:`VIEWS`).
     """
-    if path.exists() and not overwrite:
+    if _exists(path) and not overwrite:
         return JobRecording(job, path, "skipped",
                             message=f"{path} exists; pass --overwrite to record it again")
     if captured is None:
@@ -280,7 +323,7 @@ def record_jobs(jobs: Sequence[str], *, all_jobs: bool = False, region: str | No
     if all_jobs:
         names.extend(n for n in list_jobs(client, endpoint) if n not in names)
     for name in names:
-        if not name or "/" in name or name.startswith("."):
+        if not name or "/" in name or "\x00" in name or name.startswith("."):
             raise ConfigError(f"job name {name!r} cannot name a cassette file")
     if on_jobs_known is not None:
         on_jobs_known(len(names))
