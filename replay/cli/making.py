@@ -41,10 +41,22 @@ from replay.cli.options import paths_argument, report_options, write_report, wri
                                 "forwarded requests (default: the usual chain).")
 @click.option("--upstream-url", metavar="URL",
               help="With --record-to: forward here instead of the service's AWS endpoint.")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, metavar="S",
+              help="Close a connection whose request head takes longer than S seconds.")
+@click.option("--body-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="S",
+              help="Answer 408 and close when a request body takes longer than S seconds.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0,
+              show_default=True, metavar="S",
+              help="Close a keep-alive connection idle for S seconds.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
+              metavar="N", help="Answer 503 and close connections past N open at once.")
 def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
           time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool,
           record_to: Path | None, upstream_region: str | None, profile: str | None,
-          upstream_url: str | None) -> None:
+          upstream_url: str | None, header_timeout: float, body_timeout: float,
+          idle_timeout: float, max_connections: int) -> None:
     """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
 
     PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
@@ -57,6 +69,7 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
     AWS signed with your credentials, and its exchange is sanitized and written atomically
     to DIR/<service>/<operation>-<parameters>.yaml before the client gets the answer.
     """
+    from replay.serve.limits import ServeLimits
     from replay.serve.server import serve_until_signalled
 
     if time_scale is not None and not synthetic:
@@ -68,10 +81,12 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
         if not upstream_region:
             raise click.UsageError("--record-to needs --upstream-region (the region of the "
                                    "real endpoint, e.g. us-east-1)")
+        from replay.core.atomic import check_writable
         from replay.core.config import load_settings
         from replay.sanitize.sanitizer import Sanitizer
         from replay.serve.proxy import RecordingProxy
 
+        check_writable(record_to)  # a folder it cannot write is exit 2 now, not 400s later
         proxy = RecordingProxy(record_to, upstream_region, profile=profile,
                                upstream_url=upstream_url,
                                sanitizer=Sanitizer.from_settings(load_settings()))
@@ -80,7 +95,9 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
                                "--record-to DIR")
     serve_until_signalled(paths, synthetic=synthetic, host=host, port=port,
                           latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo,
-                          time_scale=time_scale, responder=proxy)
+                          time_scale=time_scale, responder=proxy,
+                          limits=ServeLimits(header_timeout, body_timeout, idle_timeout,
+                                             max_connections))
     if proxy is not None:
         from replay.serve.proxy import recorded_summary
 

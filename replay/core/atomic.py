@@ -122,6 +122,17 @@ def _sweep_once(folder: Path) -> None:
     sweep_stale_temps(folder)
 
 
+def check_writable(folder: Path) -> None:
+    """Raise :class:`WriteError` unless files can be created in ``folder`` (made if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".aws-replay-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one rename.

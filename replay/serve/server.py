@@ -47,6 +47,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
+from replay.serve.limits import ConnectionCap, ServeLimits, deadline_reader, read_body
 from replay.serve.responders import (
     DESCRIBE_TARGET,
     Answer,
@@ -55,9 +56,6 @@ from replay.serve.responders import (
     error_answer,
     make_responder,
 )
-
-MAX_REQUEST_BYTES = 1 << 20
-"""SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
 
 Log = Callable[[str], None]
 
@@ -100,13 +98,29 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "aws-replay"
     disable_nagle_algorithm = True
-    # Idle keep-alive connections are closed after this many seconds.
-    timeout = 120
     server: ReplayHTTPServer
 
     def setup(self) -> None:
         super().setup()
+        # Every read goes through a deadline (see replay.serve.limits): a trickling client
+        # cannot hold the connection past the header, body or idle timeout.
+        self.rfile.close()
+        self._reader, self._input = deadline_reader(self.connection)
+        self.rfile = self._input
         self.server.track(self.connection, True)
+
+    def handle_one_request(self) -> None:
+        limits = self.server.limits
+        self._reader.deadline = time.monotonic() + limits.idle_timeout
+        try:
+            if not self._input.peek(1):  # the client hung up between requests
+                self.close_connection = True
+                return
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        self._reader.deadline = time.monotonic() + limits.header_timeout
+        super().handle_one_request()
 
     def finish(self) -> None:
         try:
@@ -148,46 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
-        raw_length = self.headers.get("Content-Length") or "0"
-        try:
-            length = int(raw_length)
-            if length < 0:
-                raise ValueError(raw_length)
-        except ValueError:
-            raise BadRequest(error_answer(
-                "SerializationException", f"Content-Length {raw_length!r} is not a byte count",
-                close=True)) from None
-        if length > MAX_REQUEST_BYTES:
-            raise BadRequest(error_answer(
-                "SerializationException",
-                f"the request body of {length} bytes is over the {MAX_REQUEST_BYTES}-byte limit",
-                close=True))
-        return self.rfile.read(length)
-
-    def _read_chunked(self) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise BadRequest(error_answer(
-                    "SerializationException", "malformed chunked request body",
-                    close=True)) from None
-            if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_REQUEST_BYTES:
-                raise BadRequest(error_answer(
-                    "SerializationException",
-                    f"the request body is over the {MAX_REQUEST_BYTES}-byte limit", close=True))
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
+        return read_body(self._input, self._reader, self.headers, self.server.limits)
 
     def _discard_body(self) -> None:
         # An unread body would be taken for the next request on this keep-alive connection.
@@ -231,6 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
                            f"{self.headers.get('X-Amz-Target', '')} -> {answer.status}")
         if answer.close:
             self.close_connection = True
+        self.connection.settimeout(server.limits.body_timeout)  # a client that never reads
         self.wfile.write(answer.wire)
 
     def send_error(self, code: int, message: str | None = None,
@@ -240,12 +216,15 @@ class _Handler(BaseHTTPRequestHandler):
         text = message or HTTPStatus(code).phrase
         if explain:
             text = f"{text}: {explain}"
+        if code >= 500:  # an unknown method, say: the request's fault, never the server's
+            code = HTTPStatus.BAD_REQUEST
         answer = error_answer("SerializationException", text, status=code, close=True)
         self.close_connection = True
         wire = answer.wire
         if self.command == "HEAD" or code in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
             wire = _head_only(wire)
         self.server.stats.add("error")
+        self.connection.settimeout(self.server.limits.body_timeout)
         self.wfile.write(wire)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -253,17 +232,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.log(format % args)
 
 
-class ReplayHTTPServer(ThreadingHTTPServer):
+class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
     """A threaded HTTP/1.1 (keep-alive) server answering from a :class:`Responder`."""
 
     daemon_threads = True
     # 50 clients connecting at once must not overflow the listen backlog (SYN retries cost 1 s).
     request_queue_size = 256
+    stats: ServeStats
 
     def __init__(self, address: tuple[str, int], responder: Responder, *,
-                 latency: float = 0.0, log: Log | None = None, verbose: bool = False) -> None:
+                 latency: float = 0.0, log: Log | None = None, verbose: bool = False,
+                 limits: ServeLimits | None = None) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
+        self.limits = limits or ServeLimits()
+        self.open_connections = 0
+        self.open_lock = threading.Lock()
         self.responder = responder
         self.latency = latency
         self.log = log
@@ -360,14 +344,17 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
                  host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
                  log: Log | None = None, verbose: bool = False,
                  time_scale: float | None = None,
-                 responder: Responder | None = None) -> RunningServer:
+                 responder: Responder | None = None,
+                 limits: ServeLimits | None = None) -> RunningServer:
     """Start the local SageMaker endpoint on a background thread and return it running.
 
     ``sources`` are cassette files, folders or loaded :class:`Cassette` objects; or pass
     ``synthetic=True`` (jobs created through it run ``time_scale`` job-seconds per second,
     default 600), or a ready ``responder`` (the recording proxy of :mod:`replay.serve.proxy`).
     ``port=0`` picks a free port (read it from ``.url``). ``log`` receives one line per
-    unmatched or malformed request (every request when ``verbose``).
+    unmatched or malformed request (every request when ``verbose``). ``limits`` bounds what
+    one client may cost (:class:`~replay.serve.limits.ServeLimits`: header, body and idle
+    timeouts, open connections).
 
     Example::
 
@@ -380,7 +367,7 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
                                             time_scale=time_scale)
     try:
         httpd = ReplayHTTPServer((host, port), responder, latency=latency_ms / 1000.0,
-                                 log=log, verbose=verbose)
+                                 log=log, verbose=verbose, limits=limits)
     except OSError as exc:
         hint = ("pick another with --port, or --port 0 for any free one"
                 if exc.errno == 98 else "check --host names an address of this machine")
@@ -393,7 +380,8 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
                           host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0,
                           quiet: bool = False, verbose: bool = False,
                           echo: Log = print, time_scale: float | None = None,
-                          responder: Responder | None = None) -> ServeStats:
+                          responder: Responder | None = None,
+                          limits: ServeLimits | None = None) -> ServeStats:
     """What ``aws-replay serve`` does: serve until SIGINT or SIGTERM, then stop cleanly.
 
     Prints the URL first (to ``echo``); diagnostics for unmatched requests go to stderr.
@@ -413,7 +401,8 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
     try:
         server = start_server(sources, synthetic=synthetic, host=host, port=port,
                               latency_ms=latency_ms, log=None if quiet else to_stderr,
-                              verbose=verbose, time_scale=time_scale, responder=responder)
+                              verbose=verbose, time_scale=time_scale, responder=responder,
+                              limits=limits)
         with server:
             echo(f"aws-replay serve: answering SageMaker at {server.url} with "
                  f"{server.responder.describe()}")
