@@ -1,0 +1,144 @@
+"""Hostile JSON bodies through every command: a finding or exit 2, never a traceback or a hang.
+
+Each body sits in a cassette (as a response, and as a request) and goes through ``check``,
+``diff``, ``scan``, ``sanitize`` (and ``--check``) as subprocesses with a hang guard, and to
+``serve`` as requests and as the cassettes it loads. What a command may do with one: an
+``invalid-json`` finding (check), a finding (diff), nothing to report (scan, sanitize), a 400
+(serve), or exit 2 with one line on stderr. What it may never do: a traceback, exit 1 for a
+crash, a 5xx, or change a file on disk.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.write import write_cassette
+from replay.serve.server import start_server
+
+HANG_GUARD = 60  # seconds: a guard against a hang, not a timing expectation
+TARGET = "SageMaker.DescribeAutoMLJob"
+
+HOSTILE: dict[str, bytes] = {
+    "deep-array": b"[" * 100_000 + b"]" * 100_000,
+    "deep-object": b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
+    "huge-integer": b'{"AutoMLJobName": ' + b"9" * 5_000 + b"}",
+    "huge-negative": b'{"AutoMLJobName": -' + b"9" * 5_000 + b"}",
+    "long-fraction": b'{"CreationTime": 1.' + b"5" * 5_000 + b"}",
+    "nan": b'{"CreationTime": NaN}',
+    "infinity": b'{"CreationTime": Infinity}',
+    "minus-infinity": b'{"CreationTime": -Infinity}',
+    "overflow": b'{"CreationTime": 1e999}',
+    "duplicate-key": b'{"AutoMLJobName": "a", "AutoMLJobName": "b"}',
+    "duplicate-nested": b'{"AutoMLJobArtifacts": {"CandidateDefinitionNotebookLocation": "s3://a",'
+                        b' "CandidateDefinitionNotebookLocation": "s3://b"}}',
+    "invalid-utf8": b'{"AutoMLJobName": "\xff\xfe"}',
+    "overlong-utf8": b'{"AutoMLJobName": "\xc0\xaf"}',
+    "bom": b'\xef\xbb\xbf{"AutoMLJobName": "a"}',
+    "truncated": b'{"AutoMLJobName": "a", "AutoMLJobArn": ',
+}
+NAMES = sorted(HOSTILE)
+URI = "https://api.sagemaker.us-east-1.amazonaws.com/"
+
+
+def _interaction(response: bytes, request: str = '{"AutoMLJobName": "a"}') -> Interaction:
+    return Interaction(
+        RecordedRequest("POST", URI, {"X-Amz-Target": [TARGET],
+                                      "Content-Type": ["application/x-amz-json-1.1"]}, request),
+        RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]}, response))
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``new/``: a cassette per hostile body (as the response to a plain request, then to
+    itself as the request where it is text); ``old/``: the same names answering a plain job."""
+    root = tmp_path_factory.mktemp("hostile")
+    for name, body in HOSTILE.items():
+        interactions = [_interaction(body)]
+        try:
+            interactions.append(_interaction(body, body.decode("utf-8")))
+        except UnicodeDecodeError:
+            pass  # a recorded request is text
+        write_cassette(root / "new" / f"{name}.yaml", Cassette(tuple(interactions)))
+        write_cassette(root / "old" / f"{name}.yaml",
+                       Cassette((_interaction(b'{"AutoMLJobName": "a"}'),)))
+    return root / "old", root / "new"
+
+
+def _snapshot(*folders: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for folder in folders for path in sorted(folder.rglob("*"))
+            if path.is_file()}
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run([sys.executable, "-m", "replay.cli", *args], capture_output=True,
+                         text=True, timeout=HANG_GUARD, cwd=cwd)
+    assert "Traceback" not in run.stderr + run.stdout, run.stderr[-2000:]
+    if run.returncode == 2:
+        assert len(run.stderr.splitlines()) == 1, run.stderr
+        assert run.stderr.startswith("aws-replay: error: ")
+    return run
+
+
+def _findings_by_file(report: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for finding in json.loads(report)["findings"]:
+        found.setdefault(Path(finding["cassette"]).stem, set()).add(finding["kind"])
+    return found
+
+
+def test_check_gives_an_invalid_json_finding_for_each(folders: tuple[Path, Path]) -> None:
+    old, new = folders
+    before = _snapshot(old, new)
+    run = _run("check", "--format", "json", str(new), cwd=new.parent)
+    assert run.returncode == 1, run.stderr
+    found = _findings_by_file(run.stdout)
+    assert {name: "invalid-json" in found.get(name, set()) for name in NAMES} == dict.fromkeys(
+        NAMES, True)
+    assert _snapshot(old, new) == before
+
+
+def test_diff_gives_a_finding_for_each(folders: tuple[Path, Path]) -> None:
+    old, new = folders
+    before = _snapshot(old, new)
+    run = _run("diff", "--format", "json", str(old), str(new), cwd=new.parent)
+    assert run.returncode in (0, 1, 2), run.stderr
+    if run.returncode != 2:
+        found = _findings_by_file(run.stdout)
+        assert {name: "type-changed" in found.get(name, set()) for name in NAMES} == \
+            dict.fromkeys(NAMES, True)
+    assert _snapshot(old, new) == before
+
+
+@pytest.mark.parametrize("args", [("scan",), ("sanitize",), ("sanitize", "--check")],
+                         ids=" ".join)
+def test_scan_and_sanitize_change_nothing(folders: tuple[Path, Path],
+                                          args: tuple[str, ...]) -> None:
+    old, new = folders
+    before = _snapshot(old, new)
+    run = _run(*args, str(new), cwd=new.parent)
+    assert run.returncode in (0, 2), (run.stdout[-2000:], run.stderr)
+    assert _snapshot(old, new) == before
+
+
+def test_serve_loads_them_and_answers_each_as_a_request_with_400(
+        folders: tuple[Path, Path]) -> None:
+    _, new = folders
+    with start_server([new], log=lambda line: None) as server:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=HANG_GUARD)
+        statuses = {}
+        for name in NAMES:
+            connection.request("POST", "/", body=HOSTILE[name],
+                               headers={"X-Amz-Target": TARGET})
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            statuses[name] = (response.status, answer["__type"])
+        connection.close()
+    expected = dict.fromkeys(NAMES, (400, "SerializationException"))
+    assert statuses == expected
