@@ -142,3 +142,50 @@ def test_serve_loads_them_and_answers_each_as_a_request_with_400(
         connection.close()
     expected = dict.fromkeys(NAMES, (400, "SerializationException"))
     assert statuses == expected
+
+
+# ------------------------------------------------------------------- writes the OS refuses
+
+DRIFTED = Path(__file__).resolve().parents[1] / "cassettes" / "drifted" / "drifted-job.yaml"
+
+
+@pytest.mark.parametrize("args", [
+    ("check", str(DRIFTED), "--output", "{blocked}/report.txt"),
+    ("check", str(DRIFTED), "--format", "sarif", "--output", "{blocked}/report.sarif"),
+    ("spec", "lock", "--output", "{blocked}/spec.lock.json"),
+    ("accept", str(DRIFTED), "--reason", "known", "--baseline", "{blocked}/baseline.json"),
+    ("serve", "--record-to", "{blocked}/recorded", "--upstream-region", "us-east-1"),
+], ids=lambda args: " ".join(args[:2]))
+def test_a_write_the_os_refuses_is_one_line_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # A file where the folder should be: a real refusal even for root.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    run = _run(*(arg.format(blocked=blocked) for arg in args), cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert f"cannot write {blocked}/" in run.stderr
+    assert "a file sits where a folder is expected" in run.stderr
+    assert blocked.read_text() == "a file, not a folder"
+
+
+def test_sanitize_past_the_file_size_limit_keeps_the_cassette(tmp_path: Path) -> None:
+    import resource
+
+    from tests.support.cassettes import full_body, write_job_cassette
+    from tests.support.planted import rng_secret
+
+    path = write_job_cassette(tmp_path / "job.yaml", [dict(
+        full_body(), RoleArn=f"arn:aws:iam::{rng_secret('account', 3)}:role/x")])
+    before = path.read_bytes()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    run = subprocess.run([sys.executable, "-m", "replay.cli", "sanitize", str(path)],
+                         capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path,
+                         preexec_fn=limit)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == [
+        f"aws-replay: error: cannot write {path}: File too large (EFBIG); the file is over the "
+        "file-size limit (ulimit -f); raise the limit; nothing was changed there"]
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job.yaml"]
