@@ -10,6 +10,7 @@ crash, a 5xx, or change a file on disk.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import subprocess
@@ -61,10 +62,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("hostile")
     for name, body in HOSTILE.items():
         interactions = [_interaction(body)]
-        try:
+        with contextlib.suppress(UnicodeDecodeError):  # a recorded request is text
             interactions.append(_interaction(body, body.decode("utf-8")))
-        except UnicodeDecodeError:
-            pass  # a recorded request is text
         write_cassette(root / "new" / f"{name}.yaml", Cassette(tuple(interactions)))
         write_cassette(root / "old" / f"{name}.yaml",
                        Cassette((_interaction(b'{"AutoMLJobName": "a"}'),)))

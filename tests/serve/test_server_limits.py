@@ -11,7 +11,6 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -232,7 +231,7 @@ def test_connections_past_the_cap_are_refused_with_503(server: RunningServer) ->
             sock.sendall(_request(b'{"AutoMLJobName": "a"}'))
             assert _read_response(sock)[0] == 200
         with _connect(server) as extra:
-            status, headers, answer = _read_response(extra)
+            status, _, answer = _read_response(extra)
             assert status == 503
             assert json.loads(answer)["__type"] == "ServiceUnavailable"
             assert _closed(extra)
