@@ -86,10 +86,10 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
         from replay.sanitize.sanitizer import Sanitizer
         from replay.serve.proxy import RecordingProxy
 
-        check_writable(record_to)  # a folder it cannot write is exit 2 now, not 400s later
         proxy = RecordingProxy(record_to, upstream_region, profile=profile,
                                upstream_url=upstream_url,
                                sanitizer=Sanitizer.from_settings(load_settings()))
+        check_writable(record_to)  # a folder it cannot write is exit 2 now, not 400s later
     elif upstream_region or profile or upstream_url:
         raise click.UsageError("--upstream-region, --profile and --upstream-url go with "
                                "--record-to DIR")
