@@ -17,9 +17,9 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import re
 from typing import Any
 
 from replay.core.errors import InvalidBodyError
@@ -34,7 +34,6 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 """Bodies larger than this are refused unparsed (the largest SageMaker answers are ~1 MB)."""
 
 _SHOWN_KEY_CHARS = 40
-_STRUCTURE = re.compile(r'[\[\]{}"\\]')
 
 
 class JsonBodyError(InvalidBodyError, ValueError):
@@ -51,36 +50,25 @@ class JsonBodyError(InvalidBodyError, ValueError):
         self.pos = pos
 
 
-def nesting_depth_over(text: str, limit: int) -> int | None:
-    """The offset where ``text`` first nests arrays/objects deeper than ``limit``, or ``None``.
+def nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in a parsed ``value`` nest more than ``limit`` levels.
 
-    Brackets inside strings do not count. Linear in the length of ``text``, and cheap when the
-    text holds fewer brackets than ``limit`` (most request bodies).
+    Level by level, without recursion: cheaper than any scan of the text (a 500 kB page of
+    candidates takes well under a millisecond).
     """
-    if text.count("[") + text.count("{") <= limit:
-        return None
+    level = [value] if type(value) in (dict, list) else []
     depth = 0
-    in_string = False
-    skip_to = -1
-    for match in _STRUCTURE.finditer(text):
-        pos = match.start()
-        if pos < skip_to:
-            continue
-        char = match.group()
-        if in_string:
-            if char == "\\":
-                skip_to = pos + 2
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return pos
-        elif char in "]}":
-            depth -= 1
-    return None
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list[Any] = []
+        for node in level:
+            for child in (node.values() if type(node) is dict else node):
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        level = below
+    return False
 
 
 def _refuse_constant(name: str) -> Any:
@@ -120,6 +108,14 @@ def _parse_float(text: str) -> float:
     return value
 
 
+@functools.lru_cache(maxsize=8)
+def _decoder(max_int_digits: int) -> json.JSONDecoder:
+    # One decoder per limit: json.loads with hooks would build a new one per body.
+    return json.JSONDecoder(object_pairs_hook=_unique_object,
+                            parse_int=_parse_int(max_int_digits), parse_float=_parse_float,
+                            parse_constant=_refuse_constant)
+
+
 def parse_json_body(body: bytes | str, *, max_depth: int = MAX_DEPTH,
                     max_int_digits: int = MAX_INT_DIGITS,
                     max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -138,16 +134,17 @@ def parse_json_body(body: bytes | str, *, max_depth: int = MAX_DEPTH,
                                 exc.start) from None
     else:
         text = body
-    deep = nesting_depth_over(text, max_depth)
-    if deep is not None:
-        raise JsonBodyError(f"arrays/objects nested deeper than {max_depth} levels", deep)
     try:
-        return json.loads(text, object_pairs_hook=_unique_object,
-                          parse_int=_parse_int(max_int_digits), parse_float=_parse_float,
-                          parse_constant=_refuse_constant)
+        parsed = _decoder(max_int_digits).decode(text)
     except JsonBodyError:
         raise
     except json.JSONDecodeError as exc:
         raise JsonBodyError(exc.msg, exc.pos) from None
-    except (ValueError, RecursionError) as exc:  # belt and braces: never a traceback
+    except RecursionError:  # the C parser gives up far past any limit, and quickly
+        raise JsonBodyError(f"arrays/objects nested deeper than {max_depth} levels") from None
+    except ValueError as exc:  # belt and braces: never a traceback
         raise JsonBodyError(f"not parseable ({type(exc).__name__})") from None
+    # Fewer brackets than the limit cannot nest past it (most request bodies): no scan.
+    if text.count("[") + text.count("{") > max_depth and nests_deeper_than(parsed, max_depth):
+        raise JsonBodyError(f"arrays/objects nested deeper than {max_depth} levels")
+    return parsed

@@ -10,13 +10,13 @@ from replay.core.errors import InvalidBodyError
 from replay.core.jsonbody import (
     MAX_DEPTH,
     JsonBodyError,
-    nesting_depth_over,
+    nests_deeper_than,
     parse_json_body,
 )
 
 
 @pytest.mark.parametrize(("body", "reason"), [
-    (b"[" * 100_000 + b"]" * 100_000, f"nested deeper than {MAX_DEPTH} levels at char 100"),
+    (b"[" * 100_000 + b"]" * 100_000, f"nested deeper than {MAX_DEPTH} levels"),
     (b'{"a": {"b": ' * 60 + b"1" + b"}}" * 60, "nested deeper than"),
     (b'{"n": ' + b"9" * 5000 + b"}", "an integer of 5000 digits is over the 400-digit limit"),
     (b'{"n": -' + b"9" * 500 + b"}", "an integer of 500 digits"),
@@ -59,9 +59,16 @@ def test_size_limit() -> None:
         parse_json_body(b'{"a": "bcd"}', max_bytes=10)
 
 
-@pytest.mark.parametrize(("text", "offset"), [
-    ("[[[]]]", None), ("[[[[]]]]", 3), ('["[[[[[[", [[]]]', None), ('["\\"[[[[[[", [[]]]', None),
-    ('[[["\\\\", [[', 9),
+@pytest.mark.parametrize(("text", "deeper"), [
+    ("[[[]]]", False), ("[[[[]]]]", True), ('["[[[[[[", [[]]]', False),
+    ('{"a": [{"b": []}]}', True), ('{"a": [{"b": 1}], "c": [[]]}', False), ("7", False),
 ])
-def test_nesting_depth_ignores_brackets_in_strings(text: str, offset: int | None) -> None:
-    assert nesting_depth_over(text, 3) == offset
+def test_nesting_depth_counts_containers_not_brackets_in_strings(text: str,
+                                                                  deeper: bool) -> None:
+    assert nests_deeper_than(json.loads(text), 3) is deeper
+
+
+def test_depth_just_past_the_limit_is_refused() -> None:
+    body = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
+    with pytest.raises(JsonBodyError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        parse_json_body(body)
