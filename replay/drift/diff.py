@@ -57,8 +57,8 @@ def _parse(body: bytes) -> tuple[bool, Any]:
         return True, {}
     try:
         return True, parse_json_body(body)
-    except JsonBodyError:
-        return False, None
+    except JsonBodyError as exc:
+        return False, exc.reason
 
 
 def _operation_model(interaction: Interaction) -> tuple[str | None, OperationModel | None]:
@@ -104,7 +104,7 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
         if old_ok == new_ok:
             return [Finding("value-changed", Severity.INFO, "$", "non-JSON body changed")]
         return [Finding("type-changed", Severity.BREAKING, "$",
-                        "body is no longer JSON" if old_ok else "body became JSON",
+                        f"body is no longer JSON ({new_body})" if old_ok else "body became JSON",
                         "JSON" if old_ok else "not JSON", "not JSON" if old_ok else "JSON")]
     prefixes = output_prefixes(old_body, settings) + output_prefixes(new_body, settings)
     # the common case, a re-recording with only volatile changes, ends here: no deepdiff

@@ -53,7 +53,7 @@ def test_status_change_is_breaking_and_names_the_error(full_body: dict[str, Any]
 def test_body_that_stops_being_json_is_breaking(full_body: dict[str, Any]) -> None:
     found = diff_interactions(interaction(full_body), interaction(b"<html>oops</html>"))
     assert [(f.kind, f.severity, f.message) for f in found] == [
-        ("type-changed", Severity.BREAKING, "body is no longer JSON")]
+        ("type-changed", Severity.BREAKING, "body is no longer JSON (Expecting value at char 0)")]
 
 
 # ------------------------------------------------------------------------------- pairing
