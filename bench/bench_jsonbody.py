@@ -9,6 +9,7 @@ saying no; json.loads raises or is slow on them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import timeit
@@ -37,17 +38,13 @@ def _best(statement: object, number: int) -> float:
 
 
 def _refused(body: bytes) -> None:
-    try:
+    with contextlib.suppress(JsonBodyError):
         parse_json_body(body)
-    except JsonBodyError:
-        pass
 
 
 def _loads_or_fail(body: bytes) -> None:
-    try:
+    with contextlib.suppress(ValueError, RecursionError):
         json.loads(body)
-    except (ValueError, RecursionError):
-        pass
 
 
 def main() -> None:

@@ -7,12 +7,15 @@ server keeps answering. Limits are set short by each test; every socket read is 
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.serve.limits import ServeLimits
@@ -258,3 +261,58 @@ def test_limits_are_checked() -> None:
         ServeLimits(max_connections=0)
 
 
+
+
+# ------------------------------------------------------------- any content, never a 5xx
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                max_size=4),
+    max_leaves=12)
+_MEMBERS = st.sampled_from(["AutoMLJobName", "MaxResults", "NextToken", "StatusEquals",
+                            "SortBy", "SortOrder", "CandidateNameEquals", "AutoMLJobConfig",
+                            "InputDataConfig", "OutputDataConfig", "RoleArn"])
+_TARGETS = st.sampled_from([f"SageMaker.{op}" for op in (
+    "DescribeAutoMLJob", "DescribeAutoMLJobV2", "ListAutoMLJobs", "ListCandidatesForAutoMLJob",
+    "CreateAutoMLJob", "CreateAutoMLJobV2", "StopAutoMLJob", "NoSuchOperation")] + [""])
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> Iterator[RunningServer]:
+    with start_server(synthetic=True, log=lambda line: None) as running:
+        yield running
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=_TARGETS, params=st.dictionaries(_MEMBERS | st.text(max_size=8), _JSON,
+                                               max_size=4))
+def test_no_request_content_gets_a_5xx(synthetic: RunningServer, target: str,
+                                       params: dict[str, object]) -> None:
+    connection = http.client.HTTPConnection(synthetic.host, synthetic.port,
+                                            timeout=READ_TIMEOUT)
+    try:
+        connection.request("POST", "/", body=json.dumps(params).encode(),
+                           headers={"X-Amz-Target": target} if target else {})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status < 500, (response.status, body[:300])
+    if response.status >= 400:
+        assert "__type" in json.loads(body)
+
+
+@pytest.mark.parametrize("option", ["--header-timeout=0", "--body-timeout=-1",
+                                    "--idle-timeout=0", "--max-connections=0"])
+def test_serve_refuses_limits_that_are_not_positive(option: str) -> None:
+    from click.testing import CliRunner
+
+    from replay.cli.app import main
+
+    result = CliRunner().invoke(main, ["serve", "--synthetic", option])
+    assert result.exit_code == 2
+    assert option.split("=")[0] in result.output
+    assert "Traceback" not in result.output
