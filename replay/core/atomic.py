@@ -147,7 +147,8 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
     except OSError as exc:
         raise write_error(path, exc) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released by close; tells sweepers we are alive
+        with contextlib.suppress(OSError):  # a file system without locks: writing still works
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by close; tells sweepers we are alive
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle
             handle.flush()
