@@ -121,7 +121,12 @@ def _folder(output: Path | None) -> Path:
     if output.is_dir() and any(output.iterdir()) and not (output / "README.txt").is_file():
         raise ConfigError(f"--output {output} is not empty and holds no earlier demo; give a "
                           "new or empty folder so nothing of yours is overwritten")
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from replay.core.atomic import write_error
+
+        raise write_error(output, exc) from None
     return output
 
 

@@ -154,6 +154,8 @@ DRIFTED = Path(__file__).resolve().parents[1] / "cassettes" / "drifted" / "drift
     ("spec", "lock", "--output", "{blocked}/spec.lock.json"),
     ("accept", str(DRIFTED), "--reason", "known", "--baseline", "{blocked}/baseline.json"),
     ("serve", "--record-to", "{blocked}/recorded", "--upstream-region", "us-east-1"),
+    ("scan", str(DRIFTED), "--output", "{blocked}/scan.txt"),
+    ("demo", "--output", "{blocked}/demo"),
 ], ids=lambda args: " ".join(args[:2]))
 def test_a_write_the_os_refuses_is_one_line_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     # A file where the folder should be: a real refusal even for root.
