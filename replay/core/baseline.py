@@ -31,6 +31,7 @@ from replay.core.atomic import atomic_writer
 from replay.core.config import find_pyproject, load_settings
 from replay.core.errors import ConfigError
 from replay.core.findings import Finding
+from replay.core.jsonbody import parse_json_body
 from replay.core.jsonpath import generalise_indices, json_type
 
 BASELINE_FILE = "aws-replay-baseline.json"
@@ -237,7 +238,7 @@ def _entry(raw: Any, index: int, where: Path) -> BaselineEntry:
 def parse_baseline(text: str, path: Path) -> Baseline:
     """A baseline from the text of ``path``; anything malformed is a :class:`ConfigError`."""
     try:
-        document = json.loads(text)
+        document = parse_json_body(text)  # bounded: a hostile file is one line, not a crash
     except ValueError as exc:
         raise ConfigError(f"{path}: is not JSON ({exc}); fix it, or delete it and run "
                           "aws-replay accept again") from None

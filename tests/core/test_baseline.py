@@ -249,3 +249,13 @@ def test_load_reads_the_default_only_when_it_exists(tmp_path: Path) -> None:
     assert load_baseline(start=tmp_path, disabled=True) is None
     with pytest.raises(ConfigError, match="no such baseline"):
         load_baseline(tmp_path / "named.json", start=tmp_path)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than 100 levels"),
+    ('{"version": 1, "version": 1, "accepted": []}', "duplicate key 'version'"),
+    ('{"version": NaN, "accepted": []}', "NaN is not a JSON number"),
+])
+def test_a_hostile_baseline_is_one_config_error(text: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=f"b.json: is not JSON \\(.*{reason}"):
+        parse_baseline(text, Path("b.json"))
