@@ -34,30 +34,33 @@ from replay.cassette.model import (
     header_value,
     with_header,
 )
+from replay.core.detectors import (
+    MAYBE_SECRET,
+    RULE_NAMES,
+    TEXT_RULES,
+    Detection,
+    TextRule,
+    aws_owned_account_ids,
+    detect,
+    is_placeholder_account,
+    is_placeholder_secret,
+    mixed,
+    spans,
+)
 from replay.core.jsonpath import PathSet
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
     AMZ_DATE,
-    DIGITS,
     DROPPED_HEADERS,
     HEADER_RULES,
-    MAYBE_SECRET,
     PLACEHOLDER_PATTERNS,
-    PROBE,
     REQUEST_ID_HEADERS,
-    RULE_NAMES,
     SANITIZER_VERSION,
     SIGV4,
     STABLE_HEADERS,
-    TEXT_RULES,
     ZERO_SIGNATURE,
     SanitizeRules,
-    TextRule,
-    aws_owned_account_ids,
     is_numbered,
-    is_placeholder_account,
-    is_placeholder_secret,
-    mixed,
     redact_paths,
     rules_from_settings,
 )
@@ -78,7 +81,6 @@ class Sanitizer:
         self._used: dict[str, set[str]] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
-        self._probing = False
         self._handlers: dict[str, Callable[[str], str]] = {
             "redact": lambda v: "REDACTED",
             "account": self._account,
@@ -119,8 +121,6 @@ class Sanitizer:
 
     def _placeholder(self, category: str, value: str, make: Callable[[int], str]) -> str:
         with self._lock:
-            if self._probing:
-                return PROBE
             known = self._mapping.get((category, value))
             if known is not None:
                 return known
@@ -139,8 +139,6 @@ class Sanitizer:
     def _keep(self, category: str, value: str) -> str:
         """A value that already is a placeholder: kept, and its number never handed out again."""
         with self._lock:
-            if self._probing:
-                return value
             self._used.setdefault(category, set()).add(value)
         return value
 
@@ -203,28 +201,11 @@ class Sanitizer:
 
     # ------------------------------------------------------------------ text
 
-    def _spans(self, rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
-        """Where ``rule``'s values are in ``text`` (start, end), left to right."""
-        if rule.needles and not any(needle in text for needle in rule.needles):
-            return
-        not_after = rule.not_after
-        for match in rule.pattern.finditer(text):
-            if rule.lookback:
-                end = match.start()
-                start = end - rule.lookback
-                if start < 0 or not DIGITS.fullmatch(text, start, end):
-                    continue
-            else:
-                start, end = match.span("v")
-            if not_after is not None and start > 0 and not_after.match(text, start - 1):
-                continue
-            yield start, end
-
     def _apply(self, rule: TextRule, text: str) -> str:
         handler = self._handlers[rule.handler]
         pieces: list[str] = []
         last = 0
-        for start, end in self._spans(rule, text):
+        for start, end in spans(rule, text):
             value = text[start:end]
             replacement = handler(value)
             if replacement != value:
@@ -249,31 +230,17 @@ class Sanitizer:
             text = self._apply(rule, text)
         return text
 
-    def detect(self, text: str) -> Iterator[tuple[str, str, int]]:
-        """``(rule, value, offset)`` of every value the rules would replace in ``text``.
+    def detect(self, text: str) -> Iterator[Detection]:
+        """Every leak in ``text`` the rules would replace, as the leak scanner sees them.
 
-        Nothing is numbered or remembered: this is the leak scanner's view of the rules.
-        ``base64_run`` findings are reported as ``secret_key`` or ``long_token``.
+        The shared detectors (:func:`replay.core.detectors.detect`) with this sanitizer's
+        allowlist, then the user's patterns (``user_pattern``). Nothing is numbered.
         """
-        for rule in TEXT_RULES:
-            handler = self._handlers[rule.handler]
-            for start, end in self._spans(rule, text):
-                value = text[start:end]
-                with self._lock:
-                    self._probing = True
-                    try:
-                        replaced = handler(value) != value
-                    finally:
-                        self._probing = False
-                if replaced:
-                    name = rule.name
-                    if name == "base64_run":
-                        name = "secret_key" if len(value) == 40 else "long_token"
-                    yield name, value, start
+        yield from detect(text, self._allowed_accounts)
         for user in self.rules.patterns:
             for match in user.pattern.finditer(text):
                 if match.group(0) != user.replacement:
-                    yield "user_pattern", match.group(0), match.start()
+                    yield Detection("user_pattern", match.group(0), match.start(), match.end())
 
     def reserve(self, texts: Iterable[str]) -> None:
         """Note the placeholders already in ``texts`` so a new value never takes their number.
