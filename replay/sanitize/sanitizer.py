@@ -47,7 +47,15 @@ from replay.core.detectors import (
     mixed,
     spans,
 )
+from replay.core.errors import CassetteError
 from replay.core.jsonpath import PathSet
+from replay.sanitize.decoders import (
+    COMPRESSIONS,
+    brotli_available,
+    compress,
+    decompress,
+    rewrite,
+)
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
     AMZ_DATE,
@@ -217,7 +225,14 @@ class Sanitizer:
         return "".join(pieces)
 
     def sanitize_text(self, text: str) -> str:
-        """Every secret and account id in ``text`` replaced, the rest untouched."""
+        """Every secret and account id in ``text`` replaced, the rest untouched; also inside
+        encoded runs (base64 at any depth, hex, URL-encoding, JSON escapes), each encoded back
+        the way it was (:func:`replay.sanitize.decoders.rewrite`)."""
+        if len(text) < 12:
+            return self._sanitize_plain(text)
+        return rewrite(text, self._sanitize_plain)
+
+    def _sanitize_plain(self, text: str) -> str:
         # Headers and short values mostly hold nothing: one search instead of every rule.
         if len(text) >= 512 or MAYBE_SECRET.search(text):
             text = self._apply_rules(text)
@@ -259,9 +274,11 @@ class Sanitizer:
                             name = category.format(prefix=value.partition("-")[0])
                             self._used.setdefault(name, set()).add(value)
 
-    def _sanitize_body(self, body: bytes) -> bytes:
+    def _sanitize_body(self, body: bytes, content_encoding: str | None = None) -> bytes:
         if not body:
             return body
+        if content_encoding and content_encoding.strip().lower() in COMPRESSIONS:
+            return self._sanitize_compressed(body, content_encoding)
         try:
             text = body.decode("utf-8")
             encoding = "utf-8"
@@ -273,11 +290,25 @@ class Sanitizer:
                 text = structured
         return self.sanitize_text(text).encode(encoding)
 
+    def _sanitize_compressed(self, body: bytes, encoding: str) -> bytes:
+        """Inflate, sanitize, compress again: the body still replays, Content-Length is fixed
+        by the caller. A body that cannot be inflated cannot be shown clean: bad input."""
+        inflated = decompress(body, encoding)
+        if inflated is None:
+            if encoding.strip().lower() == "br" and not brotli_available():
+                raise CassetteError("a response body is brotli-compressed (Content-Encoding: br) "
+                                    "and the brotli package is not installed; pip install "
+                                    "brotli, then sanitize again")
+            raise CassetteError(f"a response body says Content-Encoding: {encoding} but does not "
+                                "inflate (corrupt, or over the size limit); re-record it")
+        clean = self._sanitize_body(inflated)
+        return body if clean == inflated else compress(clean, encoding)
+
     def _sanitize_json_structure(self, text: str) -> str | None:
         """JSON path rules, and secrets hidden behind ``\\u`` escapes (needs a parse)."""
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if self._json_paths is not None:
             parsed = redact_paths(parsed, self._json_paths)
@@ -305,8 +336,8 @@ class Sanitizer:
                 result[name] = [STABLE_HEADERS[lower] for _ in values]
             elif lower in REQUEST_ID_HEADERS:
                 result[name] = [self._request_id(v) for v in values]
-            else:
-                result[name] = [self.sanitize_text(v) for v in values]
+            else:  # a header's name can hold a value too (a key id used as a name)
+                result[self.sanitize_text(name)] = [self.sanitize_text(v) for v in values]
         return result
 
     def _authorization(self, value: str) -> str:
@@ -334,7 +365,8 @@ class Sanitizer:
         return replace(request, uri=self.sanitize_text(request.uri), headers=headers, body=body)
 
     def sanitize_response(self, response: RecordedResponse) -> RecordedResponse:
-        body = self._sanitize_body(response.body)
+        body = self._sanitize_body(response.body,
+                                   header_value(response.headers, "Content-Encoding"))
         headers = self._sanitize_headers(response.headers)
         if body != response.body and header_value(headers, "Content-Length") is not None:
             headers = with_header(headers, "Content-Length", str(len(body)))
