@@ -34,7 +34,7 @@ from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
 from replay.core.redaction import mask
-from replay.sanitize.decoders import Budget, Segment, printable, sniff, views
+from replay.sanitize.decoders import Budget, Segment, decompress, printable, sniff, views
 from replay.sanitize.sanitizer import Sanitizer
 
 _BINARY_TAG = re.compile(r"!!binary(?:[ \t]+(?P<inline>[A-Za-z0-9+/=]+)|[ \t]*[|>][-+]?[ \t]*$)",
@@ -43,6 +43,7 @@ _BINARY_TAG = re.compile(r"!!binary(?:[ \t]+(?P<inline>[A-Za-z0-9+/=]+)|[ \t]*[|
 _SECRET_HEADER = re.compile(
     r"(?i)(?P<name>x-amz-security-token|set-cookie|cookie)['\"]?[ \t]*:"
     r"[ \t]*(?P<value>[^\n]*)(?:\n[ \t]*-[ \t]*(?P<listed>[^\n]*))?")
+_BROTLI_HEADER = re.compile(r"(?i)content-encoding['\"]?:\s*(?:-\s*)?['\"]?br\b")
 _KEY_INDENT = re.compile(r"[ \t\-'\"]*")
 _BINARY = frozenset({"tag:yaml.org,2002:binary", "!!binary"})
 
@@ -138,12 +139,14 @@ class _FileScan:
                         inner.how, plain=True)
 
     def detect(self, text: str, line: int | None, decoded_from: str, *,
-               plain: bool = False) -> None:
+               plain: bool = False, new_only: bool = False) -> None:
+        """Report the leaks in ``text``; ``new_only``: only values not found on any line yet."""
         if not (self.plain or plain or decoded_from):
             return
+        known = {(leak.kind, leak.value) for leak in self.found.values()} if new_only else set()
         for found in self.sanitizer.detect(text):
             kind = LEAK_KINDS.get(found.name)
-            if kind is not None:
+            if kind is not None and (kind, found.value) not in known:
                 self.add(line if line is not None else self.line_of(found.start), kind,
                          found.value, decoded_from)
 
@@ -208,13 +211,15 @@ class _FileScan:
         if event.style in ("|",) or (not multi_line and raw.strip("'\"") == event.value):
             return
         line = start.line + 1 + (1 if event.style == ">" else 0)
-        self.detect(event.value, line, "YAML scalar", plain=True)
+        self.detect(event.value, line, "YAML scalar", plain=True, new_only=True)
         if multi_line and event.style != "|":
             lines = raw.split("\n")[1 if event.style == ">" else 0:]
             joined = "".join(part.strip().removesuffix("\\") for part in lines)
-            self.detect(joined.strip("'\""), line, "YAML folded lines", plain=True)
+            self.detect(joined.strip("'\""), line, "YAML folded lines", plain=True,
+                        new_only=True)
 
     def run(self) -> list[Leak]:
+        brotli_said = _BROTLI_HEADER.search(self.text) is not None
         for line, encoded in list(self.binary_blocks()):
             data = _b64_bytes(encoded)
             if data is None:
@@ -222,6 +227,9 @@ class _FileScan:
             decoded, how = printable(data), "!!binary"
             if decoded is None:
                 packed = sniff(data)
+                if packed is None and brotli_said:  # brotli has no magic number to sniff
+                    inflated = decompress(data, "br")
+                    packed = ("br", inflated) if inflated is not None else None
                 if packed is not None:
                     decoded, how = printable(packed[1]), f"!!binary > {packed[0]}"
             if decoded is not None:
