@@ -6,6 +6,7 @@ above it, 2 bad input or usage (one line on stderr, never a traceback).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -16,9 +17,17 @@ from replay.core.errors import ReplayError
 
 
 class AwsReplayGroup(click.Group):
-    """Turns every :class:`ReplayError` into one line on stderr and exit code 2."""
+    """Turns every :class:`ReplayError` into one line on stderr and exit code 2.
+
+    Everything a command prints (reports, errors, logs) passes the redaction gate on its way
+    out: stdout and stderr are masked while the command runs (:mod:`replay.core.redaction`).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from replay.core.redaction import RedactingStream
+
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
         try:
             return super().invoke(ctx)
         except ReplayError as exc:
@@ -27,6 +36,8 @@ class AwsReplayGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("aws-replay: interrupted; nothing was left half-written", err=True)
             ctx.exit(130)
+        finally:
+            sys.stdout, sys.stderr = streams
 
 
 @click.group(cls=AwsReplayGroup, context_settings={"help_option_names": ["-h", "--help"],

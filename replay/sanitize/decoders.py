@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import importlib
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,12 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-try:  # optional: Google's brotli bindings
-    import brotli as _brotli
+_brotli_module: Any
+try:  # optional: Google's brotli bindings (pip install brotli)
+    _brotli_module = importlib.import_module("brotli")
 except ImportError:  # pragma: no cover - depends on the environment
-    _brotli = None
-
-_brotli_module: Any = _brotli
+    _brotli_module = None
 
 MAX_DEPTH = 8
 """Encodings inside encodings looked through (base64 of base64 of ... counts each level)."""

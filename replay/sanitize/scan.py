@@ -206,6 +206,8 @@ class _FileScan:
 
     def _scalar(self, event: yaml.ScalarEvent) -> None:
         start, end = event.start_mark, event.end_mark
+        if start is None or end is None:
+            return
         raw = self.text[start.index:end.index]
         multi_line = end.line > start.line
         if event.style in ("|",) or (not multi_line and raw.strip("'\"") == event.value):

@@ -47,6 +47,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
+from replay.core.redaction import redact
 from replay.serve.responders import (
     DESCRIBE_TARGET,
     Answer,
@@ -266,7 +267,7 @@ class ReplayHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.responder = responder
         self.latency = latency
-        self.log = log
+        self.log = None if log is None else (lambda line: log(redact(line)))  # the output gate
         self.verbose = verbose
         self.stats = ServeStats()
         self._connections: set[socket.socket] = set()
