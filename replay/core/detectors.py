@@ -83,7 +83,8 @@ def _rule(name: str, handler: str, pattern: str, needles: tuple[str, ...] = (),
 
 TEXT_RULES: tuple[TextRule, ...] = (
     # Presigned-URL credentials come first: their context starts before the value does.
-    _rule("url_token", "redact", r"(?P<c>X-Amz-Security-Token=)(?P<v>[^&\s\"'\\]+)",
+    # Not a star: a value masked once (``IQoJ****...``) is not masked again.
+    _rule("url_token", "redact", r"(?P<c>X-Amz-Security-Token=)(?P<v>[^&\s\"'\\*]+)",
           ("X-Amz-Security-Token=",)),
     _rule("signature", "signature", r"(?P<c>Signature=)(?P<v>[0-9a-f]{64})(?![0-9a-f])",
           ("Signature=",)),

@@ -370,6 +370,13 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         report.longrepr = redact(str(excinfo.value))  # the message says it all; no traceback
     active = item.stash.get(ACTIVE, None)
+    if active is not None and report.failed and not isinstance(report.longrepr, str | None):
+        from replay.core.redaction import redact
+
+        # Any other failure of a replayed test may quote the cassette (botocore's parse error).
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
     if active is not None and call.when == "call":
         plays = {cassette.name: counts for cassette, counts
                  in zip(active.cassettes, active.play_counts, strict=True)}
