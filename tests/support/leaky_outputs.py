@@ -116,13 +116,13 @@ def leaky_body(planted: Planted) -> dict[str, Any]:
     v = planted.values
     body: dict[str, Any] = json.loads(json.dumps(synthetic_response("completed-" + JOB)[1]))
     body["AutoMLJobName"] = JOB
-    body["AutoMLJobStatus"] = v["access-key-id AKIA"]  # enum: found <value>
+    body["AutoMLJobStatus"] = v["access-key-id AKIA"]  # an enum finding quotes it
     body["AutoMLJobSecondaryStatus"] = f"Signature={v['sigv4-signature']}"
     body["FailureReason"] = (f"denied for {v['access-key-id ASIA']} in "
                              f"acct{v['account-id after letters']}")
     body["CreationTime"] = f"arn:aws-us-gov:iam::{v['account-id in aws-us-gov ARN']}:role/x"
     body["RoleArn"] = f"arn:aws-cn:iam::{v['account-id in aws-cn ARN']}:role/x"
-    body["AutoMLJobArn"] = 7  # type: found <value> is plain, the message names the member
+    body["AutoMLJobArn"] = 7  # a type finding
     body["OutputDataConfig"] = {"S3OutputPath": 12, "KmsKeyId":
                                 f"arn:aws:kms:us-east-1:{v['account-id in aws ARN']}:key/x"}
     body["ModelDeployResult"] = {"EndpointName": 5, "Note":
