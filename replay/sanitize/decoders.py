@@ -42,16 +42,17 @@ MAX_INFLATED = 64 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 COMPRESSIONS = ("gzip", "x-gzip", "deflate", "br")
 
-# A leading negated class, not a lookbehind: ``re`` then skips most positions at once.
-_BASE64_RUN = re.compile(r"(?:^|[^A-Za-z0-9+/=])(?P<run>[A-Za-z0-9+/]{24,}={0,2})"
-                         r"(?![A-Za-z0-9+/=])")
-_HEX_RUN = re.compile(r"(?:^|[^0-9A-Fa-f])(?P<run>(?:[0-9a-f]{2}){12,}|(?:[0-9A-F]{2}){12,})"
-                      r"(?![0-9A-Fa-f])")
-_URL_RUN = re.compile(r"[^\s\"'<>\\]*%[0-9A-Fa-f]{2}[^\s\"'<>\\]*")
+# Maximal runs, found without lookarounds (``re`` then skips most positions at once); their
+# edges are checked in Python.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{24,}")
+_ANY_SEGMENT = re.compile(r"[A-Za-z0-9+/]{24}|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\/")
+# URL-encoded and JSON-escaped runs: found by their escapes, then widened to the run around them
+# (a pattern with the run on both sides of the escape would backtrack over every long run).
 _URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_JSON_RUN = re.compile(r"(?:[^\s\"\\]|\\u[0-9A-Fa-f]{4}|\\/)*(?:\\u[0-9A-Fa-f]{4}|\\/)"
-                       r"(?:[^\s\"\\]|\\u[0-9A-Fa-f]{4}|\\/)*")
+_URL_STOP = re.compile(r"[\s\"'<>\\]")
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\/")
+_JSON_STOP = re.compile(r"[\s\"]|\\(?!u[0-9A-Fa-f]{4}|/)")
 
 
 @dataclass
@@ -160,7 +161,10 @@ def sniff(data: bytes) -> tuple[str, bytes] | None:
 
 
 def _base64_segment(match: re.Match[str]) -> Segment | None:
-    run = match.group("run")
+    run = match.group(0)
+    text, start, end = match.string, match.start(), match.end()
+    if (start and text[start - 1] == "=") or (end < len(text) and text[end] == "="):
+        return None  # inside a longer run of base64 with padding in its middle: not one blob
     if len(run) % 4:
         return None  # not padded base64 (mostly words and paths)
     try:
@@ -169,7 +173,7 @@ def _base64_segment(match: re.Match[str]) -> Segment | None:
         return None
     text = printable(data)
     if text is not None:
-        return Segment(match.start("run"), match.end("run"), "base64", text,
+        return Segment(start, end, "base64", text,
                        lambda new: base64.b64encode(new.encode("utf-8")).decode("ascii"))
     packed = sniff(data)
     if packed is None:
@@ -178,13 +182,15 @@ def _base64_segment(match: re.Match[str]) -> Segment | None:
     text = printable(inflated)
     if text is None:
         return None
-    return Segment(match.start("run"), match.end("run"), f"base64 > {encoding}", text,
+    return Segment(start, end, f"base64 > {encoding}", text,
                    lambda new: base64.b64encode(compress(new.encode("utf-8"),
                                                          encoding)).decode("ascii"))
 
 
 def _hex_segment(match: re.Match[str]) -> Segment | None:
-    run = match.group("run")
+    run = match.group(0)
+    if len(run) % 2 or not (run.islower() or run.isupper() or run.isdigit()):
+        return None  # odd, or mixed case: a word, not hex
     text = printable(bytes.fromhex(run))
     if text is None:
         return None
@@ -194,7 +200,7 @@ def _hex_segment(match: re.Match[str]) -> Segment | None:
         hexed = new.encode("utf-8").hex()
         return hexed.upper() if upper else hexed
 
-    return Segment(match.start("run"), match.end("run"), "hex", text, encode)
+    return Segment(match.start(), match.end(), "hex", text, encode)
 
 
 def _escaping_encoder(original_escaped: set[str], escape: Callable[[str], str]
@@ -203,7 +209,39 @@ def _escaping_encoder(original_escaped: set[str], escape: Callable[[str], str]
     return lambda new: "".join(escape(c) if c in original_escaped else c for c in new)
 
 
-def _url_segment(match: re.Match[str]) -> Segment | None:
+class _Run:
+    """A run of text widened around an escape, shaped like the ``re.Match`` segmenters take."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.begin, self.finish = text, start, end
+
+    def group(self, _: int | str = 0) -> str:
+        return self.text[self.begin:self.finish]
+
+    def start(self, _: int | str = 0) -> int:
+        return self.begin
+
+    def end(self, _: int | str = 0) -> int:
+        return self.finish
+
+
+def _runs(text: str, escape: re.Pattern[str], stop: re.Pattern[str]) -> Iterator[_Run]:
+    """Each maximal run of ``text`` between ``stop`` characters that holds an ``escape``."""
+    position = 0
+    while True:
+        found = escape.search(text, position)
+        if found is None:
+            return
+        begin = found.start()
+        while begin > position and not stop.match(text, begin - 1):
+            begin -= 1
+        after = stop.search(text, found.end())
+        finish = after.start() if after is not None else len(text)
+        yield _Run(text, begin, finish)
+        position = finish + 1
+
+
+def _url_segment(match: Any) -> Segment | None:
     run = match.group(0)
     decoded = unquote(run)
     if decoded == run:
@@ -214,7 +252,7 @@ def _url_segment(match: re.Match[str]) -> Segment | None:
                        f"%{b:02X}" for b in c.encode("utf-8"))))
 
 
-def _json_segment(match: re.Match[str]) -> Segment | None:
+def _json_segment(match: Any) -> Segment | None:
     run = match.group(0)
 
     def unescape(m: re.Match[str]) -> str:
@@ -228,12 +266,12 @@ def _json_segment(match: re.Match[str]) -> Segment | None:
                                                   c.encode("utf-16-be").decode("utf-16-be"))))
 
 
-_SEGMENTERS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], Segment | None]],
-                   ...] = (
-    ("", _BASE64_RUN, _base64_segment),
-    ("", _HEX_RUN, _hex_segment),
-    ("%", _URL_RUN, _url_segment),
-    ("\\", _JSON_RUN, _json_segment),
+_Finder = Callable[[str], Iterator[Any]]
+_SEGMENTERS: tuple[tuple[str, _Finder, Callable[[Any], Segment | None]], ...] = (
+    ("", _BASE64_RUN.finditer, _base64_segment),
+    ("", _HEX_RUN.finditer, _hex_segment),
+    ("%", lambda text: _runs(text, _URL_ESCAPE, _URL_STOP), _url_segment),
+    ("\\", lambda text: _runs(text, _UNICODE_ESCAPE, _JSON_STOP), _json_segment),
 )
 
 
@@ -245,10 +283,10 @@ def segments(text: str, budget: Budget, only: int | None = None) -> Iterator[Seg
     if len(text) < 6 or budget.depth <= 0:
         return
     chosen = _SEGMENTERS if only is None else _SEGMENTERS[only:only + 1]
-    for needle, pattern, make in chosen:
+    for needle, find, make in chosen:
         if needle and needle not in text:
             continue
-        for match in pattern.finditer(text):
+        for match in find(text):
             segment = make(match)
             if segment is None:
                 continue
@@ -288,6 +326,8 @@ def rewrite(text: str, change: Callable[[str], str], budget: Budget | None = Non
     encoded back the way it was (a base64 blob stays base64, a hex run keeps its case)."""
     budget = budget or Budget()
     text = change(text)
+    if len(text) < 6 or not _ANY_SEGMENT.search(text):
+        return text
     for index in range(len(_SEGMENTERS)):
         # One encoding at a time, each on the text the previous one left.
         pieces: list[str] = []

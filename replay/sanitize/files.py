@@ -63,8 +63,10 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
             text = _current_text(path)
         else:
             run.changed.append(path)
-            text = dump_cassette(clean, as_json=path.suffix == ".json")  # what is written
-            if not check:
+            if check:
+                text = dump_cassette(clean, as_json=path.suffix == ".json")  # what it would hold
+            else:
                 write_cassette(path, clean)
+                text = _current_text(path)  # the scan reads what was written
         run.survivors.extend(scan_text(text, path, sanitizer))
     return run

@@ -43,6 +43,8 @@ _BINARY_TAG = re.compile(r"!!binary(?:[ \t]+(?P<inline>[A-Za-z0-9+/=]+)|[ \t]*[|
 _SECRET_HEADER = re.compile(
     r"(?i)(?P<name>x-amz-security-token|set-cookie|cookie)['\"]?[ \t]*:"
     r"[ \t]*(?P<value>[^\n]*)(?:\n[ \t]*-[ \t]*(?P<listed>[^\n]*))?")
+_ESCAPE_IN_QUOTES = re.compile(r'"[^"\n]*\\')
+_FOLDED_BLOCK = re.compile(r"[:\-][ \t]+>[-+0-9]*[ \t]*(?:#[^\n]*)?\n")
 _BROTLI_HEADER = re.compile(r"(?i)content-encoding['\"]?:\s*(?:-\s*)?['\"]?br\b")
 _KEY_INDENT = re.compile(r"[ \t\-'\"]*")
 _BINARY = frozenset({"tag:yaml.org,2002:binary", "!!binary"})
@@ -95,6 +97,18 @@ def _line_starts(text: str) -> list[int]:
     return [0, *itertools.accumulate(lengths)]
 
 
+def _needs_yaml_reading(text: str) -> bool:
+    """Whether a scalar may read differently from its text: an escape inside double quotes, a
+    double-quoted scalar open at a line's end (folded over lines), or a folded block (``>``).
+    Plain and single-quoted scalars fold a line break into a space, so what they hold is in the
+    text as it is."""
+    if "\\" in text and _ESCAPE_IN_QUOTES.search(text):
+        return True
+    if ">" in text and _FOLDED_BLOCK.search(text):
+        return True
+    return '"' in text and any(line.count('"') % 2 for line in text.split("\n") if '"' in line)
+
+
 def _b64_bytes(text: str) -> bytes | None:
     import base64
     import binascii
@@ -116,6 +130,7 @@ class _FileScan:
         self.starts = _line_starts(text)
         self.found: dict[tuple[int, str, str], Leak] = {}
         self.binary_lines: set[int] = set()
+        self.values: set[tuple[str, str]] = set()  # (kind, value) found on any line
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
@@ -124,6 +139,7 @@ class _FileScan:
         key = (line, kind, value)
         if key not in self.found:
             self.found[key] = Leak(self.path, line, kind, value, decoded_from)
+            self.values.add((kind, value))
 
     def view(self, text: str, line: int | None, decoded_from: str, budget: Budget) -> None:
         """Report what ``text`` holds and what is encoded inside it; ``line`` None: ``text`` is
@@ -143,10 +159,9 @@ class _FileScan:
         """Report the leaks in ``text``; ``new_only``: only values not found on any line yet."""
         if not (self.plain or plain or decoded_from):
             return
-        known = {(leak.kind, leak.value) for leak in self.found.values()} if new_only else set()
         for found in self.sanitizer.detect(text):
             kind = LEAK_KINDS.get(found.name)
-            if kind is not None and (kind, found.value) not in known:
+            if kind is not None and not (new_only and (kind, found.value) in self.values):
                 self.add(line if line is not None else self.line_of(found.start), kind,
                          found.value, decoded_from)
 
@@ -196,6 +211,8 @@ class _FileScan:
         """Every YAML scalar as YAML reads it, where that differs from its text in the file: a
         quoted key or value with escapes, a scalar folded over lines (a double-quoted one
         joined again at its ``\\`` line ends); folded scalars also with their lines joined."""
+        if not _needs_yaml_reading(self.text):
+            return  # every scalar reads as it is written: the text was scanned already
         loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
             for event in yaml.parse(self.text, Loader=loader):
