@@ -161,10 +161,9 @@ def sniff(data: bytes) -> tuple[str, bytes] | None:
 
 
 def _base64_segment(match: re.Match[str]) -> Segment | None:
-    run = match.group(0)
-    text, start, end = match.string, match.start(), match.end()
-    if (start and text[start - 1] == "=") or (end < len(text) and text[end] == "="):
-        return None  # inside a longer run of base64 with padding in its middle: not one blob
+    run, whole, start, end = match.group(0), match.string, match.start(), match.end()
+    if end < len(whole) and whole[end] == "=":
+        return None  # three '=' or more: not base64 padding
     if len(run) % 4:
         return None  # not padded base64 (mostly words and paths)
     try:
@@ -203,10 +202,11 @@ def _hex_segment(match: re.Match[str]) -> Segment | None:
     return Segment(match.start(), match.end(), "hex", text, encode)
 
 
-def _escaping_encoder(original_escaped: set[str], escape: Callable[[str], str]
-                      ) -> Callable[[str], str]:
-    """Encode a changed text escaping exactly the characters the original escaped."""
-    return lambda new: "".join(escape(c) if c in original_escaped else c for c in new)
+def _escaping_encoder(original_escaped: set[str], escape: Callable[[str], str],
+                      every: bool = False) -> Callable[[str], str]:
+    """Encode a changed text escaping the characters the original escaped (``every``: the
+    original was all escapes, so is the new text)."""
+    return lambda new: "".join(escape(c) if every or c in original_escaped else c for c in new)
 
 
 class _Run:
@@ -246,10 +246,11 @@ def _url_segment(match: Any) -> Segment | None:
     decoded = unquote(run)
     if decoded == run:
         return None
-    escaped = {unquote(e) for e in _URL_ESCAPE.findall(run)} | {"%"}
+    escapes = _URL_ESCAPE.findall(run)
+    escaped = {unquote(e) for e in escapes} | {"%"}
     return Segment(match.start(), match.end(), "URL-encoding", decoded,
                    _escaping_encoder(escaped, lambda c: "".join(
-                       f"%{b:02X}" for b in c.encode("utf-8"))))
+                       f"%{b:02X}" for b in c.encode("utf-8")), 3 * len(escapes) == len(run)))
 
 
 def _json_segment(match: Any) -> Segment | None:
@@ -259,11 +260,21 @@ def _json_segment(match: Any) -> Segment | None:
         return chr(int(m.group(1), 16)) if m.group(1) else "/"
 
     decoded = _UNICODE_ESCAPE.sub(unescape, run)
-    escaped = {unescape(m) for m in _UNICODE_ESCAPE.finditer(run)}
+    escapes = list(_UNICODE_ESCAPE.finditer(run))
+    escaped = {unescape(m) for m in escapes}
+    every = sum(len(m.group(0)) for m in escapes) == len(run)
     return Segment(match.start(), match.end(), "JSON escapes", decoded,
-                   _escaping_encoder(escaped, lambda c: "\\/" if c == "/"
-                                     else "".join(f"\\u{ord(u):04x}" for u in
-                                                  c.encode("utf-16-be").decode("utf-16-be"))))
+                   _escaping_encoder(escaped, _json_escape, every))
+
+
+def _json_escape(char: str) -> str:
+    if char == "/":
+        return "\\/"
+    code = ord(char)
+    if code > 0xFFFF:  # a surrogate pair, as JSON writes it
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 _Finder = Callable[[str], Iterator[Any]]
