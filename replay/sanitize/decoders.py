@@ -322,6 +322,8 @@ def views(text: str, budget: Budget | None = None, how: str = "",
     ``start`` is the offset in ``text`` of the outermost encoded run the view came from;
     ``skip`` leaves out outermost runs the caller decodes itself.
     """
+    if len(text) < 6 or not _ANY_SEGMENT.search(text):
+        return
     budget = budget or Budget()
     for segment in list(segments(text, budget)):
         if skip is not None and skip(segment):

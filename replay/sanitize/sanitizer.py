@@ -55,6 +55,7 @@ from replay.sanitize.decoders import (
     compress,
     decompress,
     rewrite,
+    views,
 )
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
@@ -264,7 +265,7 @@ class Sanitizer:
         is sanitized afterwards.
         """
         with self._lock:
-            for text in texts:
+            for text in _with_decoded(texts):
                 if "0000" not in text and "REDACTED" not in text:
                     continue  # every placeholder this class hands out has one or the other
                 for pattern, categories in PLACEHOLDER_PATTERNS:
@@ -386,6 +387,13 @@ class Sanitizer:
         if interactions != cassette.interactions:
             meta["sanitizer"] = self.meta()
         return replace(cassette, interactions=interactions, meta=meta)
+
+
+def _with_decoded(texts: Iterable[str]) -> Iterator[str]:
+    """Each text, then what is encoded inside it (a placeholder inside base64 is reserved too)."""
+    for text in texts:
+        yield text
+        yield from (view.text for view in views(text))
 
 
 def texts_of(cassette: Cassette) -> Iterable[str]:

@@ -214,3 +214,16 @@ def test_what_survives_sanitizing_is_exit_1_with_file_line_and_detector(
     assert f"survived sanitizing: {path}:23: access-key-id: {key[:4]}{'*' * 16}" in lines
     assert lines[-1].startswith("aws-replay: 2 value(s) in 1 cassette(s) survived sanitizing")
     assert path.read_bytes() == before
+
+
+def test_a_placeholder_inside_base64_keeps_its_number_on_the_next_run(tmp_path: Path) -> None:
+    first, second = rng_secret("access-key", 11), rng_secret("access-key", 12)
+    path = tmp_path / "b-job.yaml"
+    path.write_text(double_base64_key(first))
+    sanitize_paths([path], Sanitizer.default())
+    text = path.read_text()
+    other = tmp_path / "a-other.yaml"  # sanitized first, but after every file's reservation
+    other.write_text(vcrpy_text(job_body(Key=second)))
+    sanitize_paths([other, path], Sanitizer.default())
+    assert path.read_text() == text
+    assert "AKIAREDACTED00000002" in other.read_text()  # 00000001 is taken inside the base64
