@@ -177,14 +177,18 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
     verb = "would sanitize" if check else "sanitized"
     for path in run.changed:
         click.echo(f"{verb}: {path}")
-    click.echo(f"{len(run.changed)} cassette(s) {verb}, {len(run.unchanged)} already clean")
+    leaking = {leak.path for leak in run.survivors}
+    clean = sum(1 for path in run.unchanged if path not in leaking)
+    left = len(run.unchanged) - clean
+    click.echo(f"{len(run.changed)} cassette(s) {verb}, {clean} already clean"
+               + (f", {left} unchanged but not clean" if left else ""))
     for leak in run.survivors:
         click.echo(f"survived sanitizing: {leak.describe()}", err=True)
     if run.survivors:
-        files = len({leak.path for leak in run.survivors})
-        click.echo(f"aws-replay: {len(run.survivors)} value(s) in {files} cassette(s) survived "
-                   "sanitizing; add a pattern or json_path to [tool.aws-replay.sanitize] or "
-                   "edit them by hand, then run sanitize again", err=True)
+        click.echo(f"aws-replay: {len(run.survivors)} value(s) in {len(leaking)} cassette(s) "
+                   "survived sanitizing; add a pattern or json_path to "
+                   "[tool.aws-replay.sanitize] or edit them by hand, then run sanitize again",
+                   err=True)
     sys.exit(1 if run.survivors or (check and run.changed) else 0)
 
 

@@ -227,3 +227,25 @@ def test_a_placeholder_inside_base64_keeps_its_number_on_the_next_run(tmp_path: 
     sanitize_paths([other, path], Sanitizer.default())
     assert path.read_text() == text
     assert "AKIAREDACTED00000002" in other.read_text()  # 00000001 is taken inside the base64
+
+
+def test_a_key_split_by_a_fold_yaml_reads_as_a_space_is_reported_not_hidden(
+        tmp_path: Path) -> None:
+    """A folded block (``>``) reads its line break as a space: the value holds ``AKIA… …``,
+    which no rule may rewrite as a key, but a reader joins it again. scan reports it; sanitize
+    cannot rewrite it and says so (exit 1), leaving the file as it was."""
+    key = rng_secret("access-key", 13)
+    text = vcrpy_text(job_body()).replace(
+        "    body:\n      string: ",
+        f"    body:\n      note: >\n        token {key[:10]}\n        {key[10:]} end\n"
+        "      string: ")
+    path = tmp_path / "job.yaml"
+    path.write_text(text)
+    [leak] = scan_file(path, Sanitizer.default())
+    assert (leak.value, leak.decoded_from) == (key, "YAML folded lines")
+    result = CliRunner().invoke(cli, ["sanitize", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "0 cassette(s) sanitized, 0 already clean, 1 unchanged but not clean\n")
+    assert f"survived sanitizing: {path}:22: access-key-id: {key[:4]}" in result.output
+    assert path.read_text() == text
