@@ -44,10 +44,14 @@ def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
 
 
 def write_text_report(output: Path, text: str) -> None:
-    """Write a report file, creating its folder; an unwritable path is bad input (exit 2)."""
+    """Write a report file, creating its folder; an unwritable path is bad input (exit 2).
+
+    The text passes the output gate (:func:`replay.core.redaction.redact`) like stdout does."""
+    from replay.core.redaction import redact
+
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        output.write_text(redact(text), encoding="utf-8")
     except OSError as exc:
         raise ReplayError(f"cannot write the report to {output}: {exc.strerror}") from None
 
