@@ -16,7 +16,7 @@ from pathlib import Path
 
 from replay.cassette.read import find_cassettes, read_cassette
 from replay.cassette.write import dump_cassette, write_cassette
-from replay.core.errors import ConfigError, ReplayError
+from replay.core.errors import CassetteError, ConfigError, ReplayError
 from replay.sanitize.sanitizer import Sanitizer, texts_of
 from replay.sanitize.scan import Leak, scan_text
 
@@ -55,7 +55,10 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
         sanitizer.reserve(texts_of(cassette))
     run = SanitizeRun()
     for path, cassette in zip(files, cassettes, strict=True):
-        clean = sanitizer.sanitize_cassette(cassette)
+        try:
+            clean = sanitizer.sanitize_cassette(cassette)
+        except CassetteError as exc:  # a body it cannot look inside: say which file
+            raise CassetteError(f"{path}: {exc}") from None
         # Compared as values, not text: a hand-formatted cassette holding nothing to redact is
         # left alone (and passes --check).
         if clean.interactions == cassette.interactions:

@@ -54,6 +54,7 @@ from replay.sanitize.decoders import (
     brotli_available,
     compress,
     decompress,
+    printable,
     rewrite,
     views,
 )
@@ -295,6 +296,8 @@ class Sanitizer:
         """Inflate, sanitize, compress again: the body still replays, Content-Length is fixed
         by the caller. A body that cannot be inflated cannot be shown clean: bad input."""
         inflated = decompress(body, encoding)
+        if inflated is None and printable(body) is not None:
+            return self._sanitize_body(body)  # already inflated, the header left behind
         if inflated is None:
             if encoding.strip().lower() == "br" and not brotli_available():
                 raise CassetteError("a response body is brotli-compressed (Content-Encoding: br) "

@@ -249,3 +249,23 @@ def test_a_key_split_by_a_fold_yaml_reads_as_a_space_is_reported_not_hidden(
         "0 cassette(s) sanitized, 0 already clean, 1 unchanged but not clean\n")
     assert f"survived sanitizing: {path}:22: access-key-id: {key[:4]}" in result.output
     assert path.read_text() == text
+
+
+def test_a_plain_body_under_a_stale_content_encoding_is_sanitized_as_text(
+        tmp_path: Path) -> None:
+    key = rng_secret("access-key", 14)
+    path = tmp_path / "job.yaml"
+    path.write_text(vcrpy_text(job_body(Key=key), response_headers={"Content-Encoding": ["gzip"]}))
+    assert sanitize_paths([path], Sanitizer.default()).survivors == []
+    assert key not in path.read_text()
+
+
+def test_a_corrupt_compressed_body_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "job.yaml"
+    path.write_text(vcrpy_text(b"\x1f\x8b\x08\x00garbage\xff\xfe",
+                               response_headers={"Content-Encoding": ["gzip"]}))
+    result = CliRunner().invoke(cli, ["sanitize", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (f"aws-replay: error: {path}: a response body says Content-Encoding: "
+                             "gzip but does not inflate (corrupt, or over the size limit); "
+                             "re-record it\n")
