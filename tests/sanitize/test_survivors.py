@@ -269,3 +269,16 @@ def test_a_corrupt_compressed_body_is_one_line_and_exit_2(tmp_path: Path) -> Non
     assert result.output == (f"aws-replay: error: {path}: a response body says Content-Encoding: "
                              "gzip but does not inflate (corrupt, or over the size limit); "
                              "re-record it\n")
+
+
+def test_a_brotli_body_without_the_brotli_package_is_exit_2_naming_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "job.yaml"
+    path.write_text(vcrpy_text(b"\x8b\x02\x80compressed?", response_headers={
+        "Content-Encoding": ["br"]}))
+    monkeypatch.setattr("replay.sanitize.decoders._brotli_module", None)
+    result = CliRunner().invoke(cli, ["sanitize", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (f"aws-replay: error: {path}: a response body is brotli-compressed "
+                             "(Content-Encoding: br) and the brotli package is not installed; "
+                             "pip install brotli, then sanitize again\n")
