@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from replay.core.detectors import maybe_leak
 from replay.core.findings import Finding, Severity, Subject, sort_key
 from replay.core.redaction import redact, redact_value
 from replay.report.junit import render_junit
@@ -27,12 +28,17 @@ from replay.report.sarif import render_sarif
 from replay.report.text import render_text
 
 FORMATS = ("text", "json", "junit", "markdown", "sarif")
+_CUTTING = frozenset({"text", "markdown"})
+_QUOTED = ("path", "message", "expected", "actual", "operation")
 
 
 def gated(finding: Finding) -> Finding:
     """``finding`` with the values it quotes masked (the file it names is kept: SARIF reads it)."""
+    probe = "\n".join(repr(getattr(finding, name)) for name in _QUOTED)
+    if not maybe_leak(probe):
+        return finding
     masked = {name: redact_value(getattr(finding, name))
-              for name in ("path", "message", "expected", "actual", "operation")}
+              for name in _QUOTED}
     if all(masked[name] == getattr(finding, name) for name in masked):
         return finding
     copy = object.__new__(type(finding))
@@ -41,10 +47,14 @@ def gated(finding: Finding) -> Finding:
 
 
 def render_json(findings: Iterable[Finding], summary: dict[str, Any]) -> str:
-    """The JSON report (masked like every report)."""
-    document = {"findings": [gated(f).to_dict() for f in sorted(findings, key=sort_key)],
+    """The JSON report (masked like every report: JSON cuts nothing short, so the text is)."""
+    return redact(_json(findings, summary))
+
+
+def _json(findings: Iterable[Finding], summary: dict[str, Any]) -> str:
+    document = {"findings": [f.to_dict() for f in sorted(findings, key=sort_key)],
                 "summary": summary}
-    return redact(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def render(findings: Sequence[Finding], summary: dict[str, Any], fmt: str, *,
@@ -60,16 +70,17 @@ def render(findings: Sequence[Finding], summary: dict[str, Any], fmt: str, *,
     ``summary["baseline"]`` (the file applied) gives SARIF results their ``baselineState``.
     Every value a secret detector finds is masked (``AKIA****************``).
     """
-    return redact(_render([gated(f) for f in findings], summary, fmt, colour=colour,
-                          fail_on=fail_on, subjects=subjects, title=title,
-                          show_accepted=show_accepted))
+    if fmt in _CUTTING:  # these cut long values short: mask them before they are cut
+        findings = [gated(f) for f in findings]
+    return redact(_render(findings, summary, fmt, colour=colour, fail_on=fail_on,
+                          subjects=subjects, title=title, show_accepted=show_accepted))
 
 
 def _render(findings: Sequence[Finding], summary: dict[str, Any], fmt: str, *,
             colour: bool, fail_on: Severity, subjects: Sequence[Subject] | None, title: str,
             show_accepted: bool) -> str:
     if fmt == "json":
-        return render_json(findings, summary)
+        return _json(findings, summary)
     if fmt == "text":
         return render_text(findings, summary, colour=colour, show_accepted=show_accepted)
     if fmt == "junit":
