@@ -164,16 +164,21 @@ def _base64_segment(match: re.Match[str]) -> Segment | None:
     run, whole, start, end = match.group(0), match.string, match.start(), match.end()
     if end < len(whole) and whole[end] == "=":
         return None  # three '=' or more: not base64 padding
-    if len(run) % 4:
-        return None  # not padded base64 (mostly words and paths)
+    missing = -len(run) % 4
+    if missing == 3 or (missing and "=" in run):
+        return None  # no base64 has this length
     try:
-        data = base64.b64decode(run, validate=True)
+        data = base64.b64decode(run + "=" * missing, validate=True)
     except (binascii.Error, ValueError):
         return None
+
+    def encode(raw: bytes) -> str:
+        packed = base64.b64encode(raw).decode("ascii")
+        return packed.rstrip("=") if missing else packed  # unpadded stays unpadded
+
     text = printable(data)
     if text is not None:
-        return Segment(start, end, "base64", text,
-                       lambda new: base64.b64encode(new.encode("utf-8")).decode("ascii"))
+        return Segment(start, end, "base64", text, lambda new: encode(new.encode("utf-8")))
     packed = sniff(data)
     if packed is None:
         return None
@@ -182,8 +187,7 @@ def _base64_segment(match: re.Match[str]) -> Segment | None:
     if text is None:
         return None
     return Segment(start, end, f"base64 > {encoding}", text,
-                   lambda new: base64.b64encode(compress(new.encode("utf-8"),
-                                                         encoding)).decode("ascii"))
+                   lambda new: encode(compress(new.encode("utf-8"), encoding)))
 
 
 def _hex_segment(match: re.Match[str]) -> Segment | None:

@@ -35,6 +35,7 @@ def swap(text: str) -> str:
 ENCODINGS = [
     ("base64", lambda s: b64(s), "base64"),
     ("base64 of base64", lambda s: b64(b64(s)), "base64 > base64"),
+    ("unpadded base64", lambda s: b64(s + "x").rstrip("="), "base64"),
     ("base64 five deep", lambda s: b64(b64(b64(b64(b64(s))))),
      "base64 > base64 > base64 > base64 > base64"),
     ("lower-case hex", lambda s: s.encode().hex(), "hex"),
@@ -62,8 +63,8 @@ def test_each_encoding_is_seen_through_and_rewritten_the_same_way(
     assert clean.startswith('{"Config": "') and clean.endswith('", "Other": "plain"}')
     rewritten = clean[len('{"Config": "'):-len('", "Other": "plain"}')]
     assert rewritten == encode(f"key={PLACEHOLDER}; rest")  # encoded back the same way
-    assert [view.text for view in views(clean) if PLACEHOLDER in view.text] == [
-        f"key={PLACEHOLDER}; rest"]
+    [seen] = [view.text for view in views(clean) if PLACEHOLDER in view.text]
+    assert seen.startswith(f"key={PLACEHOLDER}; rest")
 
 
 def test_text_that_only_looks_encoded_is_left_alone() -> None:
