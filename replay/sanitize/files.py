@@ -56,7 +56,7 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
     run = SanitizeRun()
     for path, cassette in zip(files, cassettes, strict=True):
         try:
-            clean = sanitizer.sanitize_cassette(cassette)
+            clean = sanitizer.sanitize_cassette(cassette, reserved=True)
         except CassetteError as exc:  # a body it cannot look inside: say which file
             raise CassetteError(f"{path}: {exc}") from None
         # Compared as values, not text: a hand-formatted cassette holding nothing to redact is

@@ -382,9 +382,11 @@ class Sanitizer:
         return Interaction(request=self.sanitize_request(interaction.request),
                            response=self.sanitize_response(interaction.response))
 
-    def sanitize_cassette(self, cassette: Cassette) -> Cassette:
-        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent)."""
-        self.reserve(texts_of(cassette))
+    def sanitize_cassette(self, cassette: Cassette, *, reserved: bool = False) -> Cassette:
+        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent),
+        unless the caller ``reserved`` them already."""
+        if not reserved:
+            self.reserve(texts_of(cassette))
         interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
         meta = dict(cassette.meta)
         if interactions != cassette.interactions:
