@@ -61,7 +61,7 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
             raise CassetteError(f"{path}: {exc}") from None
         # Compared as values, not text: a hand-formatted cassette holding nothing to redact is
         # left alone (and passes --check).
-        if clean.interactions == cassette.interactions:
+        if clean.interactions == cassette.interactions and clean.meta == cassette.meta:
             run.unchanged.append(path)
             text = _current_text(path)
         else:

@@ -388,7 +388,7 @@ class Sanitizer:
         if not reserved:
             self.reserve(texts_of(cassette))
         interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
-        meta = dict(cassette.meta)
+        meta = _map_strings(dict(cassette.meta), self.sanitize_text)  # free text a user added
         if interactions != cassette.interactions:
             meta["sanitizer"] = self.meta()
         return replace(cassette, interactions=interactions, meta=meta)

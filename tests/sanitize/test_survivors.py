@@ -282,3 +282,13 @@ def test_a_brotli_body_without_the_brotli_package_is_exit_2_naming_the_fix(
     assert result.output == (f"aws-replay: error: {path}: a response body is brotli-compressed "
                              "(Content-Encoding: br) and the brotli package is not installed; "
                              "pip install brotli, then sanitize again\n")
+
+
+def test_the_meta_block_is_sanitized_too(tmp_path: Path) -> None:
+    account = rng_secret("account", 15)
+    path = tmp_path / "job.yaml"
+    path.write_text(f"meta:\n  note: recorded in account {account}\n" + vcrpy_text(job_body()))
+    run = sanitize_paths([path], Sanitizer.default())
+    assert run.changed == [path] and run.survivors == []
+    assert account not in path.read_text()
+    assert read_cassette(path).meta["note"] == "recorded in account 000000000002"
