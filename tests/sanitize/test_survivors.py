@@ -292,3 +292,19 @@ def test_the_meta_block_is_sanitized_too(tmp_path: Path) -> None:
     assert run.changed == [path] and run.survivors == []
     assert account not in path.read_text()
     assert read_cassette(path).meta["note"] == "recorded in account 000000000002"
+
+
+def test_a_shadowed_duplicate_interactions_key_is_not_called_clean(tmp_path: Path) -> None:
+    """YAML keeps the last of two ``interactions:`` keys; the first, shadowed, still holds a
+    key on disk. Sanitizing sees only the last; its closing scan reads the file and says so."""
+    key = rng_secret("access-key", 16)
+    clean = vcrpy_text(job_body())
+    shadowed = vcrpy_text(job_body(Key=key)).replace("version: 1\n", "")
+    path = tmp_path / "job.yaml"
+    path.write_text(shadowed + clean)
+    result = CliRunner().invoke(cli, ["sanitize", str(path)])
+    # exit 1 naming the survivor; or exit 2 where duplicate keys are refused on reading
+    assert result.exit_code in (1, 2), result.output
+    assert key not in result.output and "1 already clean" not in result.output
+    if result.exit_code == 1:
+        assert f"access-key-id: {key[:4]}{'*' * 16}" in result.output
