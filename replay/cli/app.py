@@ -23,11 +23,18 @@ class AwsReplayGroup(click.Group):
     out: stdout and stderr are masked while the command runs (:mod:`replay.core.redaction`).
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         from replay.core.redaction import RedactingStream
 
+        # Usage errors are printed here too, outside invoke: the gate wraps the whole run.
         streams = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = streams
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReplayError as exc:
@@ -36,8 +43,6 @@ class AwsReplayGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("aws-replay: interrupted; nothing was left half-written", err=True)
             ctx.exit(130)
-        finally:
-            sys.stdout, sys.stderr = streams
 
 
 @click.group(cls=AwsReplayGroup, context_settings={"help_option_names": ["-h", "--help"],
