@@ -23,9 +23,14 @@ DUMMY_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """pytester, printing the same text on a laptop and on CI: under ``CI`` or ``BUILD_NUMBER``
-    pytest repeats a failure's whole message in its short summary."""
+    pytest repeats a failure's whole message in its short summary.
+
+    The inner runs happen in this process, where ``replay`` is already imported: pytest >= 9.2
+    marks an editable install's plugin package for assertion rewriting and warns that it cannot,
+    a warning no user run shows, so the inner runs ignore it."""
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("BUILD_NUMBER", raising=False)
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning")
     return pytester
 
 

@@ -6,6 +6,7 @@ above it, 2 bad input or usage (one line on stderr, never a traceback).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -16,7 +17,22 @@ from replay.core.errors import ReplayError
 
 
 class AwsReplayGroup(click.Group):
-    """Turns every :class:`ReplayError` into one line on stderr and exit code 2."""
+    """Turns every :class:`ReplayError` into one line on stderr and exit code 2.
+
+    Everything a command prints (reports, errors, logs) passes the redaction gate on its way
+    out: stdout and stderr are masked while the command runs (:mod:`replay.core.redaction`).
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from replay.core.redaction import RedactingStream
+
+        # Usage errors are printed here too, outside invoke: the gate wraps the whole run.
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = streams
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -183,6 +183,8 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
 
     Reads vcrpy's own cassettes too (!!binary headers and bodies). Idempotent: a second run
     changes nothing. Rules and allowlist: [tool.aws-replay.sanitize] in pyproject.toml.
+    Ends with a scan of every file as it is left: a value that survived is printed as
+    FILE:LINE: KIND: VALUE (masked) and the exit code is 1.
     """
     from replay.core.config import load_settings
     from replay.sanitize.files import sanitize_paths
@@ -192,8 +194,19 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
     verb = "would sanitize" if check else "sanitized"
     for path in run.changed:
         click.echo(f"{verb}: {path}")
-    click.echo(f"{len(run.changed)} cassette(s) {verb}, {len(run.unchanged)} already clean")
-    sys.exit(1 if check and run.changed else 0)
+    leaking = {leak.path for leak in run.survivors}
+    clean = sum(1 for path in run.unchanged if path not in leaking)
+    left = len(run.unchanged) - clean
+    click.echo(f"{len(run.changed)} cassette(s) {verb}, {clean} already clean"
+               + (f", {left} unchanged but not clean" if left else ""))
+    for leak in run.survivors:
+        click.echo(f"survived sanitizing: {leak.describe()}", err=True)
+    if run.survivors:
+        click.echo(f"aws-replay: {len(run.survivors)} value(s) in {len(leaking)} cassette(s) "
+                   "survived sanitizing; add a pattern or json_path to "
+                   "[tool.aws-replay.sanitize] or edit them by hand, then run sanitize again",
+                   err=True)
+    sys.exit(1 if run.survivors or (check and run.changed) else 0)
 
 
 @click.command()

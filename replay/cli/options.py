@@ -43,11 +43,14 @@ def report_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
 
 
 def write_text_report(output: Path, text: str) -> None:
-    """Write a report file, creating its folder; an unwritable path is bad input (exit 2)."""
+    """Write a report file atomically (folder created); an unwritable path is bad input (exit 2).
+
+    The text passes the output gate (:func:`replay.core.redaction.redact`) like stdout does."""
     from replay.core.atomic import atomic_writer
+    from replay.core.redaction import redact
 
     with atomic_writer(output) as handle:  # an OSError is one WriteError line (exit 2)
-        handle.write(text)
+        handle.write(redact(text))
 
 
 def write_report(findings: Sequence[Finding], summary: dict[str, Any], fmt: str,

@@ -309,11 +309,14 @@ def _drift_text(findings: list[Finding], mode: str) -> str:
     import botocore
 
     from replay.core.findings import summarize
+    from replay.core.redaction import redact
+    from replay.report.render import gated
     from replay.report.text import render_text
 
-    return (f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
-            f"model (drift mode '{mode}'):\n"
-            + render_text(findings, summarize(findings), accepted_hint="").rstrip("\n"))
+    shown = [gated(f) for f in findings]  # masked before a line cuts a value short
+    return redact(f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
+                  f"model (drift mode '{mode}'):\n"
+                  + render_text(shown, summarize(shown), accepted_hint="").rstrip("\n"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -363,8 +366,17 @@ def pytest_runtest_makereport(item: pytest.Item,
     report: pytest.TestReport = yield
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, ReplayError | NetworkBlocked):
-        report.longrepr = str(excinfo.value)  # the message says it all; no botocore traceback
+        from replay.core.redaction import redact
+
+        report.longrepr = redact(str(excinfo.value))  # the message says it all; no traceback
     active = item.stash.get(ACTIVE, None)
+    if active is not None and report.failed and not isinstance(report.longrepr, str | None):
+        from replay.core.redaction import redact
+
+        # Any other failure of a replayed test may quote the cassette (botocore's parse error).
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
     if active is not None and call.when == "call":
         plays = {cassette.name: counts for cassette, counts
                  in zip(active.cassettes, active.play_counts, strict=True)}

@@ -1,43 +1,26 @@
 """The sanitizer's rules: what counts as a secret or an account id, and what replaces it.
 
-Text rules (:data:`TEXT_RULES`) find values in raw text; header rules say which headers are
-dropped, made stable or numbered; :func:`rules_from_settings` reads the user's extra rules from
-``[tool.aws-replay.sanitize]``. :class:`replay.sanitize.sanitizer.Sanitizer` applies them; the leak
-scanner (:mod:`replay.sanitize.scan`) asks the same rules what would still be replaced.
+Text rules (:data:`TEXT_RULES`, defined with the other detectors in
+:mod:`replay.core.detectors` so every output can be masked with them) find values in raw text;
+header rules say which headers are dropped, made stable or numbered;
+:func:`rules_from_settings` reads the user's extra rules from ``[tool.aws-replay.sanitize]``.
+:class:`replay.sanitize.sanitizer.Sanitizer` applies them; the leak scanner
+(:mod:`replay.sanitize.scan`) asks the same rules what would still be replaced.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from replay.core.config import section
+from replay.core.detectors import ACCESS_KEY_PREFIXES
 from replay.core.errors import ConfigError
 from replay.core.jsonpath import DEAD, PathSet, State, compile_path
 
 SANITIZER_VERSION = 1
-
-# ------------------------------------------------------------------------------ allowlist
-
-
-@functools.cache
-def aws_owned_account_ids() -> frozenset[str]:
-    """Account ids of SageMaker's public image registries (the shipped allowlist names its
-    source: the SageMaker Python SDK's ``image_uri_config`` files)."""
-    text = resources.files("replay").joinpath("data/aws_owned_account_ids.json").read_text("utf-8")
-    return frozenset(json.loads(text)["all_account_ids"])
-
-
-def is_placeholder_account(value: str) -> bool:
-    """Eight or more leading zeros: a placeholder (``000000000001``), not a real account."""
-    return value.startswith("00000000")
-
-
 
 
 def is_numbered(digits: str) -> bool:
@@ -46,115 +29,6 @@ def is_numbered(digits: str) -> bool:
     return (len(significant) <= 4 and (not significant or significant.isdigit())
             and len(digits) - len(significant) >= 4)
 
-
-def mixed(value: str) -> bool:
-    """Upper and lower case letters and digits: what random key material looks like."""
-    return (any(c.isupper() for c in value) and any(c.islower() for c in value)
-            and any(c.isdigit() for c in value))
-
-
-def is_placeholder_secret(value: str) -> bool:
-    """Obviously fake: it says EXAMPLE or REDACTED (AWS's documentation keys, our placeholders).
-
-    Runs of identical characters do not count: real session tokens are base64 of binary data
-    and often hold ``AAAAAAAA``.
-    """
-    return "EXAMPLE" in value or "REDACTED" in value
-
-
-# ------------------------------------------------------------------------------ text rules
-#
-# Each rule's pattern has a value group ``v`` (replaced) and may have a context group ``c``
-# before it (kept). Rules start with a literal where they can and checks on the character before
-# the value run in Python (``not_after``): a leading lookbehind would make ``re`` try every
-# position, and cassettes are megabytes. ``needles`` skip a rule outright for text that cannot
-# hold a match.
-
-ACCESS_KEY_PREFIXES = "AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA|APKA"
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_Q = r'\\?"'  # a JSON quote, possibly escaped inside a nested JSON string
-
-
-@dataclass(frozen=True)
-class TextRule:
-    """One redaction rule over raw text; ``handler`` names the placeholder family."""
-
-    name: str
-    handler: str
-    pattern: re.Pattern[str]
-    needles: tuple[str, ...] = ()
-    not_after: re.Pattern[str] | None = None
-    lookback: int = 0  # the value is this many digits right before the match (an anchor)
-
-
-def _rule(name: str, handler: str, pattern: str, needles: tuple[str, ...] = (),
-          not_after: str | None = None, lookback: int = 0) -> TextRule:
-    return TextRule(name, handler, re.compile(pattern), needles,
-                    re.compile(not_after) if not_after else None, lookback)
-
-
-TEXT_RULES: tuple[TextRule, ...] = (
-    # Presigned-URL credentials come first: their context starts before the value does.
-    _rule("url_token", "redact", r"(?P<c>X-Amz-Security-Token=)(?P<v>[^&\s\"'\\]+)",
-          ("X-Amz-Security-Token=",)),
-    _rule("signature", "signature", r"(?P<c>Signature=)(?P<v>[0-9a-f]{64})(?![0-9a-f])",
-          ("Signature=",)),
-    _rule("session_token", "session_token",
-          r"(?P<v>(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|FQoGZXIvYXdzE|AQoDYXdzE)[A-Za-z0-9/+=%]{16,})",
-          ("IQoJb3JpZ2luX2Vj", "ZXIvYXdzE", "AQoDYXdzE"), not_after=r"[A-Za-z0-9/+%]"),
-    _rule("access_key", "access_key",
-          rf"(?P<v>(?:{ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}})(?![A-Z0-9])", not_after=r"[A-Z0-9]"),
-    # Each match is a maximal run: 40 characters may be a secret access key, 200 or more a
-    # session token of an unknown format.
-    _rule("base64_run", "base64_run", r"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40,}={0,2})"),
-    _rule("arn_account", "account",
-          r"(?P<c>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)(?P<v>\d{12})(?=:)", ("arn:aws",)),
-    _rule("ecr_account", "account", r"\.dkr\.ecr[.-]", (".dkr.ecr",), not_after=r"\d",
-          lookback=12),
-    _rule("bucket_account", "account", r"(?P<c>s3:(?://|::)[a-z0-9.-]*?)(?<!\d)(?P<v>\d{12})(?!\d)",
-          ("s3:",)),
-    _rule("sagemaker_bucket_account", "account",
-          r"(?P<c>sagemaker-[a-z]{2}(?:-[a-z]+)+-\d-)(?P<v>\d{12})(?!\d)", ("sagemaker-",)),
-    _rule("keyword_account", "account", r"(?i:(?P<c>account[\w-]{0,12}(?:\\?[\"'])?\s*[:=]\s*"
-                                        r"(?:\\?[\"'])?))(?P<v>\d{12})(?!\d)",
-          ("ccount", "CCOUNT")),
-    _rule("path_account", "account", r"(?P<c>/)(?P<v>\d{12})(?=/)"),
-    _rule("string_account", "account", r'(?P<c>")(?P<v>\d{12})(?=")'),
-    _rule("escaped_account", "account", r'(?P<c>\\")(?P<v>\d{12})(?=\\")', ('\\"',)),
-    _rule("kms_key", "kms_key", rf"(?P<c>:key/)(?P<v>{_UUID})", (":key/",)),
-    _rule("kms_key_field", "kms_key", rf"(?P<c>Kms\w*{_Q}\s*:\s*{_Q})(?P<v>{_UUID})", ("Kms",)),
-    _rule("kms_mrk", "kms_mrk", r"(?P<v>mrk-[0-9a-f]{32})(?![\w-])", ("mrk-",),
-          not_after=r"[\w-]"),
-    _rule("ec2_id", "ec2_id", r"(?P<v>(?:sg|subnet|vpc)-(?:[0-9a-f]{17}|[0-9a-f]{8}))(?![\w-])",
-          ("sg-", "subnet-", "vpc-"), not_after=r"[\w-]"),
-)
-
-RULE_NAMES: dict[str, str] = {
-    "url_token": "presigned-url-security-token",
-    "signature": "sigv4-signature",
-    "session_token": "session-token",
-    "access_key": "access-key-id",
-    "base64_run": "secret-access-key-and-long-base64-token",
-    "arn_account": "account-id-in-arn",
-    "ecr_account": "account-id-in-ecr-host",
-    "bucket_account": "account-id-in-s3-bucket",
-    "sagemaker_bucket_account": "account-id-in-sagemaker-bucket-name",
-    "keyword_account": "account-id-after-account-keyword",
-    "path_account": "account-id-in-url-path",
-    "string_account": "account-id-as-whole-string",
-    "escaped_account": "account-id-as-whole-nested-string",
-    "kms_key": "kms-key-id-in-arn",
-    "kms_key_field": "kms-key-id-field",
-    "kms_mrk": "kms-multi-region-key-id",
-    "ec2_id": "security-group-subnet-vpc-id",
-}
-
-DIGITS = re.compile(r"\d+")
-
-# What every text rule needs somewhere in the text to match at all.
-MAYBE_SECRET = re.compile(
-    rf"Token=|Signature=|{ACCESS_KEY_PREFIXES}|IQoJb3JpZ2luX2Vj|ZXIvYXdzE|AQoDYXdzE"
-    r"|[A-Za-z0-9/+]{40}|\d{12}|[0-9a-f]{8}-[0-9a-f]{4}-|mrk-|sg-|subnet-|vpc-")
 
 # The placeholders this module hands out, by the numbering family they belong to.
 PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -190,7 +64,6 @@ SIGV4 = re.compile(r"^(?P<alg>AWS4-[A-Z0-9-]+) Credential=(?P<key>[^/,\s]*)(?P<s
 ACCESS_KEY_FORMAT = re.compile(rf"(?:{ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}}")
 AMZ_DATE = re.compile(r"^(\d{8})T\d{6}Z$")
 ZERO_SIGNATURE = "0" * 64
-PROBE = "\x00"  # what a would-be placeholder looks like while probing: never equal to a value
 
 
 # ------------------------------------------------------------------------------ user rules

@@ -34,31 +34,44 @@ from replay.cassette.model import (
     header_value,
     with_header,
 )
-from replay.core.jsonbody import JsonBodyError, parse_json_body
-from replay.core.jsonpath import PathSet
-from replay.sanitize.rules import (
-    ACCESS_KEY_FORMAT,
-    AMZ_DATE,
-    DIGITS,
-    DROPPED_HEADERS,
-    HEADER_RULES,
+from replay.core.detectors import (
     MAYBE_SECRET,
-    PLACEHOLDER_PATTERNS,
-    PROBE,
-    REQUEST_ID_HEADERS,
     RULE_NAMES,
-    SANITIZER_VERSION,
-    SIGV4,
-    STABLE_HEADERS,
     TEXT_RULES,
-    ZERO_SIGNATURE,
-    SanitizeRules,
+    Detection,
     TextRule,
     aws_owned_account_ids,
-    is_numbered,
+    detect,
     is_placeholder_account,
     is_placeholder_secret,
     mixed,
+    spans,
+)
+from replay.core.errors import CassetteError
+from replay.core.jsonbody import JsonBodyError, parse_json_body
+from replay.core.jsonpath import PathSet
+from replay.sanitize.decoders import (
+    COMPRESSIONS,
+    brotli_available,
+    compress,
+    decompress,
+    printable,
+    rewrite,
+    views,
+)
+from replay.sanitize.rules import (
+    ACCESS_KEY_FORMAT,
+    AMZ_DATE,
+    DROPPED_HEADERS,
+    HEADER_RULES,
+    PLACEHOLDER_PATTERNS,
+    REQUEST_ID_HEADERS,
+    SANITIZER_VERSION,
+    SIGV4,
+    STABLE_HEADERS,
+    ZERO_SIGNATURE,
+    SanitizeRules,
+    is_numbered,
     redact_paths,
     rules_from_settings,
 )
@@ -79,7 +92,6 @@ class Sanitizer:
         self._used: dict[str, set[str]] = {}
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
-        self._probing = False
         self._handlers: dict[str, Callable[[str], str]] = {
             "redact": lambda v: "REDACTED",
             "account": self._account,
@@ -120,8 +132,6 @@ class Sanitizer:
 
     def _placeholder(self, category: str, value: str, make: Callable[[int], str]) -> str:
         with self._lock:
-            if self._probing:
-                return PROBE
             known = self._mapping.get((category, value))
             if known is not None:
                 return known
@@ -140,8 +150,6 @@ class Sanitizer:
     def _keep(self, category: str, value: str) -> str:
         """A value that already is a placeholder: kept, and its number never handed out again."""
         with self._lock:
-            if self._probing:
-                return value
             self._used.setdefault(category, set()).add(value)
         return value
 
@@ -204,28 +212,11 @@ class Sanitizer:
 
     # ------------------------------------------------------------------ text
 
-    def _spans(self, rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
-        """Where ``rule``'s values are in ``text`` (start, end), left to right."""
-        if rule.needles and not any(needle in text for needle in rule.needles):
-            return
-        not_after = rule.not_after
-        for match in rule.pattern.finditer(text):
-            if rule.lookback:
-                end = match.start()
-                start = end - rule.lookback
-                if start < 0 or not DIGITS.fullmatch(text, start, end):
-                    continue
-            else:
-                start, end = match.span("v")
-            if not_after is not None and start > 0 and not_after.match(text, start - 1):
-                continue
-            yield start, end
-
     def _apply(self, rule: TextRule, text: str) -> str:
         handler = self._handlers[rule.handler]
         pieces: list[str] = []
         last = 0
-        for start, end in self._spans(rule, text):
+        for start, end in spans(rule, text):
             value = text[start:end]
             replacement = handler(value)
             if replacement != value:
@@ -237,7 +228,14 @@ class Sanitizer:
         return "".join(pieces)
 
     def sanitize_text(self, text: str) -> str:
-        """Every secret and account id in ``text`` replaced, the rest untouched."""
+        """Every secret and account id in ``text`` replaced, the rest untouched; also inside
+        encoded runs (base64 at any depth, hex, URL-encoding, JSON escapes), each encoded back
+        the way it was (:func:`replay.sanitize.decoders.rewrite`)."""
+        if len(text) < 12:
+            return self._sanitize_plain(text)
+        return rewrite(text, self._sanitize_plain)
+
+    def _sanitize_plain(self, text: str) -> str:
         # Headers and short values mostly hold nothing: one search instead of every rule.
         if len(text) >= 512 or MAYBE_SECRET.search(text):
             text = self._apply_rules(text)
@@ -250,31 +248,17 @@ class Sanitizer:
             text = self._apply(rule, text)
         return text
 
-    def detect(self, text: str) -> Iterator[tuple[str, str, int]]:
-        """``(rule, value, offset)`` of every value the rules would replace in ``text``.
+    def detect(self, text: str) -> Iterator[Detection]:
+        """Every leak in ``text`` the rules would replace, as the leak scanner sees them.
 
-        Nothing is numbered or remembered: this is the leak scanner's view of the rules.
-        ``base64_run`` findings are reported as ``secret_key`` or ``long_token``.
+        The shared detectors (:func:`replay.core.detectors.detect`) with this sanitizer's
+        allowlist, then the user's patterns (``user_pattern``). Nothing is numbered.
         """
-        for rule in TEXT_RULES:
-            handler = self._handlers[rule.handler]
-            for start, end in self._spans(rule, text):
-                value = text[start:end]
-                with self._lock:
-                    self._probing = True
-                    try:
-                        replaced = handler(value) != value
-                    finally:
-                        self._probing = False
-                if replaced:
-                    name = rule.name
-                    if name == "base64_run":
-                        name = "secret_key" if len(value) == 40 else "long_token"
-                    yield name, value, start
+        yield from detect(text, self._allowed_accounts)
         for user in self.rules.patterns:
             for match in user.pattern.finditer(text):
                 if match.group(0) != user.replacement:
-                    yield "user_pattern", match.group(0), match.start()
+                    yield Detection("user_pattern", match.group(0), match.start(), match.end())
 
     def reserve(self, texts: Iterable[str]) -> None:
         """Note the placeholders already in ``texts`` so a new value never takes their number.
@@ -283,7 +267,7 @@ class Sanitizer:
         is sanitized afterwards.
         """
         with self._lock:
-            for text in texts:
+            for text in _with_decoded(texts):
                 if "0000" not in text and "REDACTED" not in text:
                     continue  # every placeholder this class hands out has one or the other
                 for pattern, categories in PLACEHOLDER_PATTERNS:
@@ -293,9 +277,11 @@ class Sanitizer:
                             name = category.format(prefix=value.partition("-")[0])
                             self._used.setdefault(name, set()).add(value)
 
-    def _sanitize_body(self, body: bytes) -> bytes:
+    def _sanitize_body(self, body: bytes, content_encoding: str | None = None) -> bytes:
         if not body:
             return body
+        if content_encoding and content_encoding.strip().lower() in COMPRESSIONS:
+            return self._sanitize_compressed(body, content_encoding)
         try:
             text = body.decode("utf-8")
             encoding = "utf-8"
@@ -306,6 +292,22 @@ class Sanitizer:
             if structured is not None:
                 text = structured
         return self.sanitize_text(text).encode(encoding)
+
+    def _sanitize_compressed(self, body: bytes, encoding: str) -> bytes:
+        """Inflate, sanitize, compress again: the body still replays, Content-Length is fixed
+        by the caller. A body that cannot be inflated cannot be shown clean: bad input."""
+        inflated = decompress(body, encoding)
+        if inflated is None and printable(body) is not None:
+            return self._sanitize_body(body)  # already inflated, the header left behind
+        if inflated is None:
+            if encoding.strip().lower() == "br" and not brotli_available():
+                raise CassetteError("a response body is brotli-compressed (Content-Encoding: br) "
+                                    "and the brotli package is not installed; pip install "
+                                    "brotli, then sanitize again")
+            raise CassetteError(f"a response body says Content-Encoding: {encoding} but does not "
+                                "inflate (corrupt, or over the size limit); re-record it")
+        clean = self._sanitize_body(inflated)
+        return body if clean == inflated else compress(clean, encoding)
 
     def _sanitize_json_structure(self, text: str) -> str | None:
         """JSON path rules, and secrets hidden behind ``\\u`` escapes (needs a parse)."""
@@ -339,8 +341,8 @@ class Sanitizer:
                 result[name] = [STABLE_HEADERS[lower] for _ in values]
             elif lower in REQUEST_ID_HEADERS:
                 result[name] = [self._request_id(v) for v in values]
-            else:
-                result[name] = [self.sanitize_text(v) for v in values]
+            else:  # a header's name can hold a value too (a key id used as a name)
+                result[self.sanitize_text(name)] = [self.sanitize_text(v) for v in values]
         return result
 
     def _authorization(self, value: str) -> str:
@@ -368,7 +370,8 @@ class Sanitizer:
         return replace(request, uri=self.sanitize_text(request.uri), headers=headers, body=body)
 
     def sanitize_response(self, response: RecordedResponse) -> RecordedResponse:
-        body = self._sanitize_body(response.body)
+        body = self._sanitize_body(response.body,
+                                   header_value(response.headers, "Content-Encoding"))
         headers = self._sanitize_headers(response.headers)
         if body != response.body and header_value(headers, "Content-Length") is not None:
             headers = with_header(headers, "Content-Length", str(len(body)))
@@ -380,14 +383,23 @@ class Sanitizer:
         return Interaction(request=self.sanitize_request(interaction.request),
                            response=self.sanitize_response(interaction.response))
 
-    def sanitize_cassette(self, cassette: Cassette) -> Cassette:
-        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent)."""
-        self.reserve(texts_of(cassette))
+    def sanitize_cassette(self, cassette: Cassette, *, reserved: bool = False) -> Cassette:
+        """A copy of ``cassette`` sanitized; its placeholders are reserved first (idempotent),
+        unless the caller ``reserved`` them already."""
+        if not reserved:
+            self.reserve(texts_of(cassette))
         interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
-        meta = dict(cassette.meta)
+        meta = _map_strings(dict(cassette.meta), self.sanitize_text)  # free text a user added
         if interactions != cassette.interactions:
             meta["sanitizer"] = self.meta()
         return replace(cassette, interactions=interactions, meta=meta)
+
+
+def _with_decoded(texts: Iterable[str]) -> Iterator[str]:
+    """Each text, then what is encoded inside it (a placeholder inside base64 is reserved too)."""
+    for text in texts:
+        yield text
+        yield from (view.text for view in views(text))
 
 
 def texts_of(cassette: Cassette) -> Iterable[str]:

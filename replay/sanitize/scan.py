@@ -1,7 +1,10 @@
 """The leak scanner: finds in cassette files what a reviewer cannot see.
 
-It reads each file as text and also decodes what hides values from a ``grep``: vcrpy's
-``!!binary`` blocks (base64), other base64 runs, URL-encoding and JSON escapes. Every value the
+It reads each file as text and also decodes what hides values from a ``grep``
+(:mod:`replay.sanitize.decoders`, the decoders the sanitizer rewrites through): vcrpy's
+``!!binary`` blocks, compressed bodies in them (gzip, deflate), base64 at any depth, hex,
+URL-encoding and JSON escapes; and it reads every YAML scalar as YAML does (keys as well as
+values, a double-quoted scalar folded over lines joined again). Every value the
 sanitizer's rules would still replace (access key ids, SigV4 signatures, session tokens,
 secret-key-like strings, account ids not on the allowlist) is a :class:`Leak` with its file and
 line. A leak's value is never printed whole: :attr:`Leak.redacted` shows only its first
@@ -16,8 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import itertools
 import re
@@ -25,46 +26,28 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+
+import yaml
 
 from replay.cassette.read import find_cassettes, parse_cassette
+from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
+from replay.core.redaction import mask
+from replay.sanitize.decoders import Budget, Segment, decompress, printable, sniff, views
 from replay.sanitize.sanitizer import Sanitizer
-
-LEAK_KINDS: dict[str, str] = {
-    "url_token": "session-token",
-    "session_token": "session-token",
-    "long_token": "session-token",
-    "signature": "sigv4-signature",
-    "access_key": "access-key-id",
-    "secret_key": "secret-access-key",
-    "arn_account": "account-id",
-    "ecr_account": "account-id",
-    "bucket_account": "account-id",
-    "sagemaker_bucket_account": "account-id",
-    "keyword_account": "account-id",
-    "path_account": "account-id",
-    "string_account": "account-id",
-    "escaped_account": "account-id",
-    "user_pattern": "user-pattern",
-}
-"""Sanitizer rule -> leak kind. KMS and EC2 resource ids are rewritten by ``sanitize`` but are
-not credentials, so the scanner does not fail a commit on them."""
 
 _BINARY_TAG = re.compile(r"!!binary(?:[ \t]+(?P<inline>[A-Za-z0-9+/=]+)|[ \t]*[|>][-+]?[ \t]*$)",
                          re.MULTILINE)
-# A leading negated class, not a lookbehind: ``re`` then skips most positions at once.
-_BASE64_RUN = re.compile(r"[^A-Za-z0-9+/=](?P<run>[A-Za-z0-9+/]{24,}={0,2})(?![A-Za-z0-9+/=])")
-_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_JSON_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\/")
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
 # Literal-led (a header name), then checked to be a mapping key: "^" with MULTILINE is slow.
 _SECRET_HEADER = re.compile(
     r"(?i)(?P<name>x-amz-security-token|set-cookie|cookie)['\"]?[ \t]*:"
     r"[ \t]*(?P<value>[^\n]*)(?:\n[ \t]*-[ \t]*(?P<listed>[^\n]*))?")
+_ESCAPE_IN_QUOTES = re.compile(r'"[^"\n]*\\')
+_FOLDED_BLOCK = re.compile(r"[:\-][ \t]+>[-+0-9]*[ \t]*(?:#[^\n]*)?\n")
+_BROTLI_HEADER = re.compile(r"(?i)content-encoding['\"]?:\s*(?:-\s*)?['\"]?br\b")
 _KEY_INDENT = re.compile(r"[ \t\-'\"]*")
-_MAX_DEPTH = 3
+_BINARY = frozenset({"tag:yaml.org,2002:binary", "!!binary"})
 
 
 @dataclass(frozen=True)
@@ -80,11 +63,7 @@ class Leak:
     @property
     def redacted(self) -> str:
         """The first four characters, the rest masked: enough to find it, useless to abuse."""
-        shown = self.value[:4]
-        hidden = len(self.value) - len(shown)
-        if hidden > 16:
-            return f"{shown}{'*' * 12}...({len(self.value)} chars)"
-        return shown + "*" * hidden
+        return mask(self.value)
 
     def describe(self) -> str:
         how = f" (in {self.decoded_from})" if self.decoded_from else ""
@@ -118,25 +97,27 @@ def _line_starts(text: str) -> list[int]:
     return [0, *itertools.accumulate(lengths)]
 
 
-def _printable(data: bytes) -> str | None:
-    """``data`` as text when it reads as text (base64 of random bytes mostly does not)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if not text:
-        return None
-    readable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
-    return text if readable >= 0.95 * len(text) else None
+def _needs_yaml_reading(text: str) -> bool:
+    """Whether a scalar may read differently from its text: an escape inside double quotes, a
+    double-quoted scalar open at a line's end (folded over lines), or a folded block (``>``).
+    Plain and single-quoted scalars fold a line break into a space, so what they hold is in the
+    text as it is."""
+    if "\\" in text and _ESCAPE_IN_QUOTES.search(text):
+        return True
+    if ">" in text and _FOLDED_BLOCK.search(text):
+        return True
+    return '"' in text and any(line.count('"') % 2 for line in text.split("\n") if '"' in line)
 
 
-def _b64(text: str) -> str | None:
+def _b64_bytes(text: str) -> bytes | None:
+    import base64
+    import binascii
+
     compact = "".join(text.split())
     try:
-        data = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError):
         return None
-    return _printable(data)
 
 
 class _FileScan:
@@ -149,6 +130,7 @@ class _FileScan:
         self.starts = _line_starts(text)
         self.found: dict[tuple[int, str, str], Leak] = {}
         self.binary_lines: set[int] = set()
+        self.values: set[tuple[str, str]] = set()  # (kind, value) found on any line
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
@@ -157,50 +139,31 @@ class _FileScan:
         key = (line, kind, value)
         if key not in self.found:
             self.found[key] = Leak(self.path, line, kind, value, decoded_from)
+            self.values.add((kind, value))
 
-    def view(self, text: str, line: int | None, decoded_from: str, depth: int) -> None:
-        """Report what ``text`` holds; ``line`` None: ``text`` is the file, offsets are lines."""
-        found = self.sanitizer.detect(text) if self.plain or depth else iter(())
-        for rule, value, offset in found:
-            kind = LEAK_KINDS.get(rule)
-            if kind is not None:
-                self.add(line if line is not None else self.line_of(offset), kind, value,
-                         decoded_from)
-        if depth >= _MAX_DEPTH:
-            return
-        where = (lambda o: line) if line is not None else self.line_of
-        prefix = f"{decoded_from} > " if decoded_from else ""
-        for match in _BASE64_RUN.finditer(" " + text):  # the space: a run may open the text
-            start = match.start("run") - 1
-            if len(match.group("run")) % 4:
-                continue  # not padded base64 (mostly words and paths); !!binary is done apart
-            if line is None and self.line_of(start) in self.binary_lines:
-                continue  # decoded whole, with its tag's line, by run()
-            decoded = _b64(match.group("run"))
-            if decoded is not None:
-                self.view(decoded, where(start), f"{prefix}base64", depth + 1)
-        # URL-encoding and JSON escapes are undone line by line: lines are short, the file not.
-        for line_number, line_text in self._lines_with(text, line, "%", _URL_ESCAPE):
-            self.view(unquote(line_text), line_number, f"{prefix}URL-encoding", depth + 1)
-        for line_number, line_text in self._lines_with(text, line, "\\", _JSON_ESCAPE):
-            decoded = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line_text)
-            self.view(decoded.replace("\\/", "/"), line_number, f"{prefix}JSON escapes",
-                      depth + 1)
+    def view(self, text: str, line: int | None, decoded_from: str, budget: Budget) -> None:
+        """Report what ``text`` holds and what is encoded inside it; ``line`` None: ``text`` is
+        the file, offsets are lines."""
+        self.detect(text, line, decoded_from)
 
-    def _lines_with(self, text: str, line: int | None, needle: str,
-                    pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
-        """(line, its text) of each line of ``text`` where ``pattern`` occurs."""
-        if needle not in text:
+        def decoded_apart(segment: Segment) -> bool:  # !!binary blocks: done whole by run()
+            return (line is None and segment.how.startswith("base64")
+                    and self.line_of(segment.start) in self.binary_lines)
+
+        for inner in views(text, budget, decoded_from, skip=decoded_apart):
+            self.detect(inner.text, line if line is not None else self.line_of(inner.start),
+                        inner.how, plain=True)
+
+    def detect(self, text: str, line: int | None, decoded_from: str, *,
+               plain: bool = False, new_only: bool = False) -> None:
+        """Report the leaks in ``text``; ``new_only``: only values not found on any line yet."""
+        if not (self.plain or plain or decoded_from):
             return
-        seen: set[int] = set()
-        for match in pattern.finditer(text):
-            start = text.rfind("\n", 0, match.start()) + 1
-            if start in seen:
-                continue
-            seen.add(start)
-            end = text.find("\n", match.end())
-            yield (line if line is not None else self.line_of(start),
-                   text[start:end if end != -1 else len(text)])
+        for found in self.sanitizer.detect(text):
+            kind = LEAK_KINDS.get(found.name)
+            if kind is not None and not (new_only and (kind, found.value) in self.values):
+                self.add(line if line is not None else self.line_of(found.start), kind,
+                         found.value, decoded_from)
 
     def binary_blocks(self) -> Iterator[tuple[int, str]]:
         """(line, base64 text) of every ``!!binary`` value, inline or as an indented block."""
@@ -244,12 +207,54 @@ class _FileScan:
                     else "cookie"
                 self.add(self.line_of(match.start("name")), kind, value, "")
 
+    def scalars(self) -> None:
+        """Every YAML scalar as YAML reads it, where that differs from its text in the file: a
+        quoted key or value with escapes, a scalar folded over lines (a double-quoted one
+        joined again at its ``\\`` line ends); folded scalars also with their lines joined."""
+        if not _needs_yaml_reading(self.text):
+            return  # every scalar reads as it is written: the text was scanned already
+        loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            for event in yaml.parse(self.text, Loader=loader):
+                if isinstance(event, yaml.ScalarEvent) and event.tag not in _BINARY:
+                    self._scalar(event)
+        except yaml.YAMLError:
+            return  # not YAML (a JSON cassette with tabs): its text was scanned already
+
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        start, end = event.start_mark, event.end_mark
+        if start is None or end is None:
+            return
+        raw = self.text[start.index:end.index]
+        multi_line = end.line > start.line
+        if event.style in ("|",) or (not multi_line and raw.strip("'\"") == event.value):
+            return
+        line = start.line + 1 + (1 if event.style == ">" else 0)
+        self.detect(event.value, line, "YAML scalar", plain=True, new_only=True)
+        if multi_line and event.style != "|":
+            lines = raw.split("\n")[1 if event.style == ">" else 0:]
+            joined = "".join(part.strip().removesuffix("\\") for part in lines)
+            self.detect(joined.strip("'\""), line, "YAML folded lines", plain=True,
+                        new_only=True)
+
     def run(self) -> list[Leak]:
+        brotli_said = _BROTLI_HEADER.search(self.text) is not None
         for line, encoded in list(self.binary_blocks()):
-            decoded = _b64(encoded)
+            data = _b64_bytes(encoded)
+            if data is None:
+                continue
+            decoded, how = printable(data), "!!binary"
+            if decoded is None:
+                packed = sniff(data)
+                if packed is None and brotli_said:  # brotli has no magic number to sniff
+                    inflated = decompress(data, "br")
+                    packed = ("br", inflated) if inflated is not None else None
+                if packed is not None:
+                    decoded, how = printable(packed[1]), f"!!binary > {packed[0]}"
             if decoded is not None:
-                self.view(decoded, line, "!!binary", 1)
-        self.view(self.text, None, "", 0)
+                self.view(decoded, line, how, Budget())
+        self.view(self.text, None, "", Budget())
+        self.scalars()
         self.secret_headers()
         return sorted(self.found.values(), key=lambda leak: (leak.line, leak.kind))
 

@@ -30,6 +30,7 @@ from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import find_cassettes, load_cassette
 from replay.core.errors import CassetteError, ConfigError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
+from replay.core.redaction import redact
 from replay.match.matchers import RequestKey, closest_candidates, key_of, key_of_recorded
 from replay.match.playback import Playback
 from replay.spec.operations import region_of
@@ -112,6 +113,7 @@ def error_answer(error_type: str, message: str, *, kind: str = "error", status: 
 
     ``X-Amzn-ErrorType`` carries the type too, as AWS sends it and some SDKs read it first.
     """
+    message, detail = redact(message), redact(detail)  # what the client sent, masked
     body = json.dumps({"__type": error_type, "message": message}).encode("utf-8")
     headers = [("Content-Type", JSON_CONTENT_TYPE), ("x-amzn-RequestId", str(uuid.uuid4())),
                ("X-Amzn-ErrorType", error_type)]

@@ -47,6 +47,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
+from replay.core.redaction import redact
 from replay.serve.limits import ConnectionCap, ServeLimits, deadline_reader, read_body
 from replay.serve.responders import (
     DESCRIBE_TARGET,
@@ -250,7 +251,7 @@ class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
         self.open_lock = threading.Lock()
         self.responder = responder
         self.latency = latency
-        self.log = log
+        self.log = None if log is None else (lambda line: log(redact(line)))  # the output gate
         self.verbose = verbose
         self.stats = ServeStats()
         self._connections: set[socket.socket] = set()

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from replay.sanitize.rules import aws_owned_account_ids, is_placeholder_secret
+from replay.core.detectors import aws_owned_account_ids, is_placeholder_secret
 from replay.synth.jobs import synthetic_response
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits
