@@ -13,13 +13,11 @@ cheap: ``from replay import start_server, automl_jobs, check_body``.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("aws-replay")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.1.0"
+__version__ = "0.1.0"
+"""The distribution's version (pyproject.toml's; tests/test_public_api.py keeps them equal):
+a constant, so no command pays for importlib.metadata at start-up."""
 
 TOOL_NAME = f"aws-replay {__version__}"
 

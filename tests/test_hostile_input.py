@@ -190,3 +190,17 @@ def test_sanitize_past_the_file_size_limit_keeps_the_cassette(tmp_path: Path) ->
         "file-size limit (ulimit -f); raise the limit; nothing was changed there"]
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["job.yaml"]
+
+
+@pytest.mark.parametrize("name", ["deep-array", "deep-object", "huge-integer", "nan", "truncated"])
+@pytest.mark.parametrize("command", [("spec", "diff"), ("report", "merge")],
+                         ids=["spec-diff", "report-merge"])
+def test_a_hostile_lock_or_report_is_one_line_exit_2(tmp_path: Path, name: str,
+                                                      command: tuple[str, ...]) -> None:
+    """The files aws-replay writes and reads back (spec locks, JSON reports) are read with the
+    same bounded parser as wire bodies: a file nested 100,000 deep is not a RecursionError."""
+    hostile = tmp_path / "hostile.json"
+    hostile.write_bytes(HOSTILE[name])
+    run = _run(*command, str(hostile), str(hostile), cwd=tmp_path)
+    assert run.returncode == 2
+    assert str(hostile) in run.stderr

@@ -41,3 +41,15 @@ def test_the_command_line_runs_as_a_module() -> None:
     out = subprocess.run([sys.executable, "-m", "replay.cli", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.startswith("aws-replay, version ")
+
+
+def test_the_version_constant_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert replay.__version__ == version("aws-replay")  # bump both: pyproject.toml and replay
+
+
+def test_the_version_is_known_without_importlib_metadata() -> None:
+    probe = "import sys, replay.cli.app; print('importlib.metadata' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

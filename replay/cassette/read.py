@@ -1,5 +1,13 @@
-"""Reading cassettes safely (libyaml's safe loader, or JSON): what vcrpy itself writes for boto3
-(header values and bodies as ``!!binary``) as well as ours; finding them in folders.
+"""Reading cassettes safely and strictly: what vcrpy itself writes for boto3 (header values and
+bodies as ``!!binary``) as well as ours, YAML or JSON; finding them in folders.
+
+YAML goes through a fast path for the layout cassettes use (:mod:`replay.cassette.fastyaml`),
+and anything else through libyaml's safe loader; never an unsafe one. Duplicate keys and YAML
+aliases are refused (a shadowed ``interactions:`` key hides interactions from a reviewer; a
+600-byte alias bomb expands into gigabytes).
+
+Reading is uncached (:func:`read_cassette`: commands over many files read, use and drop each);
+:class:`CassetteCache` is a bounded cache its owner sizes (the pytest plugin keeps one).
 
 Example::
 
@@ -12,13 +20,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from replay.cassette import fastyaml
 from replay.cassette.model import (
     CASSETTE_SUFFIXES,
     SUPPORTED_VERSION,
@@ -31,8 +40,6 @@ from replay.cassette.model import (
     text_headers,
 )
 from replay.core.errors import CassetteError, CassetteNotFoundError
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _fail(path: Path | str, problem: str, fix: str) -> CassetteError:
@@ -92,24 +99,118 @@ def _interaction_from(raw: Any, index: int, path: Path | str) -> Interaction:
     )
 
 
-def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette:
-    """Parse cassette text (YAML, or JSON when ``path`` ends in ``.json``)."""
-    if not text.strip():
-        raise _fail(path, "is empty", "record it again or delete it")
-    is_json = str(path).endswith(".json")
+_KNOWN_KEYS = frozenset({
+    "meta", "interactions", "version", "request", "response", "method", "uri", "headers",
+    "body", "status", "code", "message", "string", "recorded_at", "tool", "source", "botocore",
+    "sanitizer", "rules", "Content-Type", "Content-Length", "X-Amz-Target", "Authorization",
+})
+
+
+def _key_name(key: object) -> str:
+    # a key is named only when it is one of the cassette's own: a stray key could be a secret
+    return f"the key '{key}'" if key in _KNOWN_KEYS else "a key"
+
+
+def _duplicate(path: Path | str, key: object, line: int | None) -> CassetteError:
+    at = f" (line {line})" if line else ""
+    return _fail(path, f"has {_key_name(key)} twice in one mapping{at}; readers keep "
+                 "only one copy, so the other goes unchecked and unsanitized",
+                 "remove the duplicate, or record the cassette again")
+
+
+def _vet(root: Any, path: Path | str) -> None:
+    """Refuse what vcrpy never writes and a reader must not trust: an alias (a node used twice:
+    a few hundred bytes of aliases expand into gigabytes) and a key repeated in a mapping."""
+    import yaml
+
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            line = node.start_mark.line + 1
+            raise _fail(path, f"uses a YAML alias (of the anchor at line {line})",
+                        "cassettes never need aliases (vcrpy writes none): write the value out")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[tuple[str, str]] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    name = (key.tag, key.value)
+                    if name in keys:
+                        raise _duplicate(path, key.value, key.start_mark.line + 1)
+                    keys.add(name)
+                todo.append(key)
+                todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+
+
+def _full_load(text: str | bytes, path: Path | str) -> Any:
+    """libyaml's safe loader (PyYAML's when libyaml is missing): no Python objects, and
+    ``!!binary`` (vcrpy's header values) becomes bytes. Imported only when needed."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        # a safe loader: no Python objects; !!binary (vcrpy's header values) becomes bytes
-        data = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _vet(node, path)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _fail(path, f"is not valid YAML{at} ({problem}); it may be truncated",
                     "restore it from version control or record it again") from None
+    finally:
+        loader.dispose()
+
+
+def _json_pairs(path: Path | str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            seen: set[str] = set()
+            key = next(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise _duplicate(path, key, None)
+        return result
+    return pairs
+
+
+def load_document(text: str | bytes, path: Path | str = "<memory>") -> Any:
+    """The cassette document as plain data, read safely and strictly: YAML (a fast path for the
+    layout cassettes use, libyaml's safe loader for anything else) or JSON (``.json``).
+
+    Duplicate keys and YAML aliases are errors. Raises :class:`CassetteError`.
+    """
+    is_json = str(path).endswith(".json")
+    try:
+        if is_json:
+            return json.loads(text, object_pairs_hook=_json_pairs(path))
+        if isinstance(text, str):
+            try:
+                return fastyaml.load(text)
+            except fastyaml.Unsupported:
+                pass
+            except fastyaml.DuplicateKey as exc:
+                raise _duplicate(path, exc.key, exc.line) from None
+        return _full_load(text, path)
+    except RecursionError:
+        raise _fail(path, "nests too deeply to read", "cassettes nest a few levels: "
+                    "restore it from version control or record it again") from None
     except ValueError as exc:  # JSON syntax, or a YAML value libyaml parsed but cannot build
         what = "JSON" if is_json else "YAML"
         raise _fail(path, f"is not valid {what} ({exc}); it may be truncated",
                     "restore it from version control or record it again") from None
+
+
+def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette:
+    """Parse cassette text (YAML, or JSON when ``path`` ends in ``.json``)."""
+    if not text or text.isspace():
+        raise _fail(path, "is empty", "record it again or delete it")
+    data = load_document(text, path)
     if not isinstance(data, Mapping) or "interactions" not in data:
         raise _fail(path, "is not a cassette (no top-level 'interactions' list)",
                     "point aws-replay at vcrpy cassette files")
@@ -133,8 +234,8 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     )
 
 
-def read_cassette(path: Path) -> Cassette:
-    """Read and parse one cassette file, with a clear :class:`CassetteError` when it is bad."""
+def read_text(path: Path) -> str:
+    """A cassette file's text, with a clear :class:`CassetteError` when it cannot be read."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -146,30 +247,83 @@ def read_cassette(path: Path) -> Cassette:
     except OSError as exc:
         raise CassetteError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        text: str | bytes = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise _fail(path, "is not UTF-8 text", "cassettes are YAML or JSON text") from None
-    return parse_cassette(text, path)
 
 
-_cache: dict[Path, tuple[int, int, Cassette]] = {}
+def read_cassette(path: Path) -> Cassette:
+    """Read and parse one cassette file, uncached: what a command streaming over many files
+    uses (read, use, drop). Raises a clear :class:`CassetteError` when it is bad."""
+    return parse_cassette(read_text(path), path)
 
 
-def load_cassette(path: Path) -> Cassette:
-    """Like :func:`read_cassette`, parsed at most once per process per (path, mtime, size)."""
-    resolved = path.resolve()
-    try:
-        stat = resolved.stat()
-    except FileNotFoundError:
-        _cache.pop(resolved, None)
-        return read_cassette(path)
-    hit = _cache.get(resolved)
-    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-        # shared content, but named the way this caller named it (reports quote the path)
-        return hit[2] if hit[2].path == path else replace(hit[2], path=path)
-    cassette = read_cassette(path)
-    _cache[resolved] = (stat.st_mtime_ns, stat.st_size, cassette)
-    return cassette
+class CassetteCache:
+    """A bounded cache of parsed cassettes (least recently used dropped first), each entry kept
+    while its file's (mtime, size) stays the same. Its owner decides its size and life: the
+    pytest plugin keeps one per session.
+
+    ``load(path)`` returns the same object for the same file version, so callers may key their
+    own per-cassette state on it.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[Path, tuple[int, int, Cassette]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def load(self, path: Path, *, stat: os.stat_result | None = None,
+             name: Path | None = None) -> Cassette:
+        """The cassette at ``path`` (named ``name`` in reports, default ``path``)."""
+        key = path.resolve() if stat is None else path
+        if stat is None:
+            try:
+                stat = os.stat(key)
+            except OSError:
+                self.forget(path)
+                return read_cassette(path)
+        shown = path if name is None else name
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+                self._entries.move_to_end(key)
+                return hit[2] if hit[2].path == shown else replace(hit[2], path=shown)
+        cassette = read_cassette(path)
+        if cassette.path != shown:
+            cassette = replace(cassette, path=shown)
+        with self._lock:
+            self._entries[key] = (stat.st_mtime_ns, stat.st_size, cassette)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return cassette
+
+    def forget(self, path: Path) -> None:
+        """Drop ``path``'s entry (after the file was written)."""
+        with self._lock:
+            self._entries.pop(path.resolve(), None)
+            self._entries.pop(path, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_shared = CassetteCache(maxsize=64)
+
+
+def load_cassette(path: Path, cache: CassetteCache | None = None) -> Cassette:
+    """Like :func:`read_cassette`, through ``cache`` (default: a small process-wide one, for
+    the few files a command reads more than once). Memory stays bounded either way."""
+    return (cache or _shared).load(path)
+
+
+def forget_cassette(path: Path) -> None:
+    """Drop ``path`` from the process-wide cache (a writer calls this after replacing it)."""
+    _shared.forget(path)
 
 
 def _looks_like_cassette_json(path: Path) -> bool:

@@ -16,7 +16,7 @@ import yaml
 
 from replay import TOOL_NAME
 from replay.cassette.model import Cassette, Headers, Interaction, header_value, with_header
-from replay.cassette.read import _cache
+from replay.cassette.read import forget_cassette
 from replay.core.atomic import atomic_writer as atomic_writer
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 
@@ -24,7 +24,11 @@ _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumpe
 
 
 class _CassetteDumper(_BaseDumper):  # type: ignore[misc, valid-type]
-    """Writes multi-line strings (pretty JSON bodies) as readable literal blocks."""
+    """Writes multi-line strings (pretty JSON bodies) as readable literal blocks, and a value
+    shared twice (one headers dict) out twice: cassettes hold no aliases (readers refuse them)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -112,12 +116,29 @@ def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> str:
                          width=100))
 
 
+CASSETTE_FORMATS = {"yaml": ".yaml", "json": ".json"}
+
+
+def cassette_suffix(start: Path | None = None) -> str:
+    """The suffix new cassettes get: ``.yaml``, or ``.json`` with ``cassette_format = "json"``
+    in ``[tool.aws-replay]`` (the nearest pyproject.toml at or above ``start``). JSON cassettes
+    are vcrpy's ``serializer="json"`` format; both are read whatever the setting."""
+    from replay.core.config import load_settings
+    from replay.core.errors import ConfigError
+
+    chosen = load_settings(start).get("cassette_format", "yaml")
+    if chosen not in CASSETTE_FORMATS:
+        raise ConfigError(f"[tool.aws-replay] cassette_format = {chosen!r}: choose \"yaml\" or "
+                          "\"json\"")
+    return CASSETTE_FORMATS[chosen]
+
+
 def write_cassette(path: Path, cassette: Cassette) -> None:
     """Write ``cassette`` to ``path`` atomically (format by suffix: ``.json`` or YAML)."""
     text = dump_cassette(cassette, as_json=path.suffix == ".json")
     with atomic_writer(path) as handle:
         handle.write(text)
-    _cache.pop(path.resolve(), None)
+    forget_cassette(path)
 
 
 def build_meta(source: str, sanitizer: Mapping[str, Any] | None = None,

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from replay.cli.baseline import baseline_options, with_baseline
-from replay.cli.options import emit_report, paths_argument, report_options, write_report
+from replay.cli.options import (
+    emit_report,
+    jobs_option,
+    paths_argument,
+    report_options,
+    write_report,
+)
 
 
 @click.command()
@@ -21,30 +27,30 @@ from replay.cli.options import emit_report, paths_argument, report_options, writ
 @click.option("--max-age", "max_age", metavar="AGE",
               help="Report cassettes recorded longer ago than AGE (90d, 12w, 36h, 1y) as "
                    "stale-cassette findings (info; --fail-on info fails on them).")
+@jobs_option
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
           spec_lock: Path | None, baseline_file: Path | None, no_baseline: bool,
-          show_accepted: bool, max_age: str | None) -> None:
+          show_accepted: bool, max_age: str | None, jobs: int | None) -> None:
     """Check cassettes against the botocore service model.
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
-    from replay.cassette.age import parse_max_age, stale_findings
-    from replay.core.findings import FindingsRun
-    from replay.report.merge import checked_subjects
-    from replay.spec.check import check_paths
-    from replay.spec.lock import locked_models
+    from replay.cli.fleet import check_files
 
-    oldest = parse_max_age(max_age) if max_age is not None else None
-    models = locked_models(spec_lock, paths) if spec_lock is not None else None
-    run: FindingsRun = check_paths(paths, models=models)
-    if oldest is not None:
-        from replay.cassette.read import find_cassettes
+    oldest = None
+    if max_age is not None:
+        from replay.cassette.age import parse_max_age
 
-        stale = stale_findings(find_cassettes(paths), oldest, limit_text=max_age)
-        run = FindingsRun(run.findings + stale, run.cassettes, run.interactions)
+        oldest = parse_max_age(max_age)
+    models = None
+    if spec_lock is not None:
+        from replay.spec.lock import locked_models
+
+        models = locked_models(spec_lock, paths)
+    run = check_files(paths, models=models, jobs=jobs, max_age=oldest, max_age_text=max_age)
     findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
     emit_report(findings, summary, fmt, output, fail_on,
-                subjects=checked_subjects(paths) if fmt == "junit" else None,
+                subjects=run.subjects if fmt == "junit" else None,
                 title="aws-replay check", show_accepted=show_accepted)
 
 
@@ -54,8 +60,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes for large folders (default: one per available CPU).")
+@jobs_option
 @report_options()
 @baseline_options
 def diff(old: Path, new: Path, jobs: int | None, fmt: str, output: Path | None,

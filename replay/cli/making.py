@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from replay.cli.options import paths_argument, report_options, write_report, write_text_report
+from replay.cli.options import (
+    jobs_option,
+    paths_argument,
+    report_options,
+    write_report,
+    write_text_report,
+)
 
 # ------------------------------------------------------------------------------ serve
 
@@ -153,7 +159,7 @@ def record(jobs: tuple[str, ...], all_jobs: bool, region: str | None, profile: s
 
     def job_done(result: Any) -> None:
         if bar is not None:
-            if result.path.name == f"{result.job}.yaml":  # one step per job, not per view
+            if result.path.stem == result.job:  # one step per job, not per view
                 bar.update(1)
         else:
             click.echo(describe_result(result))
@@ -212,18 +218,20 @@ def sanitize(paths: tuple[Path, ...], check: bool) -> None:
 @click.command()
 @paths_argument
 @report_options()
-def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str) -> None:
+@jobs_option
+def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
+         jobs: int | None) -> None:
     """Find secrets and account ids in cassettes, including inside !!binary, base64,
     URL-encoding and JSON escapes. Exit 1 on any finding, 0 on none, 2 on bad input.
 
     Text output prints each finding as FILE:LINE: KIND: VALUE, the value redacted; the other
     formats are those of check (sarif annotates the leaking line).
     """
+    from replay.cli.fleet import scan_files
     from replay.core.config import load_settings
     from replay.sanitize.sanitizer import Sanitizer
-    from replay.sanitize.scan import scan_paths
 
-    run = scan_paths(paths, Sanitizer.from_settings(load_settings()))
+    run = scan_files(paths, Sanitizer.from_settings(load_settings()), jobs=jobs)
     if fmt != "text":
         write_report(run.findings(), run.summary(), fmt, output, fail_on, title="aws-replay scan")
         sys.exit(1 if run.leaks else 0)

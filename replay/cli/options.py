@@ -88,3 +88,9 @@ def paths_argument(command: F) -> F:
                           type=click.Path(path_type=Path))(command)
 
 
+def jobs_option(command: F) -> F:
+    """``--jobs/-j N``: processes for many cassettes (default: one per available CPU)."""
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=None,
+        help="Processes for many cassettes (default: one per available CPU); the report and "
+             "the exit code are those of --jobs 1.")(command)

@@ -31,6 +31,9 @@ MAX_INT_DIGITS = 400
 """Integers longer than this many digits are refused (a double holds ~17 significant ones)."""
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
+# The files aws-replay itself writes and reads back (spec locks, JSON reports of a CI matrix)
+# may be larger than one wire body; depth and digit limits stay.
+FILE_LIMIT = 1024 * 1024 * 1024
 """Bodies larger than this are refused unparsed (the largest SageMaker answers are ~1 MB)."""
 
 _SHOWN_KEY_CHARS = 40

@@ -32,7 +32,7 @@ import yaml
 from botocore.model import OperationModel
 
 from replay.cassette.model import Cassette, Interaction
-from replay.cassette.read import find_cassettes, parse_cassette
+from replay.cassette.read import find_cassettes, load_document, parse_cassette
 from replay.core.errors import CassetteError, ReplayError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -259,8 +259,9 @@ def _same_but_meta(old_raw: str, new_raw: str, old_file: Path) -> bool:
         # NEW's block is complete on its own (no open flow or quote runs on into the rest), so
         # the rest starts at a top-level key in both files and parses the same in both
         yaml.compose(new_meta, Loader=_YAML_LOADER)
-        data = yaml.load(old_meta, Loader=_YAML_LOADER)
-    except (yaml.YAMLError, ValueError):  # what parse_cassette reports: leave it to it
+        # read as strictly as a whole cassette (a key twice in OLD's meta is still an error)
+        data = load_document(old_meta, old_file)
+    except (yaml.YAMLError, ValueError, CassetteError):  # parse_cassette reports it: leave it
         return False
     return (isinstance(data, dict) and list(data) == ["meta"]
             and (data["meta"] is None or isinstance(data["meta"], dict)))

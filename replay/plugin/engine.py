@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Cassette, Interaction
-from replay.cassette.read import load_cassette
+from replay.cassette.read import CassetteCache
 from replay.core.baseline import Baseline
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
@@ -94,7 +94,7 @@ class DriftCache:
 # A loaded cassette under the name the user sees (relative to the rootdir), kept per file version
 # so a test costs one stat per cassette, and the drift cache and Playback see one object per
 # version. Playbacks are kept too (their request keys parse every recorded body) and rewound.
-_shown: dict[Path, tuple[int, int, Cassette]] = {}
+_shown = CassetteCache(maxsize=1024)  # bounded: a session's memory stays flat in its cassettes
 _playbacks: dict[tuple[tuple[int, ...], MatchOptions, bool],
                  tuple[tuple[Cassette, ...], Playback]] = {}
 
@@ -107,16 +107,10 @@ def _stat(path: Path) -> os.stat_result | None:
 
 
 def _load_shown(path: Path, stat: os.stat_result, shown_as: str) -> Cassette:
-    hit = _shown.get(path)
-    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-        return hit[2]
     try:
-        loaded = load_cassette(path)
+        return _shown.load(path, stat=stat, name=Path(shown_as))
     except ReplayError as exc:  # name the cassette as the user does, not by absolute path
         raise type(exc)(str(exc).replace(str(path), shown_as)) from None
-    copy = replace(loaded, path=Path(shown_as))
-    _shown[path] = (stat.st_mtime_ns, stat.st_size, copy)
-    return copy
 
 
 def _playback_for(cassettes: tuple[Cassette, ...], options: MatchOptions,

@@ -243,7 +243,9 @@ def _cassette_paths(item: pytest.Item, markers: list[pytest.Mark], folder: Path)
     for name in names or [_default_name(item)]:
         path = folder / name
         if path.suffix not in (".yaml", ".yml", ".json"):
-            path = path.with_name(path.name + ".yaml")
+            from replay.cassette.write import cassette_suffix
+
+            path = path.with_name(path.name + cassette_suffix(folder))
         paths.append(path)
     return paths
 

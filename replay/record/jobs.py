@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Interaction
+from replay.cassette.write import cassette_suffix
 from replay.core.atomic import write_error
 from replay.core.errors import (
     REJECTED_CREDENTIAL_CODES,
@@ -328,9 +329,10 @@ def record_jobs(jobs: Sequence[str], *, all_jobs: bool = False, region: str | No
     if on_jobs_known is not None:
         on_jobs_known(len(names))
     summary = RecordSummary(source=source)
+    suffix = cassette_suffix(cassette_dir)  # .yaml, or .json (cassette_format = "json")
     with capture_exchanges(scrubber, targets=_RECORDED_TARGETS) as captured:
         for name in names:
-            path = cassette_dir / f"{name}.yaml"
+            path = cassette_dir / f"{name}{suffix}"
             result = record_job(client, name, path,
                                 sanitizer=scrubber, source=source, endpoint=endpoint,
                                 follow=follow, interval=interval, timeout=timeout,

@@ -3,7 +3,6 @@ the clean interactions too)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,17 +16,18 @@ from replay.core.findings import (
     Subject,
     summarize,
 )
+from replay.core.jsonbody import FILE_LIMIT, JsonBodyError, parse_json_body
 
 
 def _load_report(path: Path) -> tuple[list[Finding], dict[str, Any]]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json_body(path.read_bytes(), max_bytes=FILE_LIMIT)
     except FileNotFoundError:
         raise ReplayError(f"{path}: no such report; pass JSON reports written with "
                           "--format json") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ReplayError(f"{path}: cannot be read ({exc})") from None
-    except ValueError as exc:
+    except JsonBodyError as exc:
         raise ReplayError(f"{path}: is not JSON ({exc}); merge reads reports written with "
                           "--format json") from None
     if (not isinstance(document, dict) or not isinstance(document.get("findings"), list)

@@ -22,10 +22,10 @@ from typing import Any
 from replay.core.detectors import maybe_leak
 from replay.core.findings import Finding, Severity, Subject, sort_key
 from replay.core.redaction import redact, redact_value
-from replay.report.junit import render_junit
-from replay.report.markdown import render_markdown
-from replay.report.sarif import render_sarif
 from replay.report.text import render_text
+
+# junit, markdown and sarif are imported when asked for: every checking command's start-up
+# (a pre-commit run, an xdist worker) would pay for them otherwise
 
 FORMATS = ("text", "json", "junit", "markdown", "sarif")
 _CUTTING = frozenset({"text", "markdown"})
@@ -84,10 +84,16 @@ def _render(findings: Sequence[Finding], summary: dict[str, Any], fmt: str, *,
     if fmt == "text":
         return render_text(findings, summary, colour=colour, show_accepted=show_accepted)
     if fmt == "junit":
+        from replay.report.junit import render_junit
+
         return render_junit(findings, summary, fail_on=fail_on, subjects=subjects,
                             title=title)
     if fmt == "markdown":
+        from replay.report.markdown import render_markdown
+
         return render_markdown(findings, summary, fail_on=fail_on, title=title)
     if fmt == "sarif":
+        from replay.report.sarif import render_sarif
+
         return render_sarif(findings, baseline=bool(summary.get("baseline")))
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -50,11 +50,11 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
     if not files:
         raise ConfigError("no cassette files found; point aws-replay sanitize at *.yaml, *.yml "
                           "or *.json cassettes")
-    cassettes = [read_cassette(path) for path in files]
-    for cassette in cassettes:
-        sanitizer.reserve(texts_of(cassette))
+    for path in files:  # a first pass (read and dropped: memory stays flat in the files)
+        sanitizer.reserve(texts_of(read_cassette(path)))
     run = SanitizeRun()
-    for path, cassette in zip(files, cassettes, strict=True):
+    for path in files:
+        cassette = read_cassette(path)
         try:
             clean = sanitizer.sanitize_cassette(cassette, reserved=True)
         except CassetteError as exc:  # a body it cannot look inside: say which file

@@ -105,7 +105,9 @@ def cassette_path(folder: Path, request: RecordedRequest, service: str) -> Path:
         hint = _hint(unquote(split.path))
     digest = hashlib.sha256(f"{target}\n{identity}".encode()).hexdigest()[:10]
     name = "-".join(part for part in (operation, hint, digest) if part)
-    return folder / _hint(service) / f"{name}.yaml"
+    from replay.cassette.write import cassette_suffix
+
+    return folder / _hint(service) / f"{name}{cassette_suffix(folder)}"
 
 
 def _decoded(body: bytes, encoding: str | None) -> bytes:

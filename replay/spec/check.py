@@ -28,7 +28,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from replay.cassette.model import Cassette, Interaction, header_value
 from replay.cassette.read import find_cassettes as _find_cassettes
-from replay.cassette.read import load_cassette
+from replay.cassette.read import read_cassette
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -228,7 +228,7 @@ def check_paths(paths: Iterable[Path],
     findings: list[Finding] = []
     interactions = 0
     for path in files:
-        cassette = load_cassette(path)
+        cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
         interactions += len(cassette.interactions)
         findings.extend(check_cassette(cassette, models))
     return CheckRun(findings, len(files), interactions)

@@ -35,6 +35,7 @@ from replay import TOOL_NAME
 from replay.cassette.read import find_cassettes, load_cassette
 from replay.cassette.write import atomic_writer
 from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
+from replay.core.jsonbody import FILE_LIMIT, JsonBodyError, parse_json_body
 from replay.core.jsonpath import member_segment, parse_json_path
 from replay.spec.operations import identify_operation, operation_from_name, service_data
 
@@ -233,12 +234,12 @@ def _bad(path: Path, problem: str) -> ConfigError:
 def read_lock(path: Path) -> SpecLock:
     """Read and check a lock file, with one clear error when it is not one."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json_body(path.read_bytes(), max_bytes=FILE_LIMIT)
     except FileNotFoundError:
         raise _bad(path, "no such spec lock") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    except ValueError as exc:
+    except JsonBodyError as exc:
         raise _bad(path, f"is not JSON ({exc}); it may be truncated") from None
     if not isinstance(document, dict) or "aws_replay_spec_lock" not in document:
         raise _bad(path, "is not an aws-replay spec lock")

@@ -14,6 +14,8 @@ Example::
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -57,11 +59,25 @@ class OperationRef:
         return f"{self.service}:{self.operation}"
 
 
+class _PlainJSONFileLoader(botocore.loaders.JSONFileLoader):  # type: ignore[misc]
+    """botocore's file loader building plain dicts (ordered too) instead of OrderedDicts:
+    half the cost on SageMaker's 2.7 MB model, paid by every ``aws-replay check`` start-up."""
+
+    def _load_file(self, full_path: str, open_method: Any) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as handle:
+            return json.loads(handle.read().decode("utf-8"))
+
+
 @functools.cache
 def _loader() -> botocore.loaders.Loader:
     # A bare loader, not a botocore Session: reading models must not depend on the user's AWS
     # config (a bad AWS_PROFILE or ~/.aws/config would otherwise break offline checks).
-    return botocore.loaders.create_loader()
+    loader = botocore.loaders.create_loader()
+    if hasattr(botocore.loaders.JSONFileLoader, "_load_file"):
+        loader.file_loader = _PlainJSONFileLoader()
+    return loader
 
 
 @functools.cache

@@ -47,7 +47,7 @@ def _offset(params: Mapping[str, Any]) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(str(token).encode("ascii")))
         offset, query = int(data["offset"]), data["query"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError, RecursionError):
         raise ListingError("the NextToken is not one this endpoint issued; pass the "
                            "NextToken of the previous page of the same request") from None
     if query != _digest(params) or offset < 0:

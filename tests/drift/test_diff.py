@@ -130,12 +130,12 @@ def test_a_new_meta_block_alone_is_no_drift_and_old_is_not_parsed(
     assert parsed == ["new"]
 
 
-def test_an_anchor_in_the_meta_block_makes_old_parsed_in_full(
-        tmp_path: Path, full_body: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_alias_into_the_meta_block_is_refused_not_shortcut(
+        tmp_path: Path, full_body: dict[str, Any]) -> None:
     old, new = tmp_path / "old", tmp_path / "new"
     _write(old / "job.yaml", interaction(full_body))
     text = (old / "job.yaml").read_text()
-    # the same bytes after the meta block, but *target means another operation in each file
+    # the same bytes after the meta block, but *target would mean another operation in each
     rest = text.split("interactions:\n", 1)[1].replace(
         "- SageMaker.DescribeAutoMLJob", "- *target")
     (old / "job.yaml").write_text(
@@ -143,10 +143,9 @@ def test_an_anchor_in_the_meta_block_makes_old_parsed_in_full(
     new.mkdir()
     (new / "job.yaml").write_text(
         "meta:\n  tool: &target SageMaker.DescribeAutoMLJob\ninteractions:\n" + rest)
-    parsed = _counting_parses(monkeypatch)
-    run = diff_paths(old, new, DriftSettings(), workers=1)
-    assert parsed == ["new", "old"]
-    assert sorted(f.kind for f in run.findings) == ["interaction-added", "interaction-removed"]
+    with pytest.raises(CassetteError, match=r"new/job.yaml: uses a YAML alias \(of the anchor "
+                                            r"at line 2\)"):
+        diff_paths(old, new, DriftSettings(), workers=1)
 
 
 @pytest.mark.parametrize(("meta", "problem"), [
@@ -237,3 +236,16 @@ def test_processes_find_what_one_process_finds(tmp_path: Path, full_body: dict[s
     assert result.exit_code == 0
     assert result.output.endswith("3 finding(s) in 6 cassette(s), 6 interaction(s): "
                                   "0 breaking, 3 additive, 0 info\n")
+
+
+def test_a_key_twice_in_the_old_meta_block_is_still_an_error(
+        tmp_path: Path, full_body: dict[str, Any]) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(new / "job.yaml", interaction(full_body))
+    text = (new / "job.yaml").read_text()
+    old.mkdir()
+    (old / "job.yaml").write_text("meta:\n  tool: a\n  tool: b\ninteractions:\n"
+                                  + text.split("interactions:\n", 1)[1])
+    with pytest.raises(CassetteError, match=r"old/job\.yaml: has the key 'tool' twice in one "
+                                            r"mapping \(line 3\)"):
+        diff_paths(old, new, DriftSettings(), workers=1)

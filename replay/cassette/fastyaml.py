@@ -1,0 +1,354 @@
+"""A strict fast path for the YAML layout aws-replay writes (and vcrpy's plain text cassettes).
+
+``yaml.load`` builds every cassette through libyaml's events and PyYAML's Python constructor,
+about 14x the cost of ``json.loads`` on the same document. Cassettes are almost all one shape:
+block mappings and sequences, plain and single-quoted scalars, and one literal block (``|-``)
+per body. This reader handles exactly that subset, line by line, and gives up (returns
+:data:`UNSUPPORTED`) on anything else: flow collections other than ``{}``/``[]``, double quotes,
+tags (``!!binary``), anchors and aliases, comments, tabs, directives, typed scalars it does not
+resolve exactly as PyYAML's safe loader would. The caller then reads the text with the full safe
+loader, so a document always gives the same data (or the same error) either way.
+
+The one error it raises itself is a duplicate mapping key, with the same message and line as
+the full loader's (:class:`DuplicateKey`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+
+class Unsupported(Exception):
+    """The text is outside the subset: read it with the full loader."""
+
+
+UNSUPPORTED = Unsupported
+
+
+class DuplicateKey(Exception):
+    """A mapping repeats a key (``line`` is 1-based)."""
+
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+# PyYAML's implicit resolvers (yaml/resolver.py) for what a plain scalar starting with a digit,
+# a sign, a dot or an indicator may be; copied so that the fast path does not import PyYAML
+_TYPED = [re.compile(pattern, re.X) for pattern in (
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+     (?:[Tt]|[ \t]+)[0-9][0-9]?
+     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    r"^(?:<<)$", r"^(?:=)$", r"^(?:!|&|\*)$")]
+_TYPED_START = frozenset("+-.0123456789<=!&*")
+
+# plain keys and short plain values already checked (the same few recur in every cassette:
+# method, uri, headers, POST, OK, content types), bounded
+_SEEN_KEYS: set[str] = set()
+_SEEN_VALUES: dict[str, Any] = {}
+_SEEN_MAX = 4096
+_MISSING = object()
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_CONSTANTS: dict[str, Any] = {
+    **dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
+    **dict.fromkeys(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"), False),
+}
+_SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_QUOTED = re.compile(r"'((?:[^']|'')*)'(?!')")
+# what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM) or
+# rejects (control characters): such documents take the full loader
+_BLOCK_END: dict[int, re.Pattern[str]] = {}
+_ODD_PATTERN = ("[^\n\x20-\x7e"
+                "\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _odd() -> re.Pattern[str]:
+    return re.compile(_ODD_PATTERN)  # compiled when first needed: a large class, ~5 ms
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar as the safe loader resolves it (str, int, bool, None), else give up."""
+    if text in _CONSTANTS:  # bool and null resolve these exact spellings only (and "")
+        return _CONSTANTS[text]
+    if text[0] in _TYPED_START:
+        if _INT.match(text):
+            return int(text)
+        if any(pattern.match(text) for pattern in _TYPED):
+            raise Unsupported
+    return text
+
+
+def _check_plain(text: str) -> None:
+    if (text[0] in _SPECIAL_START or ": " in text or " #" in text or text.endswith(":")
+            or "\t" in text):
+        raise Unsupported
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+class _Reader:
+    """Walks the text by line offsets (no split: a body's literal block is cut out whole)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.size = len(text)
+
+    def line(self, at: int) -> tuple[str, int]:
+        """The line starting at offset ``at`` and the offset of the next one."""
+        end = self.text.find("\n", at)
+        return self.text[at:end], end + 1
+
+    # ------------------------------------------------------------------------- structure
+
+    def node(self, at: int, parent: int, line: str, column: int) -> tuple[Any, int]:
+        """The block node starting at offset ``at`` (``line``, indented ``column`` spaces, more
+        than ``parent``)."""
+        if column == len(line):
+            raise Unsupported
+        if line.startswith("-", column) and (len(line) == column + 1 or line[column + 1] == " "):
+            return self.sequence(at, column, line)
+        return self.mapping(at, column, line)
+
+    def mapping(self, at: int, column: int, first: str | None = None) -> tuple[dict[Any, Any], int]:
+        result: dict[Any, Any] = {}
+        text, size = self.text, self.size
+        while at < size:
+            end = text.find("\n", at)
+            line, after = (text[at:end] if first is None else first), end + 1
+            first = None
+            indent = len(line) - len(line.lstrip(" "))
+            if indent < column:
+                if indent == len(line):
+                    raise Unsupported  # a blank line
+                break
+            if indent > column or indent == len(line) or line.startswith("- ", column) \
+                    or (len(line) == column + 1 and line[column] == "-"):
+                raise Unsupported
+            key, rest = self.key(line, column)
+            if key in result:
+                raise DuplicateKey(key, self.text.count("\n", 0, at) + 1)
+            if rest:
+                result[key], at = self.inline(rest, at, after, column)
+                continue
+            at = after
+            if at < size:
+                following, _ = self.line(at)
+                inner = len(following) - len(following.lstrip(" "))
+                if inner > column:
+                    result[key], at = self.node(at, column, following, inner)
+                    continue
+                if inner == column and following.startswith("-", column) and (
+                        len(following) == column + 1 or following[column + 1] == " "):
+                    result[key], at = self.sequence(at, column, following)
+                    continue
+            result[key] = None
+        return result, at
+
+    def sequence(self, at: int, column: int, first: str | None = None) -> tuple[list[Any], int]:
+        result: list[Any] = []
+        text, size = self.text, self.size
+        while at < size:
+            end = text.find("\n", at)
+            line, after = (text[at:end] if first is None else first), end + 1
+            first = None
+            indent = len(line) - len(line.lstrip(" "))
+            if indent < column:
+                if indent == len(line):
+                    raise Unsupported
+                break
+            if indent > column:
+                raise Unsupported
+            if not line.startswith("-", column):
+                break  # the next key of the mapping this (indentless) sequence belongs to
+            if len(line) == column + 1:  # "-" alone: the item is the block below
+                at = after
+                below = self.line(at)[0] if at < size else ""
+                inner = _indent(below)
+                if at >= size or inner <= column:
+                    result.append(None)
+                    continue
+                value, at = self.node(at, column, below, inner)
+                result.append(value)
+                continue
+            if line[column + 1] != " ":
+                raise Unsupported  # "-x" is a plain scalar, not an item: leave it
+            content = line[column + 2:]
+            if not content or content[0] == " " or content.startswith("- ") or content == "-":
+                raise Unsupported
+            if _starts_mapping(content):
+                # the item's mapping starts on this line, "- " read as blanks
+                value, at = self.mapping(at, column + 2, " " * (column + 2) + content)
+            else:
+                value, at = self.inline(content, at, after, column)
+            result.append(value)
+        return result, at
+
+    def key(self, line: str, column: int) -> tuple[Any, str]:
+        body = line[column:]
+        if body[0] == "'":
+            match = _QUOTED.match(body)
+            if match is None or body[match.end():match.end() + 1] != ":":
+                raise Unsupported
+            after = body[match.end() + 1:]
+            if after and after[0] != " ":
+                raise Unsupported
+            return match.group(1).replace("''", "'"), after[1:]
+        at = body.find(": ")
+        if at < 0:
+            if not body.endswith(":"):
+                raise Unsupported
+            at = len(body) - 1
+        name = body[:at]
+        if name not in _SEEN_KEYS:
+            if not name or name[-1] == " ":
+                raise Unsupported
+            _check_plain(name)
+            if not isinstance(_plain(name), str):
+                raise Unsupported
+            if len(_SEEN_KEYS) < _SEEN_MAX:
+                _SEEN_KEYS.add(name)
+        return name, body[at + 2:]
+
+    # --------------------------------------------------------------------------- scalars
+
+    def inline(self, rest: str, at: int, after: int, parent: int) -> tuple[Any, int]:
+        """The value written after ``key:`` or ``-`` on the line at ``at`` (``after`` is the
+        next line's offset); the offset where the next node starts."""
+        first = rest[0]
+        if first == " ":
+            raise Unsupported
+        if first == "'":
+            return self.quoted(rest, after, parent)
+        if first == "|":
+            return self.literal(rest, after, parent)
+        if rest in ("{}", "[]"):
+            return ({} if rest == "{}" else []), after
+        rest = rest.rstrip(" ")
+        if rest not in _SEEN_VALUES:
+            _check_plain(rest)
+        if after < self.size and self.text.startswith(" " * (parent + 1), after):
+            parts = [rest]  # a plain scalar folded over more lines
+            while after < self.size:
+                line, following = self.line(after)
+                if _indent(line) <= parent:
+                    break
+                more = line.strip(" ")
+                if not more:
+                    raise Unsupported
+                _check_plain(more)
+                parts.append(more)
+                after = following
+            return " ".join(parts), after
+        value = _SEEN_VALUES.get(rest, _MISSING)
+        if value is _MISSING:
+            value = _plain(rest)
+            if len(_SEEN_VALUES) < _SEEN_MAX and len(rest) <= 64:
+                _SEEN_VALUES[rest] = value
+        return value, after
+
+    def quoted(self, rest: str, after: int, parent: int) -> tuple[str, int]:
+        match = _QUOTED.match(rest)
+        if match is not None:
+            if rest[match.end():].strip(" "):
+                raise Unsupported
+            return match.group(1).replace("''", "'"), after
+        pieces = [rest[1:].rstrip(" ")]
+        if not pieces[0]:
+            raise Unsupported
+        while True:
+            if after >= self.size:
+                raise Unsupported
+            raw, after = self.line(after)
+            if raw and _indent(raw) <= parent:
+                raise Unsupported
+            line = raw.strip(" ")
+            match = _QUOTED.match("'" + line)
+            if match is not None:
+                if line[match.end() - 1:].strip(" "):
+                    raise Unsupported
+                pieces.append(match.group(1))
+                break
+            pieces.append(line)
+        folded = pieces[0]
+        breaks = 0
+        for piece in pieces[1:]:
+            if not piece:
+                breaks += 1
+                continue
+            folded += ("\n" * breaks if breaks else " ") + piece
+            breaks = 0
+        if breaks:
+            raise Unsupported
+        return folded.replace("''", "'"), after
+
+    def literal(self, rest: str, start: int, parent: int) -> tuple[str, int]:
+        """A literal block scalar whose first line starts at offset ``start``."""
+        header = rest.rstrip(" ")
+        chomp = header[-1] if header[-1] in "-+" else ""
+        digits = header[1:len(header) - len(chomp)]
+        if start >= self.size:
+            raise Unsupported
+        first, _ = self.line(start)
+        if digits:
+            if not digits.isdigit() or len(digits) != 1 or digits == "0":
+                raise Unsupported
+            width = parent + int(digits)
+        else:
+            width = _indent(first)
+        prefix = " " * width
+        if width <= parent or not first.startswith(prefix) or width == len(first):
+            raise Unsupported
+        ender = _BLOCK_END.get(width)
+        if ender is None:
+            ender = _BLOCK_END[width] = re.compile(f"\n(?! {{{width}}}|\n)")
+        stop = ender.search(self.text, start - 1)
+        end = stop.start() if stop is not None else self.size - 1
+        block = self.text[start + width:end].replace("\n" + prefix, "\n")
+        if " \n" in block or block.endswith(" "):
+            raise Unsupported  # trailing blanks: rare, and where YAML readers disagree
+        after = end + 1
+        if after < self.size and self.line(after)[0].strip(" ") == "":
+            raise Unsupported  # a line of blanks shorter than the block's indentation
+        body = block.rstrip("\n")
+        if chomp == "+":
+            return body + "\n" * (len(block) - len(body) + 1), after
+        if chomp == "-":
+            return body, after
+        return body + "\n", after
+
+
+def _starts_mapping(content: str) -> bool:
+    if content[0] == "'":
+        match = _QUOTED.match(content)
+        return match is not None and content[match.end():match.end() + 1] == ":"
+    return ": " in content or content.endswith(":")
+
+
+def load(text: str) -> dict[Any, Any]:
+    """The document as the safe loader builds it; raises :class:`Unsupported` when the text is
+    outside the subset and :class:`DuplicateKey` on a repeated key."""
+    if not text.endswith("\n") or text.startswith(("%", "---", " ")) or "\t" in text \
+            or "\r" in text or (not text.isascii() and _odd().search(text) is not None):
+        raise Unsupported
+    data, end = _Reader(text).mapping(0, 0)
+    if end != len(text):
+        raise Unsupported
+    return data

@@ -1,0 +1,65 @@
+"""Work over many files on every core: consecutive chunks in forked processes, results in the
+order a serial run gives them, and the first error (in that order) raised as a serial run
+would raise it.
+
+Example::
+
+    parts = ordered_map(check_chunk, files, jobs=available_cpus())
+    findings = [finding for part in parts for finding in part]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PARALLEL_MIN_ITEMS = 200
+"""Below this many items a run stays in one process (starting workers costs more)."""
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity), at least 1."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
+def ordered_map(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int | None = None,
+                *, min_items: int | None = None) -> list[R]:
+    """``work`` over consecutive chunks of ``items``, results in order.
+
+    The first item runs here first (it loads the models and warms the caches the workers
+    inherit); the rest is spread over ``jobs`` forked processes (default: the CPUs) when there
+    are at least ``min_items`` (default :data:`PARALLEL_MIN_ITEMS`). ``work`` and what it reads
+    must be reachable by a forked child: a module-level function, its inputs in module state set
+    before the call. Where ``fork`` is not available the run stays serial.
+    """
+    import multiprocessing
+
+    jobs = available_cpus() if jobs is None else jobs
+    min_items = PARALLEL_MIN_ITEMS if min_items is None else min_items
+    parts = [work(items[:1])] if items else []
+    rest = items[1:]
+    if not rest:
+        return parts
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(rest) < min_items or not forkable:
+        parts.append(work(rest))
+        return parts
+    from concurrent.futures import ProcessPoolExecutor
+
+    # small chunks: the last one, which one process may finish alone while the others idle,
+    # stays a fraction of a second
+    size = max(10, min(250, len(rest) // (jobs * 8)))
+    chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
+    with ProcessPoolExecutor(max_workers=min(jobs, 32),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            parts.extend(pool.map(work, chunks))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return parts

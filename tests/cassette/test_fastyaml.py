@@ -1,0 +1,130 @@
+"""The fast path reads exactly what the full safe loader reads, on every sample cassette and on
+generated ones; what it cannot read it leaves to the full loader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from replay.cassette import fastyaml
+from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.read import load_document, parse_cassette
+from replay.cassette.write import dump_cassette
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = sorted((ROOT / "cassettes").rglob("*.yaml"))
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def full(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+def fast_or_none(text: str) -> Any:
+    try:
+        return fastyaml.load(text)
+    except fastyaml.Unsupported:
+        return None
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_sample_cassette_takes_the_fast_path_and_reads_the_same(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert fastyaml.load(text) == full(text)
+
+
+# text that stresses the writer: quotes, colons, hashes, newlines, unicode, leading blanks
+_tricky = st.text(alphabet=st.sampled_from(
+    [*"ab :#'\"\\-|>{}[]&*!%@`,?\n\t ", "é", "日", "\u2028", "\x85", "😀", "\x07"]),
+    max_size=30)
+_texts = st.one_of(_tricky, st.text(max_size=30), st.sampled_from(
+    ["", "yes", "no", "null", "~", "1", "0x1F", "1.5", "2026-01-01", "'quoted'", " lead",
+     "trail ", "a: b", "- x", "#x", "x #y", "\n", "\n\n", "a\n", "a\n\n", " a\nb", "=", "<<"]))
+
+
+@st.composite
+def cassettes(draw: st.DrawFn) -> Cassette:
+    interactions = []
+    for _ in range(draw(st.integers(1, 3))):
+        headers = draw(st.dictionaries(_texts, st.lists(_texts, min_size=1, max_size=2),
+                                       max_size=3))
+        body = draw(st.one_of(
+            _texts,
+            st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), _texts),
+                         lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                 st.dictionaries(_texts, inner, max_size=3)),
+                         max_leaves=8).map(lambda value: json.dumps(value, ensure_ascii=False))))
+        binary = draw(st.booleans()) and draw(st.binary(max_size=8))
+        interactions.append(Interaction(
+            RecordedRequest(draw(st.sampled_from(["POST", "GET"])), "https://x/" + draw(_texts),
+                            headers, draw(_texts)),
+            RecordedResponse(draw(st.integers(100, 599)), draw(_texts), headers,
+                             binary or body.encode("utf-8"))))
+    meta = draw(st.dictionaries(_texts, _texts, max_size=3))
+    return Cassette(tuple(interactions), meta)
+
+
+@given(cassettes())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_generated_cassettes_read_the_same_either_way(cassette: Cassette) -> None:
+    text = dump_cassette(cassette)
+    expected = full(text)
+    got = fast_or_none(text)
+    assert got is None or got == expected
+
+
+@given(cassettes(), st.sampled_from(["anchor", "binary", "alias"]))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_anchors_binary_and_aliases_go_to_the_full_loader(cassette: Cassette, twist: str) -> None:
+    text = dump_cassette(cassette)
+    if twist == "anchor":  # an anchor nothing refers to: allowed, the same data either way
+        text = text.replace("\n  response:\n", "\n  response: &resp\n", 1)
+    elif twist == "binary":  # what vcrpy writes for boto3's header values
+        text = text.replace("    method: ", "    method: !!binary |\n      UE9TVA==\n    x: ", 1)
+    else:
+        text = "notes: &note [1, 2]\nmore: *note\n" + text
+    assert fast_or_none(text) is None
+    if twist == "alias":
+        with pytest.raises(Exception, match="uses a YAML alias"):
+            load_document(text, "x.yaml")
+    else:
+        assert load_document(text, "x.yaml") == full(text)
+
+
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), _texts),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                            st.dictionaries(_texts, inner, max_size=3)),
+                    max_leaves=12), st.integers(20, 100))
+@settings(max_examples=300, deadline=None)
+def test_any_document_the_dumper_writes_reads_the_same(value: Any, width: int) -> None:
+    text = yaml.dump({"interactions": value}, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                     sort_keys=False, allow_unicode=True, width=width)
+    got = fast_or_none(text)
+    assert got is None or got == full(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb:\n- x\n- y\nc: |-\n  line one\n\n  line three\nd: 'it''s'\n",
+    "a: 'a long\n  folded\n\n  string'\nb: plain\n  folded\n",
+    "a: |+\n  kept\n\n\nb: |\n  clip\n\n",
+    "a:\n  - x: 1\n    y: {}\n  - []\n",
+])
+def test_hand_written_subset_reads_the_same(text: str) -> None:
+    assert fastyaml.load(text) == full(text)
+
+
+def test_a_duplicate_key_is_named_with_its_line_on_both_paths() -> None:
+    text = "interactions: []\nversion: 1\ninteractions:\n- x\n"
+    with pytest.raises(fastyaml.DuplicateKey) as caught:
+        fastyaml.load(text)
+    assert (caught.value.key, caught.value.line) == ("interactions", 3)
+    for variant in (text, text.replace("version: 1", "version: !!int 1")):  # full loader
+        with pytest.raises(Exception, match=r"has the key 'interactions' twice in one mapping "
+                                            r"\(line 3\)"):
+            parse_cassette(variant, "x.yaml")

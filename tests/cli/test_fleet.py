@@ -1,0 +1,65 @@
+"""`check` and `scan` with --jobs: the same report and exit code as one process, the same
+one-line error for the same first bad cassette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from replay.cli.app import main
+from tests.support.cassettes import drifted_body, full_body, write_job_cassette
+from tests.support.planted import rng_secret
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def parallel_from_few_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("replay.core.parallel.PARALLEL_MIN_ITEMS", 4)
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    """Clean, drifted and leaking cassettes, interleaved, in nested folders."""
+    folder = tmp_path / "cassettes"
+    leaking = dict(full_body(), FailureReason=f"key {rng_secret('access-key')} rejected")
+    for index in range(24):
+        body = (full_body(), drifted_body(), leaking)[index % 3]
+        write_job_cassette(folder / f"group{index % 2}" / f"job-{index:02d}.yaml", [body])
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
+def test_check_with_two_jobs_equals_one(mixed: Path, fmt: str) -> None:
+    serial = run("check", str(mixed), "--format", fmt, "--jobs", "1", "--max-age", "3650d")
+    parallel = run("check", str(mixed), "--format", fmt, "--jobs", "2", "--max-age", "3650d")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert "MergingAutoMLTaskReports" in serial.stdout
+    assert parallel.stdout == serial.stdout
+
+
+def test_scan_with_two_jobs_equals_one(mixed: Path) -> None:
+    serial = run("scan", str(mixed), "--jobs", "1")
+    parallel = run("scan", str(mixed), "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.stdout.count("access-key") >= 8
+    assert parallel.stdout == serial.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_a_broken_cassette_is_the_same_one_line_error_with_two_jobs(
+        mixed: Path, command: str) -> None:
+    (mixed / "group1" / "job-07.yaml").write_text("interactions:\n- request: [unclosed\n")
+    (mixed / "group1" / "job-21.yaml").write_text("")
+    serial = run(command, str(mixed), "--jobs", "1")
+    parallel = run(command, str(mixed), "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 2
+    assert parallel.stderr == serial.stderr
+    assert serial.stderr.count("\n") == 1 and "group1/job-07.yaml: is not valid YAML" in \
+        serial.stderr
+    assert "Traceback" not in serial.stderr + serial.stdout
