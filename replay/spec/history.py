@@ -65,7 +65,13 @@ class ModelHistory:
         return dict(self.versions).get(version, "?")
 
     def covers_version(self, version: str) -> bool:
+        """``version`` is one of the releases the index read."""
         return version in dict(self.versions)
+
+    def spans(self, version: str) -> bool:
+        """``version`` lies between the oldest and the newest release the index read, so every
+        "since" the index gives holds for it (the releases between two read ones agree)."""
+        return _version_key(self.oldest) <= _version_key(version) <= _version_key(self.newest)
 
     def entry(self, operation: str, path: str, part: str = "output") -> Mapping[str, Any] | None:
         """The history of member ``path`` (``[*]`` for list items, ``.*`` for map values)."""
