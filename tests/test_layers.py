@@ -19,15 +19,17 @@ ROOT = Path(replay.__file__).parent
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "cassette": {"core"},
-    "spec": {"core", "cassette"},
+    "protocols": {"core", "cassette"},
+    "spec": {"core", "cassette", "protocols"},
     "sanitize": {"core", "cassette"},
     "report": {"core", "cassette"},
-    "match": {"core", "cassette", "spec"},
-    "record": {"core", "cassette", "spec", "sanitize"},
-    "synth": {"core", "cassette", "spec"},
-    "drift": {"core", "cassette", "spec", "sanitize", "report", "match", "record"},
-    "plugin": {"core", "cassette", "spec", "sanitize", "report", "match", "record"},
-    "serve": {"core", "cassette", "spec", "sanitize", "report", "match", "record", "synth"},
+    "match": {"core", "cassette", "spec", "protocols"},
+    "record": {"core", "cassette", "spec", "protocols", "sanitize"},
+    "synth": {"core", "cassette", "spec", "protocols"},
+    "drift": {"core", "cassette", "spec", "protocols", "sanitize", "report", "match", "record"},
+    "plugin": {"core", "cassette", "spec", "protocols", "sanitize", "report", "match", "record"},
+    "serve": {"core", "cassette", "spec", "protocols", "sanitize", "report", "match", "record",
+              "synth"},
 }
 # the applications: may import anything, nothing imports them
 TOP = {"cli", "demo", "samples", "scenarios"}
