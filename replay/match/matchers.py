@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from replay.cassette.model import Cassette, RecordedRequest, header_value, text_headers
+from replay.cassette.model import Cassette, RecordedRequest, text_headers
 from replay.core.errors import ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import DEAD, PathSet, State
 from replay.protocols.requests import RequestBodyError, protocol_of, request_params
-from replay.protocols.wire import WireRequest
+from replay.protocols.wire import WireRequest, stored_request_body
 
 
 @dataclass(frozen=True)
@@ -263,30 +263,37 @@ def describe_miss(request: RequestKey, cassette: Cassette, recorded: Sequence[Re
 # --------------------------------------------------------------------------- vcrpy matchers
 
 
-def _vcr_target(request: Any) -> str:
-    return header_value(text_headers(request.headers), "X-Amz-Target") or ""
+def _vcr_key(request: Any) -> RequestKey:
+    """The key of a vcrpy request (live or recorded), for any protocol."""
+    body = request.body
+    text = body if isinstance(body, str) else stored_request_body(body or b"")
+    return key_of_recorded(RecordedRequest(method=str(request.method).upper(),
+                                           uri=str(request.uri),
+                                           headers=text_headers(request.headers), body=text))
 
 
 def aws_operation(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: same ``X-Amz-Target``. Raises ``AssertionError`` naming both."""
-    left, right = _vcr_target(r1), _vcr_target(r2)
+    """vcrpy matcher: the same operation (``X-Amz-Target``, or ``s3.GetObject`` for the other
+    protocols). Raises ``AssertionError`` naming both."""
+    left, right = _vcr_key(r1).target, _vcr_key(r2).target
     if left != right:
-        raise AssertionError(f"{left or '<no X-Amz-Target>'} != {right or '<no X-Amz-Target>'}")
+        raise AssertionError(f"{left or '<unknown operation>'} != {right or '<unknown operation>'}")
 
 
 def aws_params(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: same JSON parameters (key order irrelevant), with a field diff on a miss.
+    """vcrpy matcher: the same parameters (key order irrelevant; for REST and query protocols
+    the input members wherever they travel), with a field diff on a miss.
 
     vcrpy passes the live request first and the recorded one second.
     """
-    left, right = canonical_params(r1.body), canonical_params(r2.body)
-    if left == right:
+    live, recorded = _vcr_key(r1), _vcr_key(r2)
+    if live.params == recorded.params:
         return
     try:
-        lines = params_diff(parse_json_body(right), parse_json_body(left))
-    except JsonBodyError:
-        lines = [f"{left!r} != {right!r}"]
-    raise AssertionError("; ".join(lines) or f"{left} != {right}")
+        lines = params_diff(recorded.parsed_params, live.parsed_params)
+    except ValueError:
+        lines = [f"{live.params!r} != {recorded.params!r}"]
+    raise AssertionError("; ".join(lines) or f"{live.params} != {recorded.params}")
 
 
 VCR_MATCHERS = {"aws_operation": aws_operation, "aws_params": aws_params}
