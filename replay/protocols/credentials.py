@@ -27,8 +27,12 @@ CREDENTIAL_OPERATIONS: dict[str, frozenset[str]] = {
 }
 """botocore service name -> the operations of it that return credentials or tokens."""
 
+CREDENTIAL_SERVICES = frozenset({"sso", "sso-oidc", "cognito-identity", "identitystore"})
+"""Services none of whose calls are recorded: the SSO portal and its OIDC tokens, Cognito
+identity pools, and the Identity Store behind them (user names and e-mail addresses)."""
+
 # JSON-protocol target prefixes of the same services (a request names its target, not its
-# service): every operation behind them is credential traffic.
+# service): every operation behind them is credential traffic (tests keep the two lists equal).
 CREDENTIAL_TARGET_PREFIXES = frozenset({
     "AWSCognitoIdentityService", "AWSSecurityTokenServiceV20110615", "AWSSSOOIDCService",
     "SWBPortalService", "AWSIdentityStore",
@@ -40,8 +44,9 @@ METADATA_HOSTS = frozenset({"169.254.169.254", "169.254.170.2", "169.254.170.23"
 
 
 def is_credential_operation(service: str, operation: str) -> bool:
-    """``operation`` of botocore service ``service`` returns credentials or tokens."""
-    return operation in CREDENTIAL_OPERATIONS.get(service, frozenset())
+    """``operation`` of botocore service ``service`` is credential traffic, never recorded."""
+    return service in CREDENTIAL_SERVICES or \
+        operation in CREDENTIAL_OPERATIONS.get(service, frozenset())
 
 
 def is_metadata_url(url: str) -> bool:
