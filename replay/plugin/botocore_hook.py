@@ -1,14 +1,18 @@
 """Where the replayer meets botocore: the ``before-send`` hook, responses, a dummy AWS environment.
 
 Which clients are served: every client created through ``botocore.session.Session`` (so every
-``boto3.client``, ``boto3.Session().client``, resource) once :func:`install` ran, which the pytest
-plugin does before reading any conftest or test module. That includes clients made at module level
-or in fixtures of any scope. Clients created before pytest loaded its plugins, and aiobotocore
-clients, are not hooked; the network guard stops them instead.
+``boto3.client``, ``boto3.Session().client``, resource) and through
+``aiobotocore.session.AioSession`` (so every aioboto3 client and resource;
+:mod:`replay.plugin.aio_hook`) once :func:`install` ran, which the pytest plugin does before
+reading any conftest or test module. That includes clients made at module level or in fixtures
+of any scope. Clients created before pytest loaded its plugins are not hooked; the network guard
+stops them instead, naming the HTTP library they went through.
 
 Each hooked client asks the :class:`Responder` made current by :func:`serving` for a response;
 with none current the hook does nothing. A response handed back is an ``AWSResponse``
 (:func:`aws_response`): serialization, signing and parsing still happen, the network does not.
+A call the responder lets through and that is answered from the network is reported to the
+responder's ``note_sent`` (when it has one): recording checks every such call was captured.
 
 Example::
 
@@ -20,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import importlib.abc
 import importlib.machinery
@@ -27,7 +32,7 @@ import io
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -35,7 +40,11 @@ from replay.cassette.model import RecordedResponse
 
 
 class Responder(Protocol):
-    """What answers hooked botocore calls while :func:`serving` it."""
+    """What answers hooked botocore calls while :func:`serving` it.
+
+    It may also have ``note_sent(request, event_name, service_model)``, called once per call
+    it let through that the network answered (an HTTP response, whatever its status).
+    """
 
     def respond(self, request: Any, event_name: str, service_model: Any) -> Any:
         """An ``AWSResponse`` for the prepared request, or ``None`` to let it through."""
@@ -44,6 +53,10 @@ class Responder(Protocol):
 _active: Responder | None = None
 _install_lock = threading.Lock()
 _PATCHED = "_aws_replay_patched"
+# The call this thread (or asyncio task) let through at before-send, until its response-received:
+# botocore emits both in the caller's thread, aiobotocore in the caller's task.
+_let_through: contextvars.ContextVar[tuple[Responder, Any, str] | None] = \
+    contextvars.ContextVar("aws_replay_let_through", default=None)
 
 
 @contextlib.contextmanager
@@ -57,16 +70,52 @@ def serving(responder: Responder) -> Iterator[None]:
         _active = None
 
 
-def _before_send_for(service_model: Any) -> Any:
-    """The ``before-send`` handler of one client: the recorded response, or ``None`` to send."""
+def _before_send_for(service_model: Any,
+                     convert: Callable[[Any], Any] | None = None) -> Any:
+    """The ``before-send`` handler of one client: the recorded response, or ``None`` to send.
+    ``convert`` turns the ``AWSResponse`` into what the client's endpoint reads (aiobotocore)."""
 
     def before_send(request: Any, event_name: str = "", **_: Any) -> Any:
         active = _active
         if active is None:
             return None
-        return active.respond(request, event_name, service_model)
+        response = active.respond(request, event_name, service_model)
+        if response is None:
+            _let_through.set((active, request, event_name))
+            return None
+        _let_through.set(None)
+        return convert(response) if convert is not None else response
 
     return before_send
+
+
+def _response_received_for(service_model: Any) -> Any:
+    """The ``response-received`` handler of one client: a call let through was answered."""
+
+    def response_received(response_dict: Any = None, **_: Any) -> None:
+        pending = _let_through.get()
+        if pending is None:
+            return
+        _let_through.set(None)
+        responder, request, event_name = pending
+        note = getattr(responder, "note_sent", None)
+        # no response_dict: the attempt failed before any HTTP response (retried or raised)
+        if response_dict is not None and responder is _active and note is not None:
+            note(request, event_name, service_model)
+
+    return response_received
+
+
+def hook_client(client: Any, convert: Callable[[Any], Any] | None = None) -> Any:
+    """Register the replay handlers on one client (botocore's or aiobotocore's); idempotent."""
+    events = client.meta.events
+    # The client's own model checks drift: the one it parses with, loaded once already.
+    model = client.meta.service_model
+    events.register_first("before-send", _before_send_for(model, convert),
+                          unique_id="aws-replay-before-send")
+    events.register("response-received", _response_received_for(model),
+                    unique_id="aws-replay-response-received")
+    return client
 
 
 def _patch_session_class(module: ModuleType) -> None:
@@ -77,24 +126,35 @@ def _patch_session_class(module: ModuleType) -> None:
 
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = original(self, *args, **kwargs)
-        # The client's own model checks drift: the one it parses with, loaded once already.
-        client.meta.events.register_first("before-send",
-                                          _before_send_for(client.meta.service_model),
-                                          unique_id="aws-replay-before-send")
-        return client
+        return hook_client(original(self, *args, **kwargs))
 
     setattr(create_client, _PATCHED, True)
     session_class.create_client = create_client
 
 
+def _patch_aio_session_class(module: ModuleType) -> None:
+    from replay.plugin.aio_hook import patch_aio_session_class
+
+    patch_aio_session_class(module)
+
+
+# module -> (the class whose create_client is patched, the patch)
+_PATCHES: dict[str, tuple[str, Callable[[ModuleType], None]]] = {
+    "botocore.session": ("Session", _patch_session_class),
+    "aiobotocore.session": ("AioSession", _patch_aio_session_class),
+}
+
+
 class _PatchOnImport(importlib.abc.MetaPathFinder):
-    """Patches ``botocore.session`` when it is first imported, so loading the plugin stays cheap
-    for runs that never touch boto3 (importing botocore costs ~130 ms)."""
+    """Patches a session module when it is first imported, so loading the plugin stays cheap
+    for runs that never touch boto3 (importing botocore costs ~130 ms) or aiobotocore."""
+
+    def __init__(self, fullname: str) -> None:
+        self.fullname = fullname
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "botocore.session":
+        if fullname != self.fullname:
             return None
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(self)
@@ -103,26 +163,34 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
             return spec
         loader: Any = spec.loader
         execute = loader.exec_module
+        patch = _PATCHES[fullname][1]
 
         def exec_module(module: ModuleType) -> None:
             execute(module)
-            _patch_session_class(module)
+            patch(module)
 
         loader.exec_module = exec_module
         return spec
 
 
+def _patched(module: ModuleType, class_name: str) -> bool:
+    return bool(getattr(getattr(module, class_name).create_client, _PATCHED, False))
+
+
 def install() -> None:
-    """Hook every botocore client created from now on (idempotent, cheap, inert by itself)."""
-    module = sys.modules.get("botocore.session")
-    if module is not None and getattr(module.Session.create_client, _PATCHED, False):
+    """Hook every botocore and aiobotocore client created from now on (idempotent, cheap,
+    inert by itself)."""
+    loaded = [(sys.modules.get(name), class_name) for name, (class_name, _) in _PATCHES.items()]
+    if all(module is not None and _patched(module, class_name) for module, class_name in loaded):
         return
     with _install_lock:
-        module = sys.modules.get("botocore.session")
-        if module is not None:
-            _patch_session_class(module)
-        elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
-            sys.meta_path.insert(0, _PatchOnImport())
+        for name, (_, patch) in _PATCHES.items():
+            module = sys.modules.get(name)
+            if module is not None:
+                patch(module)
+            elif not any(isinstance(finder, _PatchOnImport) and finder.fullname == name
+                         for finder in sys.meta_path):
+                sys.meta_path.insert(0, _PatchOnImport(name))
 
 
 # ----------------------------------------------------------------------------- requests, responses

@@ -11,18 +11,17 @@ test's settings come from :func:`replay.plugin.settings.merge_settings`.
 
 Record modes pass unmatched calls to the network, where :mod:`replay.record.capture` captures and
 sanitizes them in memory; they are saved when the test ends, under a lock so pytest-xdist
-workers never interleave writes to one cassette.
+workers never interleave writes to one cassette. Recording is honest: every call let through
+that the network answered must have been captured (credential traffic aside), else the test
+fails saying which call and why (:meth:`ActiveCassette.not_recorded`); and a failing test's
+exchanges are not saved unless the ``record_failed`` setting says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
-import json
 import os
 import shlex
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -45,6 +44,13 @@ from replay.plugin.botocore_hook import (
     serving,
 )
 from replay.plugin.netguard import NetworkBlocked, NetworkGuard
+from replay.plugin.recording import (
+    SentCalls,
+    cassette_lock,
+    recording_capture,
+    rules_key,
+    sanitizer_for,
+)
 from replay.plugin.settings import ReplaySettings
 from replay.protocols.wire import WireRequest
 
@@ -57,6 +63,7 @@ class ReplayFailure(ReplayError):
 
 class RequestNotRecorded(ReplayFailure):
     """A boto3 call matched no recorded interaction and the mode does not record."""
+
 
 
 # ------------------------------------------------------------------------------- drift
@@ -189,6 +196,12 @@ class ActiveCassette:
         self.findings: list[Finding] = []
         self.failures: list[ReplayFailure] = []
         self.recorded: list[Interaction] = []
+        self.sent = SentCalls()
+        """Calls let through that the network answered (record modes), credential calls aside."""
+        self.failed = False
+        """The test failed (set by the plugin): its recordings are kept only if record_failed."""
+        self.discarded = 0
+        """How many recorded interactions were not saved because the test failed."""
         self.guard: NetworkGuard | None = None
         self._played: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
@@ -252,6 +265,15 @@ class ActiveCassette:
             self.failures.append(error)
         raise error
 
+    def note_sent(self, request: Any, event_name: str, service_model: Any) -> None:
+        """A call :meth:`respond` let through was answered by the network (the hook says so)."""
+        if self.recording:
+            self.sent.note(request, event_name, service_model)
+
+    def not_recorded(self) -> str | None:
+        """Why calls this test sent were not captured, or ``None`` when every one was."""
+        return self.sent.not_recorded(self.recorded, self.test_id, self.settings.mode)
+
     def _note_drift(self, cassette: Cassette, index: int, service_model: Any,
                     event_name: str) -> None:
         with self._lock:
@@ -296,7 +318,7 @@ class ActiveCassette:
             capture: Any = None
             if self.recording:
                 capture = self.recorded = stack.enter_context(  # grows as it records
-                    _capture(_rules_key(self.settings.sanitize)))
+                    recording_capture(rules_key(self.settings.sanitize)))
             else:
                 stack.enter_context(dummy_aws_environment(self.settings.region))
                 self.guard = stack.enter_context(
@@ -309,7 +331,9 @@ class ActiveCassette:
                 self._final_counts = [list(counts) for counts in self.playback.play_counts]
         if capture is not None:
             self.recorded = list(capture)
-            if self.recorded:
+            if self.recorded and self.failed and not self.settings.record_failed:
+                self.discarded = len(self.recorded)
+            elif self.recorded:
                 self._save(self.recorded)
 
     def blocked(self) -> list[NetworkBlocked]:
@@ -329,52 +353,5 @@ class ActiveCassette:
             append = exists and (self.settings.mode != "rewrite" or fresh)
             source = source_for_endpoint(interactions[0].request.uri)
             save_recording(path, interactions, source=source,
-                           sanitizer=_sanitizer(_rules_key(self.settings.sanitize)),
+                           sanitizer=sanitizer_for(rules_key(self.settings.sanitize)),
                            overwrite=exists and not append, append=append)
-
-
-def _rules_key(extra: Mapping[str, Any]) -> str:
-    return json.dumps(extra, sort_keys=True, default=str) if extra else ""
-
-
-@functools.cache
-def _sanitizer(extra_rules: str = "") -> Any:
-    """The project's sanitizer (``[tool.aws-replay.sanitize]``), plus a test's extra rules
-    (its ``sanitize`` setting, as canonical JSON); one per rule set, so the tests sharing
-    rules share one placeholder numbering."""
-    from replay.core.config import load_settings
-    from replay.sanitize.sanitizer import Sanitizer
-
-    settings = load_settings()
-    if extra_rules:
-        table = dict(settings.get("sanitize") or {})
-        for key, more in json.loads(extra_rules).items():
-            table[key] = [*table.get(key, []), *more]
-        settings = {**settings, "sanitize": table}
-    return Sanitizer.from_settings(settings)
-
-
-@contextlib.contextmanager
-def _capture(extra_rules: str = "") -> Iterator[list[Interaction]]:
-    from replay.record.capture import capture_exchanges
-
-    with capture_exchanges(_sanitizer(extra_rules)) as captured:
-        yield captured
-
-
-@contextlib.contextmanager
-def cassette_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on a cassette's folder, held across read-merge-write.
-
-    A ``filelock`` lock (``flock`` on POSIX, ``msvcrt`` on Windows) on a file named after the
-    folder in the temporary directory, so no lock file is left among the cassettes. It is
-    advisory and only aws-replay writers take it: pytest-xdist workers on one host serialise
-    their writes to a folder.
-    """
-    from filelock import FileLock
-
-    folder = str(path.parent.resolve()).encode("utf-8", "surrogateescape")
-    locks = Path(tempfile.gettempdir()) / "aws-replay-locks"
-    locks.mkdir(exist_ok=True)
-    with FileLock(locks / f"{hashlib.sha256(folder).hexdigest()[:32]}.lock"):
-        yield

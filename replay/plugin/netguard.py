@@ -10,9 +10,16 @@ downstream suite may legitimately talk to a local test server or database, and n
 loopback is "the real AWS". Other hosts are allowed by name or shell-style pattern
 (``*.internal.example``) or by IP address.
 
+The error also names the HTTP client whose call it stopped (:func:`calling_client`: the
+outermost known library on the stack: ``requests``, ``urllib3``, ``aiohttp``, ``httpx``,
+``urllib.request``, ``http.client``, or a botocore/aiobotocore client the replay hook never saw),
+because aws-replay can serve only botocore and aiobotocore clients. Name resolution on an
+asyncio loop is checked on the loop's thread (``loop.getaddrinfo``), where the caller's
+coroutines are still on the stack.
+
 Example::
 
-    with NetworkGuard(["proxy.example"], on_block=attempts.append):
+    with NetworkGuard(["proxy.example"], lambda host, port: f"blocked {host}"):
         ...  # any other host raises NetworkBlocked
 """
 
@@ -21,9 +28,10 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 
@@ -34,10 +42,55 @@ class NetworkBlocked(RuntimeError):
     connection errors and retry them; this one must reach the test as it is.
     """
 
-    def __init__(self, host: str, port: int | None, message: str) -> None:
+    def __init__(self, host: str, port: int | None, message: str,
+                 client: str | None = None) -> None:
         super().__init__(message)
         self.host = host
         self.port = port
+        self.client = client
+        """The HTTP client that made the call, when known (:func:`calling_client`)."""
+
+
+# (module, how a message names it): matched on the module of each frame of the stack.
+_CLIENTS = (
+    ("aiobotocore", "an aiobotocore client aws-replay did not hook"),
+    ("botocore", "a botocore client aws-replay did not hook"),
+    ("aiohttp", "aiohttp"), ("httpx", "httpx"), ("requests", "requests"),
+    ("urllib3", "urllib3"), ("urllib.request", "urllib.request"), ("http.client", "http.client"),
+)
+
+
+def calling_client(frame: FrameType | None = None) -> str | None:
+    """The HTTP client making the current call: of the known ones on the stack (from ``frame``,
+    default the caller's), the outermost, the one the code under test called."""
+    found = None
+    current: FrameType | None = frame if frame is not None else sys._getframe(1)
+    while current is not None:
+        name = str(current.f_globals.get("__name__", ""))
+        for module, label in _CLIENTS:
+            if name == module or name.startswith(module + "."):
+                found = label
+                break
+        current = current.f_back
+    return found
+
+
+def is_aws_host(host: str) -> bool:
+    """An AWS endpoint name (``*.amazonaws.com``, ``*.amazonaws.com.cn``, ``*.api.aws``)."""
+    name = host.strip("[]").lower().rstrip(".")
+    return name.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def client_note(host: str, client: str) -> str:
+    """The line that names the client a blocked call came from, and what to do about it."""
+    if client.endswith("did not hook"):
+        return (f"the call was made by {client} (one created before the aws-replay plugin "
+                "loaded): create the client in the test or in a fixture")
+    if is_aws_host(host):
+        return (f"the call was made with {client}, which aws-replay cannot serve: it serves "
+                "botocore and aiobotocore clients (boto3, aioboto3); make the call through one "
+                "of them, or mock it")
+    return f"the call was made with {client}"
 
 
 def is_loopback(host: str) -> bool:
@@ -82,7 +135,10 @@ class NetworkGuard:
         self._saved: list[tuple[Any, str, Any]] | None = None
 
     def _block(self, host: str, port: int | None) -> NetworkBlocked:
-        error = NetworkBlocked(host, port, self.message(host, port))
+        client = calling_client()
+        text = self.message(host, port)
+        error = NetworkBlocked(host, port, f"{text}\n{client_note(host, client)}"
+                               if client else text, client)
         self.blocked.append(error)
         return error
 
@@ -92,6 +148,10 @@ class NetworkGuard:
         real_gethostbyname_ex = socket.gethostbyname_ex
         real_connect = socket.socket.connect
         real_connect_ex = socket.socket.connect_ex
+        import asyncio.base_events  # here: importing asyncio costs a plugin-only run time
+
+        loop_class = asyncio.base_events.BaseEventLoop
+        real_loop_getaddrinfo = loop_class.getaddrinfo
         guard = self
 
         def resolving(host: Any, port: Any = None) -> None:
@@ -102,6 +162,11 @@ class NetworkGuard:
         def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
             resolving(host, port)
             return real_getaddrinfo(host, port, *args, **kwargs)
+
+        async def loop_getaddrinfo(loop: Any, host: Any, port: Any, *args: Any,
+                                   **kwargs: Any) -> Any:
+            resolving(host, port)  # on the loop's thread: the caller's coroutines are on the stack
+            return await real_loop_getaddrinfo(loop, host, port, *args, **kwargs)
 
         def gethostbyname(host: str) -> str:
             resolving(host)
@@ -130,12 +195,14 @@ class NetworkGuard:
                            (socket, "gethostbyname", real_gethostbyname),
                            (socket, "gethostbyname_ex", real_gethostbyname_ex),
                            (socket.socket, "connect", real_connect),
-                           (socket.socket, "connect_ex", real_connect_ex)]
+                           (socket.socket, "connect_ex", real_connect_ex),
+                           (loop_class, "getaddrinfo", real_loop_getaddrinfo)]
             for owner, name, replacement in ((socket, "getaddrinfo", getaddrinfo),
                                              (socket, "gethostbyname", gethostbyname),
                                              (socket, "gethostbyname_ex", gethostbyname_ex),
                                              (socket.socket, "connect", connect),
-                                             (socket.socket, "connect_ex", connect_ex)):
+                                             (socket.socket, "connect_ex", connect_ex),
+                                             (loop_class, "getaddrinfo", loop_getaddrinfo)):
                 setattr(owner, name, replacement)
         return self
 

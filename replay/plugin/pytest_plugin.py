@@ -29,10 +29,9 @@ import pytest
 
 from replay.core.errors import AwsReplayWarning, ReplayError
 from replay.plugin.netguard import NetworkBlocked
-from replay.plugin.session import ACTIVE, STATE, SessionCollector, SessionState
+from replay.plugin.session import ACTIVE, STATE, SessionCollector, SessionState, drift_text
 
 if TYPE_CHECKING:
-    from replay.core.findings import Finding
     from replay.plugin.engine import ActiveCassette
 
 
@@ -75,6 +74,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     default=None, help="Match on the request's host too (default: ignored).")
     parser.addini("aws_replay_match_host", "Match on the request's host too.", type="bool",
                   default=None)
+    group.addoption("--aws-replay-record-failed", dest="aws_replay_record_failed",
+                    action="store_true", default=None,
+                    help="Record modes save a failing test's exchanges too (default: a failing "
+                         "test's recordings are dropped, as pytest-recording does).")
+    parser.addini("aws_replay_record_failed", "Save a failing test's recordings too.",
+                  type="bool", default=None)
     group.addoption("--aws-replay-unused", dest="aws_replay_unused", default=None,
                     help="off|warn|error: list recorded interactions no test of the session "
                          "played (error fails the session; default off).")
@@ -106,7 +111,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 
 
 def _layer(config: pytest.Config, source: str) -> dict[str, Any]:
-    names = [setting for setting, *_ in _OPTIONS] + ["match_host"]
+    names = [setting for setting, *_ in _OPTIONS] + ["match_host", "record_failed"]
     if source == "command line":
         return {name: config.getoption(f"aws_replay_{name}") for name in names}
     return {name: config.getini(f"aws_replay_{name}") for name in names}
@@ -124,7 +129,7 @@ def pytest_configure(config: pytest.Config) -> None:
         ".yaml (cassette dir: cassettes/ beside the test module unless aws_replay_cassette_dir;"
         " name: <module>/<test> by default); settings: mode, drift, drift_fail_on, "
         "allowed_hosts, match_host, region, cassette_dir, ignore_parameters, match_on, "
-        "sanitize, allow_playback_repeats.")
+        "sanitize, allow_playback_repeats, record_failed.")
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
         raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
@@ -188,7 +193,8 @@ def aws_replay_config() -> dict[str, Any]:
     Keys: ``mode``, ``drift``, ``drift_fail_on``, ``allowed_hosts``, ``match_host``, ``region``,
     ``cassette_dir``, ``ignore_parameters`` (operation -> JSONPaths matching skips),
     ``match_on`` (``host``, ``region``), ``sanitize`` (extra rules, the schema of
-    ``[tool.aws-replay.sanitize]``), ``allow_playback_repeats``. The command line and the ini
+    ``[tool.aws-replay.sanitize]``), ``allow_playback_repeats``, ``record_failed``. The command
+    line and the ini
     file win over it; it wins over the marker (list-like keys add up).
     """
     return {}
@@ -283,6 +289,16 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     item.stash[ACTIVE] = active
     with active.activate():
         yield active
+    if active.discarded:
+        from replay.core.redaction import redact
+
+        path, line, _ = item.location
+        warnings.warn_explicit(AwsReplayWarning(redact(
+            f"aws-replay: {item.nodeid} failed, so the {active.discarded} exchange(s) it "
+            f"recorded were not saved to {active.shown(active.paths[0])} (a failing test's "
+            "recordings may be what made it fail); to save them anyway: "
+            "--aws-replay-record-failed")), AwsReplayWarning, filename=path,
+            lineno=(line or 0) + 1)
 
 
 @pytest.fixture
@@ -307,20 +323,6 @@ def sagemaker(_aws_replay_active: ActiveCassette | None) -> Any:
     return boto3.client("sagemaker", region_name=region)
 
 
-def _drift_text(findings: list[Finding], mode: str) -> str:
-    import botocore
-
-    from replay.core.findings import summarize
-    from replay.core.redaction import redact
-    from replay.report.render import gated
-    from replay.report.text import render_text
-
-    shown = [gated(f) for f in findings]  # masked before a line cuts a value short
-    return redact(f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
-                  f"model (drift mode '{mode}'):\n"
-                  + render_text(shown, summarize(shown), accepted_hint="").rstrip("\n"))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     active = item.stash.get(ACTIVE, None)
@@ -331,7 +333,12 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     except BaseException:
         if active.findings and active.settings.drift != "off":
             item.add_report_section("call", "aws-replay drift",
-                                    _drift_text(active.findings, active.settings.drift))
+                                    drift_text(active.findings, active.settings.drift))
+        unrecorded = active.not_recorded()
+        if unrecorded:
+            from replay.core.redaction import redact
+
+            item.add_report_section("call", "aws-replay recording", redact(unrecorded))
         raise
     from replay.core.findings import Severity
     from replay.plugin.engine import ReplayFailure, accept_commands
@@ -341,6 +348,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         raise ReplayFailure(str(active.failures[0]))
     if active.blocked():
         raise ReplayFailure(str(active.blocked()[0]))
+    unrecorded = active.not_recorded()
+    if unrecorded:
+        raise ReplayFailure(unrecorded)
     settings = active.settings
     drifted = [f for f in active.findings if not f.accepted]  # accepted drift never fails
     if drifted and settings.drift != "off":
@@ -349,14 +359,14 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if settings.drift == "error" and failing:
             baseline = item.config.stash[STATE].baseline_named
             commands = "\n".join(f"  {c}" for c in accept_commands(failing, baseline))
-            raise ReplayFailure(_drift_text(active.findings, settings.drift) + "\n"
+            raise ReplayFailure(drift_text(active.findings, settings.drift) + "\n"
                                 "if the code handles it, accept it (a fact about the API, in "
                                 "every cassette):\n" + commands + "\n"
                                 "or re-record the cassette and update the code that reads it; "
                                 "--aws-replay-drift=warn turns every drift check off")
         # attributed to the test, not to this plugin, in pytest's warnings summary
         path, line, _ = item.location
-        warnings.warn_explicit(AwsReplayWarning(_drift_text(active.findings, settings.drift)),
+        warnings.warn_explicit(AwsReplayWarning(drift_text(active.findings, settings.drift)),
                                AwsReplayWarning, filename=path, lineno=(line or 0) + 1)
     return result
 
@@ -372,6 +382,8 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         report.longrepr = redact(str(excinfo.value))  # the message says it all; no traceback
     active = item.stash.get(ACTIVE, None)
+    if active is not None and report.failed and call.when in ("setup", "call"):
+        active.failed = True  # read when the cassette fixture ends: its recordings are dropped
     if active is not None and report.failed and not isinstance(report.longrepr, str | None):
         from replay.core.redaction import redact
 

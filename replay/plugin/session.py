@@ -192,3 +192,18 @@ def _drift_paragraph(findings: list[Finding]) -> str:
             f"{summary_line(summarize(ordered, cassettes=len(cassettes)))}. {shown}{more}. "
             f"The recorded API no longer matches the installed model (or the cassette was "
             f"edited): see `aws-replay check {' '.join(cassettes)}` for the full report.")
+
+
+def drift_text(findings: list[Finding], mode: str) -> str:
+    """The failure (or warning) text of a test's drift findings."""
+    import botocore
+
+    from replay.core.findings import summarize
+    from replay.core.redaction import redact
+    from replay.report.render import gated
+    from replay.report.text import render_text
+
+    shown = [gated(f) for f in findings]  # masked before a line cuts a value short
+    return redact(f"aws-replay: replayed responses drifted from botocore {botocore.__version__}'s "
+                  f"model (drift mode '{mode}'):\n"
+                  + render_text(shown, summarize(shown), accepted_hint="").rstrip("\n"))

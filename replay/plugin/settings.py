@@ -41,6 +41,8 @@ class ReplaySettings:
     match_on: tuple[str, ...] = ()
     sanitize: Mapping[str, Any] = field(default_factory=dict, hash=False)
     allow_playback_repeats: bool = True
+    record_failed: bool = False
+    """Record modes save a failing test's exchanges too (default: only a passing test's)."""
 
     @property
     def match_options(self) -> MatchOptions:
@@ -109,7 +111,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{source}: aws-replay {name} {value!r} is not one of "
                               f"{', '.join(_CHOICES[name])}")
         return text
-    if name in ("match_host", "allow_playback_repeats"):
+    if name in ("match_host", "allow_playback_repeats", "record_failed"):
         return _boolean(name, value, source)
     if name == "allowed_hosts":
         return _words(value)

@@ -22,8 +22,9 @@ from replay.cassette.read import read_cassette
 from replay.cassette.write import write_cassette
 from replay.core.errors import CassetteError
 from replay.plugin import botocore_hook
-from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded, cassette_lock
+from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded
 from replay.plugin.netguard import NetworkBlocked, NetworkGuard, host_allowed
+from replay.plugin.recording import cassette_lock
 from replay.plugin.settings import ReplaySettings
 from tests.support.cassettes import (
     JOB,

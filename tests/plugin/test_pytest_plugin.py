@@ -453,7 +453,7 @@ def test_a_bad_marker_setting_errors_the_test(suite: pytest.Pytester) -> None:
     assert ("@pytest.mark.aws_replay on test_bad_marker.py::test_bad: unknown aws-replay "
             "setting 'record_mode'; known: mode, drift, drift_fail_on, match_host, "
             "allowed_hosts, region, cassette_dir, ignore_parameters, match_on, sanitize, "
-            "allow_playback_repeats") in result.outlines
+            "allow_playback_repeats, record_failed") in result.outlines
 
 
 def test_a_corrupt_cassette_errors_the_test_in_one_line(suite: pytest.Pytester) -> None:

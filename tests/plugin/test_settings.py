@@ -38,7 +38,7 @@ def test_allowed_hosts_add_up_across_layers() -> None:
     ({"record_mode": "once"}, "ini file: unknown aws-replay setting 'record_mode'; known: mode, "
                               "drift, drift_fail_on, match_host, allowed_hosts, region, "
                               "cassette_dir, ignore_parameters, match_on, sanitize, "
-                              "allow_playback_repeats"),
+                              "allow_playback_repeats, record_failed"),
 ])
 def test_bad_settings_name_their_source(layer: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
