@@ -53,9 +53,13 @@ class Sink:
         self.items.append((kind, severity, "$" + "".join(trail), message, expected, actual))
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def _type_error(shape: Shape, expected: str, value: Any, trail: Trail, sink: Sink) -> None:
     sink.add("type", BREAKING, trail,
-             f"{shape.type_name} shape {shape.name} expects a JSON {expected}, "
+             f"{shape.type_name} shape {shape.name} expects {_article(expected)} {expected}, "
              f"found {json_type(value)}", expected, value)
 
 
