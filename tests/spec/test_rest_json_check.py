@@ -84,7 +84,7 @@ def test_header_members_are_not_body_members() -> None:
 
 def test_status_code_member_takes_the_status() -> None:
     members = {"Status": {"shape": "Small", "location": "statusCode"}}
-    small = {"Small": {"type": "integer", "max": 201}}
+    small: dict[str, Any] = {"Small": {"type": "integer", "max": 201}}
     assert found(rest_json(members, **small), b"{}", 202) == [("range", "breaking", "$.Status")]
 
 

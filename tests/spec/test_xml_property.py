@@ -58,7 +58,7 @@ def xml(value: Any, shape: Shape, name: str) -> str:
     """``value`` of ``shape`` as the element ``name``, by botocore's XML rules."""
     kind = shape.type_name
     if kind == "structure":
-        attributes, children = "", []
+        attributes, children = "", list[str]()
         for member_name, item in value.items():
             member = shape.members[member_name]
             serialized = member.serialization.get("name", member_name)
