@@ -1,9 +1,13 @@
-"""Matching AWS JSON protocol requests: operation (``X-Amz-Target``) + parsed JSON parameters.
+"""Matching AWS requests of every protocol: operation + the parameters it sends.
 
 vcrpy's default matching (method + URI) cannot tell two SageMaker calls apart (all are
 ``POST /``), and its ``body`` matcher only parses ``application/json``. Here a request is keyed
-on its target and its parameters parsed as JSON (key order irrelevant); the URI (region,
-endpoint) is ignored unless asked for. A miss explains itself: :func:`closest_candidates` ranks
+on its operation and its parameters (key order irrelevant); the URI (region, endpoint) is
+ignored unless asked for. JSON protocol requests are keyed on ``X-Amz-Target`` and the JSON
+body; every other protocol on ``<service>.<Operation>`` (``s3.GetObject``) and the input
+members read from URI labels, query string, headers and body
+(:func:`replay.protocols.requests.request_params`), so ``$.Key`` names the S3 object key
+whether it travelled in the path or not. A miss explains itself: :func:`closest_candidates` ranks
 recorded requests and :func:`params_diff` says field by field how they differ.
 
 The two vcrpy matchers (:func:`aws_operation`, :func:`aws_params`) follow vcrpy's convention:
@@ -19,9 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from replay.cassette.model import Cassette, RecordedRequest, header_value, text_headers
+from replay.cassette.model import Cassette, RecordedRequest, text_headers
+from replay.core.errors import ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import DEAD, PathSet, State
+from replay.protocols.requests import RequestBodyError, protocol_of, request_params
+from replay.protocols.wire import WireRequest, stored_request_body
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,52 @@ def key_of(target: str | None, body: str | bytes | None, uri: str | None = None,
 
 def key_of_recorded(request: RecordedRequest, *, match_host: bool = False,
                     options: MatchOptions = NO_OPTIONS) -> RequestKey:
-    """The :class:`RequestKey` of a request stored in a cassette."""
-    return key_of(request.header("X-Amz-Target"), request.body, request.uri,
-                  match_host=match_host, options=options,
-                  authorization=request.header("Authorization"))
+    """The :class:`RequestKey` of a request stored in a cassette (of any protocol)."""
+    target = request.header("X-Amz-Target")
+    authorization = request.header("Authorization")
+    if target:
+        return key_of(target, request.body, request.uri, match_host=match_host,
+                      options=options, authorization=authorization)
+    from replay.spec.operations import identify_operation  # loads botocore: only when needed
+
+    try:
+        ref = identify_operation(request)
+    except ReplayError:
+        return key_of(None, request.body, request.uri, match_host=match_host, options=options,
+                      authorization=authorization)
+    return key_of_operation(ref.model, WireRequest.from_recorded(request),
+                            match_host=match_host, options=options)
+
+
+def key_of_operation(operation: Any, request: WireRequest, *, match_host: bool = False,
+                     options: MatchOptions = NO_OPTIONS) -> RequestKey:
+    """The :class:`RequestKey` of a request to botocore operation model ``operation``, read
+    the way its protocol puts parameters on the wire (JSON protocol: as :func:`key_of`)."""
+    authorization = request.headers.get("authorization")
+    target = request.headers.get("x-amz-target")
+    if target or protocol_of(operation.service_model) == "json":
+        return key_of(target or operation_target(operation), request.body, request.url,
+                      match_host=match_host, options=options, authorization=authorization)
+    key = key_of(operation_target(operation), None, request.url, match_host=match_host,
+                 options=options, authorization=authorization)
+    try:
+        params = request_params(operation, request)
+    except RequestBodyError:
+        return RequestKey(key.target, request.body.decode("utf-8", "replace"), key.host,
+                          key.region)
+    ignore = _ignored(options, key.target) if options.ignore else None
+    if ignore is not None:
+        params = _drop(params, ignore, ignore.start)
+    return RequestKey(key.target, json.dumps(params, sort_keys=True, separators=(",", ":")),
+                      key.host, key.region)
+
+
+def operation_target(operation: Any) -> str:
+    """What a key names the operation by: ``X-Amz-Target`` for the JSON protocol
+    (``SageMaker.DescribeAutoMLJob``), ``<service>.<Operation>`` otherwise (``s3.GetObject``)."""
+    service = operation.service_model
+    prefix = service.metadata.get("targetPrefix") or service.service_name
+    return f"{prefix}.{operation.name}"
 
 
 def params_diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
@@ -214,30 +263,37 @@ def describe_miss(request: RequestKey, cassette: Cassette, recorded: Sequence[Re
 # --------------------------------------------------------------------------- vcrpy matchers
 
 
-def _vcr_target(request: Any) -> str:
-    return header_value(text_headers(request.headers), "X-Amz-Target") or ""
+def _vcr_key(request: Any) -> RequestKey:
+    """The key of a vcrpy request (live or recorded), for any protocol."""
+    body = request.body
+    text = body if isinstance(body, str) else stored_request_body(body or b"")
+    return key_of_recorded(RecordedRequest(method=str(request.method).upper(),
+                                           uri=str(request.uri),
+                                           headers=text_headers(request.headers), body=text))
 
 
 def aws_operation(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: same ``X-Amz-Target``. Raises ``AssertionError`` naming both."""
-    left, right = _vcr_target(r1), _vcr_target(r2)
+    """vcrpy matcher: the same operation (``X-Amz-Target``, or ``s3.GetObject`` for the other
+    protocols). Raises ``AssertionError`` naming both."""
+    left, right = _vcr_key(r1).target, _vcr_key(r2).target
     if left != right:
-        raise AssertionError(f"{left or '<no X-Amz-Target>'} != {right or '<no X-Amz-Target>'}")
+        raise AssertionError(f"{left or '<unknown operation>'} != {right or '<unknown operation>'}")
 
 
 def aws_params(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: same JSON parameters (key order irrelevant), with a field diff on a miss.
+    """vcrpy matcher: the same parameters (key order irrelevant; for REST and query protocols
+    the input members wherever they travel), with a field diff on a miss.
 
     vcrpy passes the live request first and the recorded one second.
     """
-    left, right = canonical_params(r1.body), canonical_params(r2.body)
-    if left == right:
+    live, recorded = _vcr_key(r1), _vcr_key(r2)
+    if live.params == recorded.params:
         return
     try:
-        lines = params_diff(parse_json_body(right), parse_json_body(left))
-    except JsonBodyError:
-        lines = [f"{left!r} != {right!r}"]
-    raise AssertionError("; ".join(lines) or f"{left} != {right}")
+        lines = params_diff(recorded.parsed_params, live.parsed_params)
+    except ValueError:
+        lines = [f"{live.params!r} != {recorded.params!r}"]
+    raise AssertionError("; ".join(lines) or f"{live.params} != {recorded.params}")
 
 
 VCR_MATCHERS = {"aws_operation": aws_operation, "aws_params": aws_params}

@@ -35,18 +35,18 @@ from replay.cassette.read import CassetteCache
 from replay.core.baseline import Baseline
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
-from replay.match.matchers import MatchOptions, RequestKey, key_of
+from replay.match.matchers import MatchOptions, RequestKey, key_of, key_of_operation
 from replay.match.playback import Playback
 from replay.plugin.botocore_hook import (
     aws_response,
     dummy_aws_environment,
     install,
-    operation_name,
     request_header,
     serving,
 )
 from replay.plugin.netguard import NetworkBlocked, NetworkGuard
 from replay.plugin.settings import ReplaySettings
+from replay.protocols.wire import WireRequest
 
 _PROCESS_STARTED_NS = time.time_ns()
 
@@ -225,21 +225,29 @@ class ActiveCassette:
     def respond(self, request: Any, event_name: str, service_model: Any) -> Any:
         """The recorded response for a prepared botocore request; ``None`` lets it through.
 
-        ``service_model`` is the calling client's, used for the drift check.
+        ``service_model`` is the calling client's: it names the operation (the event is
+        ``before-send.<service>.<Operation>``), reads the parameters the way the protocol puts
+        them on the wire, and checks drift.
         """
-        target = request_header(request, "X-Amz-Target")
         match = self._match
-        key = key_of(target, request.body, request.url, options=match,
-                     authorization=request_header(request, "Authorization")
-                     if match.region else None)
-        hit = self.playback.play(key) if self.replaying and target else None
+        target = request_header(request, "X-Amz-Target")
+        if target:  # the JSON protocol's fast path: the target and the body are the key
+            key = key_of(target, request.body, request.url, options=match,
+                         authorization=request_header(request, "Authorization")
+                         if match.region else None)
+        else:
+            wire = WireRequest.from_parts(request.method, request.url, request.headers,
+                                          request.body)
+            key = key_of_operation(service_model.operation_model(event_name.rpartition(".")[2]),
+                                   wire, options=match)
+        hit = self.playback.play(key) if self.replaying else None
         if hit is not None:
             if self.settings.drift != "off":
                 self._note_drift(hit.cassette, hit.index, service_model, event_name)
             return aws_response(request.url, hit.interaction.response)
         if self.recording:
             return None
-        error = self._miss(key, operation_name(request, event_name), bool(target))
+        error = self._miss(key)
         with self._lock:
             self.failures.append(error)
         raise error
@@ -256,13 +264,8 @@ class ActiveCassette:
         with self._lock:
             self.findings.extend(found)
 
-    def _miss(self, key: RequestKey, operation: str, json_protocol: bool) -> ReplayFailure:
+    def _miss(self, key: RequestKey) -> ReplayFailure:
         mode = self.settings.mode
-        if not json_protocol:
-            return RequestNotRecorded(
-                f"aws-replay: {operation} is not an AWS JSON protocol call (no X-Amz-Target), "
-                f"which cassettes cannot replay; test {self.test_id} must not make it in mode "
-                f"'{mode}' (mock it, or move it out of the replayed test)")
         if self.missing:
             names = ", ".join(
                 f"{p.absolute()}" + (f" (chosen by {self.origins[p]})" if p in self.origins

@@ -31,7 +31,7 @@ CREDENTIAL_OPERATIONS: dict[str, frozenset[str]] = {
 # service): every operation behind them is credential traffic.
 CREDENTIAL_TARGET_PREFIXES = frozenset({
     "AWSCognitoIdentityService", "AWSSecurityTokenServiceV20110615", "AWSSSOOIDCService",
-    "SWBPortalService",
+    "SWBPortalService", "AWSIdentityStore",
 })
 
 # The instance metadata service and the container credential endpoints.

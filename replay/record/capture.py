@@ -1,8 +1,9 @@
 """Capturing and saving exchanges: vcrpy records, we sanitize and write. The only vcrpy setup.
 
-vcrpy patches botocore's connections; our before-record hooks keep only AWS JSON-protocol
-requests (those with ``X-Amz-Target``, minus credential services) and sanitize request and
-response in memory. Nothing reaches disk through vcrpy: its persister here is a no-op, and the
+vcrpy patches botocore's connections; our before-record hooks keep AWS API calls of every
+protocol (:func:`wanted`: never credential traffic, never a request to anything but AWS), store
+a large or binary upload as its digest, and sanitize request and response in memory.
+Nothing reaches disk through vcrpy: its persister here is a no-op, and the
 collected interactions are written by :func:`save_recording`, atomically. Which jobs to record
 and how to follow them is :mod:`replay.record.jobs`; the pytest plugin's record modes and
 ``aws-replay live`` capture through here too.
@@ -29,29 +30,30 @@ from replay.cassette.model import (
     Interaction,
     RecordedRequest,
     RecordedResponse,
-    header_value,
     text_headers,
 )
 from replay.cassette.read import read_cassette
 from replay.cassette.write import atomic_writer, build_meta, dump_cassette
-from replay.core.errors import CassetteError, ConfigError
+from replay.core.errors import CassetteError, ConfigError, ReplayError
+from replay.protocols.credentials import (
+    CREDENTIAL_TARGET_PREFIXES,
+    is_credential_operation,
+    is_metadata_url,
+)
+from replay.protocols.wire import body_bytes, stored_request_body
 from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import scan_text
+from replay.spec.operations import identify_operation
 
 SOURCES = ("live", "local-endpoint", "synthetic")
 
-# JSON-protocol services that hand out credentials: their exchanges never belong in a cassette.
-CREDENTIAL_TARGET_PREFIXES = frozenset({
-    "AWSCognitoIdentityService", "AWSSecurityTokenServiceV20110615", "AWSSSOOIDCService",
-    "SWBPortalService", "AWSIdentityStore",
-})
 
 # ------------------------------------------------------------------------------ capture
 
 
 def _recorded_request(request: Any) -> RecordedRequest:
     body = request.body_bytes if hasattr(request, "body_bytes") else request.body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    text = body if isinstance(body, str) else stored_request_body(body_bytes(body))
     return RecordedRequest(method=str(request.method).upper(), uri=str(request.uri),
                            headers=text_headers(request.headers), body=text)
 
@@ -96,13 +98,24 @@ class _Collector(list[Any]):
             self._sink.append(interaction)
 
 
-def _wanted(target: str | None, targets: Collection[str] | None) -> bool:
-    if not target:
+def wanted(request: RecordedRequest, targets: Collection[str] | None = None) -> bool:
+    """Whether a request belongs in a cassette: an AWS API call of any protocol, but never
+    credential traffic (metadata service, STS ``AssumeRole*``, SSO, Cognito identity) nor a
+    request that is not to AWS. ``targets`` (JSON target prefixes such as ``{"SageMaker"}``)
+    keeps only those services' calls."""
+    target = request.header("X-Amz-Target")
+    if target:
+        prefix = target.partition(".")[0]
+        if targets is not None:
+            return prefix in targets
+        return prefix not in CREDENTIAL_TARGET_PREFIXES
+    if targets is not None or is_metadata_url(request.uri):
         return False
-    prefix = target.partition(".")[0]
-    if targets is not None:
-        return prefix in targets
-    return prefix not in CREDENTIAL_TARGET_PREFIXES
+    try:
+        ref = identify_operation(request)
+    except ReplayError:
+        return False
+    return not is_credential_operation(ref.service, ref.operation)
 
 
 @contextlib.contextmanager
@@ -166,9 +179,10 @@ def capture_exchanges(sanitizer: Sanitizer | None = None, *,
 
     def before_record_request(request: Any) -> Any:
         # vcrpy has already deep-copied the request: editing it never changes what is sent.
-        if not _wanted(header_value(text_headers(request.headers), "X-Amz-Target"), targets):
+        recorded = _recorded_request(request)
+        if not wanted(recorded, targets):
             return None
-        clean = scrubber.sanitize_request(_recorded_request(request))
+        clean = scrubber.sanitize_request(recorded)
         request.uri = clean.uri
         request.headers = {name: values[0] if len(values) == 1 else values
                            for name, values in clean.headers.items()}

@@ -38,11 +38,8 @@ from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import canonical_params
-from replay.record.capture import (
-    CREDENTIAL_TARGET_PREFIXES,
-    save_recording,
-    source_for_endpoint,
-)
+from replay.protocols.credentials import CREDENTIAL_TARGET_PREFIXES
+from replay.record.capture import save_recording, source_for_endpoint
 from replay.sanitize.sanitizer import Sanitizer
 from replay.serve.responders import Answer, error_answer, wire_response
 

@@ -28,6 +28,8 @@ from botocore.model import OperationModel, ServiceModel
 
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
+from replay.protocols.requests import operation_in_service
+from replay.protocols.wire import WireRequest
 
 # Target prefixes whose service name is not simply the prefix lower-cased; found by a full scan
 # otherwise. SageMaker is the first-class case, so it never pays for a scan.
@@ -161,21 +163,113 @@ def operation_ref(service: str, operation: str, region: str | None = None) -> Op
 
 
 def identify_operation(request: RecordedRequest) -> OperationRef:
-    """The operation a recorded request calls, from ``X-Amz-Target`` and botocore's model."""
+    """The operation a recorded request calls, for every protocol botocore speaks.
+
+    JSON protocol: ``X-Amz-Target``. Otherwise the service comes from the SigV4 credential
+    scope (``.../us-east-1/s3/aws4_request``; a presigned URL's ``X-Amz-Credential``), else from
+    the host (``my-bucket.s3.amazonaws.com``, ``sts.amazonaws.com``), and the operation from the
+    service's model: the ``Action`` field (query, ec2) or method + URI template (rest-json,
+    rest-xml). Raises :class:`UnknownOperationError` naming what was missing.
+    """
     target = request.header("X-Amz-Target")
-    if not target:
-        raise UnknownOperationError(
-            f"request {request.method} {request.uri} has no X-Amz-Target header; aws-replay "
-            "understands AWS JSON protocol requests (SageMaker and the like)"
-        )
-    prefix, _, operation = target.strip().rpartition(".")
-    if not prefix or not operation:
-        raise UnknownOperationError(
-            f"X-Amz-Target {target!r} is not '<Prefix>.<Operation>'; check the recorded request"
-        )
-    service = service_for_target_prefix(prefix)
+    wire = WireRequest.from_recorded(request)
     region = region_of(request.uri, request.header("Authorization"))
-    return operation_ref(service, operation, region)
+    if target:
+        prefix, _, operation = target.strip().rpartition(".")
+        if not prefix or not operation:
+            raise UnknownOperationError(
+                f"X-Amz-Target {target!r} is not '<Prefix>.<Operation>'; check the recorded "
+                "request")
+        return operation_ref(service_for_target_prefix(prefix), operation, region)
+    authorization = request.header("Authorization")
+    candidates = services_of_request(wire, authorization)
+    for service in candidates:
+        found = operation_in_service(service_model(service), wire)
+        if found is not None:
+            return operation_ref(service, found, region)
+    for service in services_of_request(wire, authorization, scan=not candidates):
+        if service in candidates:
+            continue
+        candidates.append(service)
+        found = operation_in_service(service_model(service), wire)
+        if found is not None:
+            return operation_ref(service, found, region)
+    if not candidates:
+        raise UnknownOperationError(
+            f"request {request.method} {_shown_url(request.uri)} names no AWS service: no "
+            "X-Amz-Target, no SigV4 credential scope, no *.amazonaws.com host")
+    raise UnknownOperationError(
+        f"request {request.method} {_shown_url(request.uri)} fits no operation of "
+        f"{', '.join(candidates)} in botocore {botocore.__version__}'s model; upgrade botocore "
+        "or check the recorded request")
+
+
+def _shown_url(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.path or '/'}" + (f"?{parts.query[:80]}" if parts.query else "")
+
+
+_SERVICE_IN_HOST = re.compile(r"(?:^|\.)([a-z0-9-]+)(?:\.[a-z]{2}(?:-[a-z]+)+-\d+)?"
+                              r"\.amazonaws\.com(?:\.cn)?$")
+_S3_HOST = re.compile(r"(?:^|\.)s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
+
+
+def services_of_request(wire: WireRequest, authorization: str | None, *,
+                        scan: bool = False) -> list[str]:
+    """The botocore services a request may be for, most likely first: by the signing name of
+    its credential scope (header or presigned query), then by its host. ``scan`` adds services
+    known under another name (slow: reads every model)."""
+    names: list[str] = []
+    scope = _CREDENTIAL_SCOPE.search(authorization or "")
+    credential = dict(wire.query_pairs()).get("X-Amz-Credential", "")
+    if scope:
+        names.append(scope.group(2))
+    elif credential.count("/") >= 4:
+        names.append(credential.split("/")[3])
+    host = wire.host
+    if _S3_HOST.search(host):
+        names.append("s3")
+    match = _SERVICE_IN_HOST.search(host)
+    if match:
+        names.append(match.group(1))
+    services = [service for name in dict.fromkeys(names)
+                for service in services_for_signing_name(name, scan=scan)]
+    return list(dict.fromkeys(services))
+
+
+def services_for_signing_name(name: str, *, scan: bool = False) -> list[str]:
+    """The service named ``name``; with ``scan``, also the services signed as or served from
+    ``name`` under another name (``sagemaker`` signs ``sagemaker-runtime``; reads every model)."""
+    found = [name] if name in _available_services() else []
+    found.extend(s for s in _SIGNING_ALIASES.get(name, ()) if s in _available_services())
+    if scan:
+        found.extend(s for s in _signing_index().get(name, ()) if s not in found)
+    return found
+
+
+# Services signed under another service's name that a SageMaker pipeline calls; the rest are
+# found by a scan of every model, paid only when a request names no service directly.
+_SIGNING_ALIASES = {
+    "sagemaker": ("sagemaker-runtime", "sagemaker-featurestore-runtime", "sagemaker-metrics",
+                  "sagemaker-a2i-runtime", "sagemaker-edge", "sagemaker-geospatial"),
+}
+
+
+@functools.cache
+def _signing_index() -> dict[str, tuple[str, ...]]:
+    """signingName / endpointPrefix -> services, for names that are not a service's own (slow:
+    every model is read; a cassette of well-known services never gets here)."""
+    index: dict[str, list[str]] = {}
+    for service in sorted(_available_services()):
+        try:
+            metadata = _loader().load_service_model(service, "service-2").get("metadata", {})
+        except Exception:  # a broken model file must not stop the scan
+            continue
+        for key in ("signingName", "endpointPrefix"):
+            value = metadata.get(key)
+            if value and value != service:
+                index.setdefault(value, []).append(service)
+    return {name: tuple(dict.fromkeys(services)) for name, services in index.items()}
 
 
 def operation_from_name(name: str) -> OperationRef:

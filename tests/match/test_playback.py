@@ -80,7 +80,25 @@ def test_params_diff_reports_missing_extra_and_changed_fields() -> None:
 
 
 def vcr_request(target: str, body: bytes) -> SimpleNamespace:
-    return SimpleNamespace(headers={"X-Amz-Target": target}, body=body)
+    return SimpleNamespace(method="POST", uri="https://api.sagemaker.us-east-1.amazonaws.com/",
+                           headers={"X-Amz-Target": target}, body=body)
+
+
+def s3_request(method: str, path: str) -> SimpleNamespace:
+    auth = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/s3/"
+            "aws4_request, SignedHeaders=host, Signature=" + "0" * 64)
+    return SimpleNamespace(method=method, uri=f"http://127.0.0.1:9{path}",
+                           headers={"Authorization": auth}, body=None)
+
+
+def test_vcr_matchers_understand_s3_requests() -> None:
+    recorded = s3_request("GET", "/models/churn/v1.tar.gz")
+    aws_operation(s3_request("GET", "/models/churn/v2.tar.gz"), recorded)
+    with pytest.raises(AssertionError, match=r'\$.Key: recorded "churn/v1.tar.gz", request has '
+                                             r'"churn/v2.tar.gz"'):
+        aws_params(s3_request("GET", "/models/churn/v2.tar.gz"), recorded)
+    with pytest.raises(AssertionError, match=r"s3\.HeadObject != s3\.GetObject"):
+        aws_operation(s3_request("HEAD", "/models/churn/v1.tar.gz"), recorded)
 
 
 def test_vcr_matchers_raise_with_a_readable_difference() -> None:

@@ -120,13 +120,18 @@ def test_a_missing_cassette_says_how_to_record_it(tmp_path: Path, aws: None) -> 
         "to record it: pytest --aws-replay-mode=once tests/test_jobs.py::test_job")
 
 
-def test_non_json_protocol_calls_are_refused_by_name(tmp_path: Path, aws: None) -> None:
+def test_an_s3_call_not_in_the_cassette_is_a_miss_naming_the_operation(
+        tmp_path: Path, aws: None) -> None:
     write_job_cassette(tmp_path / "job.yaml", [full_body()])
     with active_for(tmp_path, ["job"]).activate(), \
             pytest.raises(RequestNotRecorded) as caught:
-        boto3.client("s3", region_name="us-east-1", config=NO_RETRY).list_buckets()
-    assert str(caught.value).startswith(
-        "aws-replay: s3.ListBuckets is not an AWS JSON protocol call (no X-Amz-Target)")
+        boto3.client("s3", region_name="us-east-1", config=NO_RETRY).get_object(
+            Bucket="models", Key="churn/model.tar.gz")
+    message = str(caught.value)
+    assert message.startswith("aws-replay: no recorded interaction in job.yaml matches "
+                              's3.GetObject {"Bucket":"models","ChecksumMode":"ENABLED",'
+                              '"Key":"churn/model.tar.gz"}')
+    assert "operation: recorded SageMaker.DescribeAutoMLJob, request calls s3.GetObject" in message
 
 
 def test_several_cassettes_are_searched_in_order(tmp_path: Path, aws: None) -> None:

@@ -46,7 +46,7 @@ def test_region_from_the_credential_scope_of_a_local_endpoint() -> None:
     ("SageMaker.DescribeAutoMLJobV9", "operation 'DescribeAutoMLJobV9' is not in botocore"),
     ("NoSuchService_2020.Describe", "X-Amz-Target prefix 'NoSuchService_2020' matches no service"),
     ("DescribeAutoMLJob", "X-Amz-Target 'DescribeAutoMLJob' is not '<Prefix>.<Operation>'"),
-    (None, "has no X-Amz-Target header"),
+    (None, "fits no operation of sagemaker, sagemaker-runtime"),
 ])
 def test_unknown_operations_give_a_clear_error(target: str | None, message: str) -> None:
     with pytest.raises(UnknownOperationError, match=re.escape(message)):
