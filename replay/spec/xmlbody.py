@@ -1,10 +1,11 @@
 """XML response bodies (``rest-xml``, ``query``, ``ec2``): read safely, then turned, guided by
 the output shape, into the value the JSON checker walks.
 
-The wire is parsed with ``defusedxml`` and no DTD at all: entity expansion (the billion laughs),
-external entities and ``<!DOCTYPE>`` are refused before anything expands, as are bodies over
-:data:`~replay.core.jsonbody.MAX_BODY_BYTES` and elements nested deeper than
-:data:`MAX_XML_DEPTH`; each is an :class:`XmlBodyError` (an ``invalid-xml`` finding).
+The wire is parsed by :func:`replay.protocols.xmltext.parse_xml` (``defusedxml``, no DTD at
+all: entity expansion, the billion laughs, external entities and ``<!DOCTYPE>`` are refused
+before anything expands; nesting is bounded), bodies over
+:data:`~replay.core.jsonbody.MAX_BODY_BYTES` are refused unread; each is an
+:class:`XmlBodyError` (an ``invalid-xml`` finding).
 
 An :class:`XmlReader` compiles a shape once (like :class:`~replay.spec.shapes.ShapeCompiler`)
 into a converter from an element to ``dict``/``list``/``str``/``int``/``float``/``bool``,
@@ -25,20 +26,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-import defusedxml
-import defusedxml.ElementTree
 from botocore.model import Shape
 
-from replay.core.errors import InvalidBodyError
 from replay.core.findings import Severity
 from replay.core.jsonbody import MAX_BODY_BYTES
 from replay.core.jsonpath import member_segment
+from replay.protocols.xmltext import XmlBodyError, parse_xml
 from replay.spec.shapes import Sink, Trail
 
-MAX_XML_DEPTH = 100
-"""Elements nested deeper than this are refused (AWS's XML bodies nest < 20)."""
+__all__ = ["XmlBodyError", "XmlReader", "child_named", "local_name", "parse_xml_body",
+           "plain_value"]
 
 _MAX_NUMBER_CHARS = 400
 
@@ -46,47 +45,22 @@ Convert = Callable[[Element, Trail, Sink], Any]
 _ONE, _FLAT_LIST, _FLAT_MAP = 0, 1, 2
 
 
-class XmlBodyError(InvalidBodyError, ValueError):
-    """A body that is not well-formed XML, or XML refused for safety; ``reason`` says which."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def local_name(tag: str) -> str:
     """``{http://s3.amazonaws.com/doc/2006-03-01/}Key`` and ``xsi:type`` give ``Key``, ``type``."""
     return tag.rpartition("}")[2].rpartition(":")[2]
 
 
-def parse_xml_body(body: bytes, *, max_bytes: int = MAX_BODY_BYTES,
-                   max_depth: int = MAX_XML_DEPTH) -> Element:
-    """The root element of ``body``; raises :class:`XmlBodyError` (never expands entities)."""
+def parse_xml_body(body: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
+    """The root element of a response ``body``, read by :func:`replay.protocols.xmltext.parse_xml`
+    (no DTD, no entity, bounded depth) within ``max_bytes``; raises :class:`XmlBodyError`."""
     if len(body) > max_bytes:
         raise XmlBodyError(f"a body of {len(body)} bytes is over the {max_bytes}-byte limit")
     try:
-        root: Element = defusedxml.ElementTree.fromstring(
-            body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise XmlBodyError("a DTD (<!DOCTYPE ...>) is refused: AWS never sends one, and entity "
-                           "expansion and external entities ride on it") from None
-    except defusedxml.EntitiesForbidden:
-        raise XmlBodyError("an entity declaration is refused (entity expansion)") from None
-    except defusedxml.ExternalReferenceForbidden:
-        raise XmlBodyError("an external reference is refused") from None
-    except ParseError as exc:
-        hint = " (the body looks like JSON)" if body.lstrip()[:1] in (b"{", b"[") else ""
-        raise XmlBodyError(f"not well-formed XML: {exc}{hint}") from None
-    except (ValueError, defusedxml.DefusedXmlException) as exc:  # never a traceback
-        raise XmlBodyError(f"not readable as XML ({type(exc).__name__})") from None
-    level = [root]
-    depth = 0
-    while level:
-        depth += 1
-        if depth > max_depth:
-            raise XmlBodyError(f"elements nested deeper than {max_depth} levels")
-        level = [child for node in level for child in node]
-    return root
+        return parse_xml(body)
+    except XmlBodyError as exc:
+        if body.lstrip()[:1] in (b"{", b"["):
+            raise XmlBodyError(f"{exc.reason} (the body looks like JSON)") from None
+        raise
 
 
 def _has_children(element: Element) -> bool:
