@@ -45,7 +45,8 @@ VALUE_KINDS = frozenset({
 """Kinds whose entry accepts one value (for ``type`` kinds: the JSON type that was found)."""
 
 STRUCTURAL_KINDS = frozenset({
-    "unknown-member", "missing-required", "invalid-json", "unsupported-pattern",
+    "unknown-member", "missing-required", "invalid-json", "invalid-xml", "unsupported-pattern",
+    "unchecked",
     "member-added", "member-removed",
 })
 """Kinds whose entry accepts the fact at ``path`` whatever the value."""

@@ -2,7 +2,10 @@
 
 A :class:`Finding` is one observation about one cassette interaction (or one model path): its
 ``kind`` (``enum``, ``missing-required``, ``member-added``, ...), a JSONPath into the body, and a
-:class:`Severity`. What fails a build is the user's policy (``--fail-on``), not the finding.
+:class:`Severity`. An interaction the spec check cannot read at all (a request no model names,
+a protocol it does not read) is one ``unchecked`` finding at ``info``, saying why; XML that is
+not well-formed or is refused for safety is ``invalid-xml``, as JSON's is ``invalid-json``.
+What fails a build is the user's policy (``--fail-on``), not the finding.
 The dictionary form (:meth:`Finding.to_dict`) is the stable JSON shape other tools read.
 """
 

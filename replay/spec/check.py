@@ -19,8 +19,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,19 @@ from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.spec.history import explain_findings
+from replay.spec.httpbind import HeaderBinding
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
+from replay.spec.xmlbody import XmlBodyError, parse_xml_body
+from replay.spec.xmlcheck import (
+    XML_PROTOCOLS,
+    XmlOperation,
+    error_code,
+    find_error,
+    payload_of,
+    unread_payload,
+)
 
 BREAKING, ADDITIVE, INFO = Severity.BREAKING, Severity.ADDITIVE, Severity.INFO
 
@@ -54,19 +64,29 @@ COMMON_ERRORS = frozenset({
 })
 """Errors any AWS JSON service may return without modelling them: ``unknown-error`` at ``info``."""
 
-_ERROR_ENVELOPE = frozenset({"__type", "message", "Message"})
+_ERROR_ENVELOPE = frozenset({"__type", "code", "message", "Message"})
+
+JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+CHECKED_PROTOCOLS = JSON_PROTOCOLS | XML_PROTOCOLS
+_DEFAULT_TIMESTAMPS = {"json": "unixTimestamp", "rest-json": "unixTimestamp"}
+
 
 @dataclass(frozen=True)
 class OperationChecker:
-    """The compiled checks of one operation: its output shape and each modelled error."""
+    """The compiled checks of one operation: its output shape and each modelled error, and for
+    the rest protocols their header-bound members, for the XML ones their converters."""
 
     operation: OperationModel
     output: Check | None
     errors: dict[str, tuple[Shape, Check]]
+    protocol: str = "json"
+    headers: HeaderBinding | None = None
+    error_headers: dict[str, HeaderBinding] = field(default_factory=dict)
+    xml: XmlOperation | None = None
 
-    def check_value(self, value: Any) -> list[Finding]:
-        """Check an already parsed 2xx body."""
-        sink = Sink()
+    def check_value(self, value: Any, sink: Sink | None = None) -> list[Finding]:
+        """Check an already parsed 2xx body (into ``sink`` when given, with what it holds)."""
+        sink = sink if sink is not None else Sink()
         if self.output is not None:
             self.output(value, [], sink)
         elif value not in ({}, None):
@@ -86,16 +106,26 @@ def checker_for(operation: OperationModel) -> OperationChecker:
     hit = _compiled.get(key)
     if hit is not None and hit[0] is service:
         return hit[1]
-    compiler = ShapeCompiler()
-    output = compiler.compile(operation.output_shape) if operation.output_shape else None
+    protocol = str(operation.metadata.get("protocol", ""))
+    compiler = ShapeCompiler(_DEFAULT_TIMESTAMPS.get(protocol, "iso8601"))
+    header_compiler = ShapeCompiler("rfc822")
+    shape = operation.output_shape
+    output = compiler.compile(shape, body_only=True) if shape else None
     errors: dict[str, tuple[Shape, Check]] = {}
-    for shape in operation.error_shapes:
-        check = compiler.compile(shape, allowed_extra=_ERROR_ENVELOPE)
-        errors[shape.name] = (shape, check)
-        code = shape.error_code
-        if code:
-            errors.setdefault(code, (shape, check))
-    checker = OperationChecker(operation, output, errors)
+    error_headers: dict[str, HeaderBinding] = {}
+    for error in operation.error_shapes:
+        check = compiler.compile(error, allowed_extra=_ERROR_ENVELOPE, body_only=True)
+        bound = HeaderBinding.compile(error, header_compiler)
+        for name in (error.name, error.error_code):
+            if name and name not in errors:
+                errors[name] = (error, check)
+                if bound:
+                    error_headers[name] = bound
+    headers = HeaderBinding.compile(shape, header_compiler) if shape else None
+    xml = (XmlOperation.compile(operation, {name: s for name, (s, _) in errors.items()})
+           if protocol in XML_PROTOCOLS else None)
+    checker = OperationChecker(operation, output, errors, protocol, headers or None,
+                               error_headers, xml)
     _compiled[key] = (service, checker)  # the model is kept alive so its id stays unique
     return checker
 
@@ -116,14 +146,16 @@ def error_code_of(body: Any, headers: Mapping[str, list[str]] | None) -> str | N
     return raw.split("#")[-1].split(":")[0].strip() or None
 
 
-def _check_error(checker: OperationChecker, status: int, parsed: Any,
-                 headers: Mapping[str, list[str]] | None) -> list[Finding]:
-    code = error_code_of(parsed, headers)
+ModelledCheck = Callable[[str, Shape, Check], list[Finding]]
+
+
+def _check_error(checker: OperationChecker, status: int, code: str | None,
+                 check_modelled: ModelledCheck, nameless: str) -> list[Finding]:
     operation = checker.operation.name
     if code is None:
         return [Finding("unknown-error", BREAKING, "$",
-                        f"HTTP {status} response names no error type (no __type in the body, "
-                        "no X-Amzn-ErrorType header)", "an error type", None)]
+                        f"HTTP {status} response names no error type ({nameless})",
+                        "an error type", None)]
     modelled = checker.errors.get(code)
     if modelled is None:
         known = sorted({shape.name for shape, _ in checker.errors.values()})
@@ -133,9 +165,7 @@ def _check_error(checker: OperationChecker, status: int, parsed: Any,
                         f"error {code} is {why} ({operation} models "
                         f"{', '.join(known) or 'no errors'})", known, code)]
     shape, check = modelled
-    sink = Sink()
-    check(parsed if isinstance(parsed, dict) else {}, [], sink)
-    findings = sink_findings(sink)
+    findings = check_modelled(code, shape, check)
     declared = shape.metadata.get("error", {}).get("httpStatusCode")
     if declared and declared != status:
         findings.append(Finding("unexpected-status", INFO, "$",
@@ -144,35 +174,128 @@ def _check_error(checker: OperationChecker, status: int, parsed: Any,
     return findings
 
 
-def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
-               headers: Mapping[str, list[str]] | None = None) -> list[Finding]:
-    """Every finding in a raw response ``body`` against ``operation``'s model.
+def unchecked(why: str) -> Finding:
+    """The one finding of a response the checker cannot read: ``unchecked`` at ``info``."""
+    return Finding("unchecked", INFO, "$", f"not checked: {why}", None, None)
 
-    A 2xx body is checked against the output shape; a 4xx/5xx one as an error (its type from
-    ``__type`` or ``X-Amzn-ErrorType``); anything else is an ``unexpected-status`` finding.
-    """
-    checker = checker_for(operation)
+
+def _explained(operation: OperationModel, findings: list[Finding]) -> list[Finding]:
+    service = operation.service_model.service_name
+    return note_observed(f"{service}:{operation.name}",
+                         explain_findings(service, operation.name, findings))
+
+
+def _check_json(checker: OperationChecker, body: bytes | str, status: int,
+                headers: Mapping[str, list[str]] | None) -> list[Finding]:
+    shape = checker.operation.output_shape
+    payload = payload_of(shape) if checker.protocol == "rest-json" and status < 400 else None
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if 100 <= status < 200 or 300 <= status < 400 or not 100 <= status < 600:
-        return [Finding("unexpected-status", BREAKING, "$",
-                        f"HTTP {status} is neither a success nor an error response",
-                        "2xx, 4xx or 5xx", status)]
     parsed: Any
-    if not text.strip():
+    if payload is not None and payload[1].type_name != "structure":
+        # a blob or a stream is not JSON and not checked (its headers are)
+        parsed = None if unread_payload(shape) else {payload[0]: text}
+    elif not text.strip():
         parsed = {}
     else:
         try:
             parsed = parse_json_body(body)
         except JsonBodyError as exc:
-            snippet = text.strip()[:60]
             return [Finding("invalid-json", BREAKING, "$",
                             f"response body is not JSON ({exc.reason})",
-                            "a JSON object", snippet)]
+                            "a JSON object", text.strip()[:60])]
+        if payload is not None:
+            parsed = {payload[0]: parsed}
     if status >= 400:
-        return _check_error(checker, status, parsed, headers)
-    return note_observed(f"{operation.service_model.service_name}:{operation.name}",
-                         explain_findings(operation.service_model.service_name, operation.name,
-                                          checker.check_value(parsed)))
+        def modelled(code: str, error: Shape, check: Check) -> list[Finding]:
+            sink = Sink()
+            check(parsed if isinstance(parsed, dict) else {}, [], sink)
+            bound = checker.error_headers.get(code)
+            if bound is not None:
+                bound(headers, status, sink)
+            return sink_findings(sink)
+
+        return _check_error(checker, status, error_code_of(parsed, headers), modelled,
+                            "no __type or code in the body, no X-Amzn-ErrorType header")
+    sink = Sink()
+    if checker.headers is not None:
+        checker.headers(headers, status, sink)
+    if parsed is None:
+        return _explained(checker.operation, sink_findings(sink))
+    return _explained(checker.operation, checker.check_value(parsed, sink))
+
+
+def _check_xml(checker: OperationChecker, xml: XmlOperation, body: bytes | str, status: int,
+               headers: Mapping[str, list[str]] | None) -> list[Finding]:
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    shape = checker.operation.output_shape
+    payload = payload_of(shape) if status < 400 else None
+    root = None
+    if raw.strip() and (payload is None or payload[1].type_name == "structure"):
+        try:
+            root = parse_xml_body(raw)
+        except XmlBodyError as exc:
+            return [Finding("invalid-xml", BREAKING, "$",
+                            f"response body is not XML ({exc.reason})", "an XML document",
+                            raw.strip()[:60].decode("utf-8", "replace"))]
+    error = find_error(root) if root is not None else None
+    if status >= 400 or (xml.protocol == "rest-xml" and error is root and root is not None
+                         and error_code(error) is not None):  # S3 answers some errors with 200
+        if root is None and checker.operation.http.get("method") == "HEAD":
+            return []  # a HEAD answer has no body to name its error in
+
+        def modelled(code: str, error_shape: Shape, check: Check) -> list[Finding]:
+            sink = Sink()
+            convert = xml.errors.get(code)
+            value = convert(error, [], sink) if convert and error is not None else {}
+            check(value if isinstance(value, dict) else {}, [], sink)
+            bound = checker.error_headers.get(code)
+            if bound is not None:
+                bound(headers, status, sink)
+            return sink_findings(sink)
+
+        return _check_error(checker, status, error_code(error), modelled,
+                            "no <Error><Code> in the body")
+    sink = Sink()
+    if checker.headers is not None:
+        checker.headers(headers, status, sink)
+    value: Any = {}
+    if payload is not None and payload[1].type_name == "string" and raw.strip():
+        value = {payload[0]: raw.decode("utf-8", "replace")}
+    elif payload is not None and payload[1].type_name != "structure":
+        return _explained(checker.operation, sink_findings(sink))  # a blob or a stream
+    elif root is not None:
+        value = xml.output_value(root, sink)
+    return _explained(checker.operation, checker.check_value(value, sink))
+
+
+def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
+               headers: Mapping[str, list[str]] | None = None) -> list[Finding]:
+    """Every finding in a raw response ``body`` against ``operation``'s model.
+
+    A 2xx body is checked against the output shape; a 4xx/5xx one as an error (its type from
+    ``__type``, ``X-Amzn-ErrorType`` or ``<Error><Code>``); anything else is an
+    ``unexpected-status`` finding. The protocol (``operation.metadata["protocol"]``) says how
+    the body is read: JSON (``json``, ``rest-json``) or XML (``rest-xml``, ``query``, ``ec2``);
+    members bound to headers or the status code are checked from there. A protocol the checker
+    does not read gives one ``unchecked`` finding.
+    """
+    checker = checker_for(operation)
+    if 100 <= status < 200 or 300 <= status < 400 or not 100 <= status < 600:
+        return [Finding("unexpected-status", BREAKING, "$",
+                        f"HTTP {status} is neither a success nor an error response",
+                        "2xx, 4xx or 5xx", status)]
+    encoding = header_value(headers, "Content-Encoding") if headers else None
+    if (encoding or "identity").strip().lower() not in ("identity", "") and body and not (
+            status < 400 and unread_payload(operation.output_shape)):
+        return [unchecked(f"the body is Content-Encoding: {encoding}, which the check does not "
+                          "decode")]
+    if checker.xml is not None:
+        return _check_xml(checker, checker.xml, body, status, headers)
+    if checker.protocol in JSON_PROTOCOLS:
+        return _check_json(checker, body, status, headers)
+    return [unchecked(f"protocol {checker.protocol or '(none)'} of "
+                      f"{operation.service_model.service_name} is not one the check reads "
+                      f"({', '.join(sorted(CHECKED_PROTOCOLS))})")]
 
 
 # ---------------------------------------------------------------------------- cassettes
@@ -180,8 +303,14 @@ def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
 
 def check_interaction(interaction: Interaction,
                       models: Mapping[str, ServiceModel] | None = None) -> list[Finding]:
-    """Findings of one recorded interaction; ``operation`` is filled in."""
-    ref = identify_operation(interaction.request)
+    """Findings of one recorded interaction; ``operation`` is filled in.
+
+    A request no model names (no operation identified) gives one ``unchecked`` finding.
+    """
+    try:
+        ref = identify_operation(interaction.request)
+    except UnknownOperationError as exc:
+        return [unchecked(f"the operation is not identified ({exc})")]
     model = models.get(ref.service) if models else None
     if model is None:
         operation = ref.model

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.utils
 import math
 import re
 from collections.abc import Callable
@@ -29,6 +30,8 @@ BREAKING, ADDITIVE, INFO = Severity.BREAKING, Severity.ADDITIVE, Severity.INFO
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1),
                "short": (-(2**15), 2**15 - 1), "byte": (-(2**7), 2**7 - 1)}
 _FLOAT_SPECIALS = frozenset({"NaN", "Infinity", "-Infinity"})
+_ISO8601 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                      r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?")
 
 Trail = list[str]
 Check = Callable[[Any, Trail, "Sink"], None]
@@ -50,21 +53,44 @@ class Sink:
         self.items.append((kind, severity, "$" + "".join(trail), message, expected, actual))
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def _type_error(shape: Shape, expected: str, value: Any, trail: Trail, sink: Sink) -> None:
     sink.add("type", BREAKING, trail,
-             f"{shape.type_name} shape {shape.name} expects a JSON {expected}, "
+             f"{shape.type_name} shape {shape.name} expects {_article(expected)} {expected}, "
              f"found {json_type(value)}", expected, value)
 
 
-class ShapeCompiler:
-    """Compiles shapes of one service model into check functions, each shape once."""
+def _valid_timestamp_text(text: str, declared: str) -> bool:
+    """Whether ``text`` is a timestamp written as ``declared`` (``iso8601`` or ``rfc822``)."""
+    if declared == "iso8601":
+        return _ISO8601.fullmatch(text.strip()) is not None
+    try:
+        return email.utils.parsedate_to_datetime(text) is not None
+    except (TypeError, ValueError, IndexError):
+        return False
 
-    def __init__(self) -> None:
+
+class ShapeCompiler:
+    """Compiles shapes of one service model into check functions, each shape once.
+
+    ``timestamps`` is the wire format of a timestamp that declares none: ``unixTimestamp`` in
+    JSON bodies, ``iso8601`` in XML ones, ``rfc822`` in HTTP headers.
+    """
+
+    def __init__(self, timestamps: str = "unixTimestamp") -> None:
         self._done: dict[str, Check] = {}
         self._cells: dict[str, list[Check]] = {}
+        self.timestamps = timestamps
 
-    def compile(self, shape: Shape, allowed_extra: frozenset[str] = frozenset()) -> Check:
+    def compile(self, shape: Shape, allowed_extra: frozenset[str] = frozenset(),
+                body_only: bool = False) -> Check:
+        """``shape``'s check; ``allowed_extra`` names members accepted unmodelled (an error's
+        envelope), ``body_only`` leaves out members bound to headers or the status code."""
         key = shape.name if not allowed_extra else f"{shape.name}+{sorted(allowed_extra)}"
+        key = f"{key}/body" if body_only else key
         done = self._done.get(key)
         if done is not None:
             return done
@@ -73,17 +99,17 @@ class ShapeCompiler:
             return lambda value, trail, sink: pending[0](value, trail, sink)
         cell: list[Check] = []
         self._cells[key] = cell
-        check = self._build(shape, allowed_extra)
+        check = self._build(shape, allowed_extra, body_only)
         cell.append(check)
         self._done[key] = check
         return check
 
-    def _build(self, shape: Shape, allowed_extra: frozenset[str]) -> Check:
+    def _build(self, shape: Shape, allowed_extra: frozenset[str], body_only: bool) -> Check:
         kind = shape.type_name
         if kind == "structure":
             if shape.metadata.get("document"):
                 return lambda value, trail, sink: None
-            return self._structure(shape, allowed_extra)
+            return self._structure(shape, allowed_extra, body_only)
         if kind == "list":
             return self._list(shape)
         if kind == "map":
@@ -102,9 +128,10 @@ class ShapeCompiler:
             return self._blob(shape)
         return lambda value, trail, sink: None  # a type botocore may add later: accept it
 
-    def _structure(self, shape: Shape, allowed_extra: frozenset[str]) -> Check:
-        members = {name: self.compile(member) for name, member in shape.members.items()}
-        required = tuple(shape.required_members)
+    def _structure(self, shape: Shape, allowed_extra: frozenset[str], body_only: bool) -> Check:
+        members = {name: self.compile(member) for name, member in shape.members.items()
+                   if not (body_only and member.serialization.get("location"))}
+        required = tuple(name for name in shape.required_members if name in members)
         is_union = bool(shape.metadata.get("union"))
         segments = {name: member_segment(name) for name in shape.members}
 
@@ -287,10 +314,9 @@ class ShapeCompiler:
 
         return check_boolean
 
-    @staticmethod
-    def _timestamp(shape: Shape) -> Check:
+    def _timestamp(self, shape: Shape) -> Check:
         declared = shape.serialization.get("timestampFormat") or shape.metadata.get(
-            "timestampFormat")
+            "timestampFormat") or self.timestamps
         wants_string = declared in ("iso8601", "rfc822")
 
         def check_timestamp(value: Any, trail: Trail, sink: Sink) -> None:
@@ -298,14 +324,18 @@ class ShapeCompiler:
             if wants_string:
                 if kind is not str:
                     sink.add("timestamp-format", BREAKING, trail,
-                             f"timestamp {shape.name} is declared {declared}: expects a string, "
+                             f"timestamp {shape.name} is {declared}: expects a string, "
                              f"found {json_type(value)}", declared, value)
+                elif not _valid_timestamp_text(value, declared):
+                    sink.add("timestamp-format", BREAKING, trail,
+                             f"timestamp {shape.name} is not an {declared} date", declared,
+                             value)
                 return
             if kind is int or kind is float:
                 return
             if kind is str:
                 sink.add("timestamp-format", BREAKING, trail,
-                         f"AWS JSON timestamps are epoch seconds as a JSON number; "
+                         f"timestamps are epoch seconds as a number here; "
                          f"{shape.name} is a string", "epoch seconds (number)", value)
             else:
                 _type_error(shape, "number (epoch seconds)", value, trail, sink)

@@ -108,9 +108,6 @@ def test_output_file_gets_the_report_and_stdout_a_summary(folder: Path, tmp_path
 @pytest.mark.parametrize(("content", "message"), [
     ("interactions: [", "is not valid YAML"),
     ("", "is empty"),
-    ("interactions:\n- request: {method: POST, uri: /, headers: {X-Amz-Target: [SageMaker.Nope]}}"
-     "\n  response: {status: {code: 200}, body: {string: '{}'}}\n",
-     "operation 'Nope' is not in botocore"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
@@ -122,6 +119,17 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: str, message:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("aws-replay: error: ") and message in lines[0]
     assert path.read_bytes() == before
+
+
+def test_an_operation_botocore_lacks_is_one_unchecked_finding(tmp_path: Path) -> None:
+    path = tmp_path / "new-op.yaml"
+    path.write_text("interactions:\n- request: {method: POST, uri: /, headers: {X-Amz-Target: "
+                    "[SageMaker.Nope]}}\n  response: {status: {code: 200}, body: {string: '{}'}}\n")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    assert result.exit_code == 0  # info: fails only with --fail-on info
+    [finding] = json.loads(result.output)["findings"]
+    assert (finding["kind"], finding["severity"]) == ("unchecked", "info")
+    assert "operation 'Nope' is not in botocore" in finding["message"]
 
 
 def test_missing_path_and_bad_option_exit_2(tmp_path: Path) -> None:
