@@ -41,7 +41,7 @@ from replay.match.matchers import canonical_params
 from replay.protocols.credentials import CREDENTIAL_TARGET_PREFIXES
 from replay.record.capture import save_recording, source_for_endpoint
 from replay.sanitize.sanitizer import Sanitizer
-from replay.serve.responders import Answer, error_answer, wire_response
+from replay.serve.answers import Answer, error_answer, wire_response
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 # Set by the signer (or by the connection) for the upstream, never copied from the client's.
