@@ -134,6 +134,11 @@ class CassetteResponder:
         incoming = read_request(method, url, headers, body)
         if incoming.operation is None:
             return incoming.unknown_operation()
+        if incoming.protocol == "json" and incoming.wire.method != "POST":
+            return incoming.refuse(
+                "SerializationException",
+                f"{incoming.wire.method} is not supported: AWS JSON 1.1 requests "
+                f"({incoming.name}) are POST / with X-Amz-Target and a JSON body")
         model = incoming.operation.model
         try:
             request_params(model, incoming.wire)
