@@ -51,6 +51,7 @@ def moto_url() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
+        assert server._server is not None
         yield f"http://127.0.0.1:{server._server.server_port}"
     finally:
         server.stop()
