@@ -46,11 +46,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
@@ -66,6 +65,10 @@ from replay.serve.responders import (
     Responder,
     make_responder,
 )
+from replay.serve.running import RunningServer, ServeStats
+
+__all__ = ["Forwarder", "ReplayHTTPServer", "RunningServer", "ServeStats", "is_loopback",
+           "serve_until_signalled", "start_server"]
 
 Log = Callable[[str], None]
 
@@ -81,27 +84,6 @@ class Forwarder(Protocol):
 def _head_only(wire: bytes) -> bytes:
     # HEAD answers (and 204/304) carry the headers, Content-Length included, but no body.
     return wire.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
-
-
-@dataclass
-class ServeStats:
-    """How many requests the server answered, by kind (``hit``, ``synthetic``, ``miss``...)."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, kind: str) -> None:
-        with self._lock:
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def summary(self) -> str:
-        parts = [f"{count} {kind}" for kind, count in sorted(self.counts.items())]
-        return f"{self.total} request{'s' if self.total != 1 else ''}" + (
-            f" ({', '.join(parts)})" if parts else "")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -317,56 +299,6 @@ class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-
-
-class RunningServer:
-    """A server answering on a background thread; a context manager that stops it on exit."""
-
-    def __init__(self, httpd: ReplayHTTPServer) -> None:
-        self.httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="aws-replay-serve",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
-        self._stopped = False
-        self._thread.start()
-
-    @property
-    def host(self) -> str:
-        return str(self.httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self.httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """``http://host:port``: pass it as ``endpoint_url`` (boto3) or ``--endpoint-url``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
-    def responder(self) -> Responder:
-        return self.httpd.responder
-
-    @property
-    def stats(self) -> ServeStats:
-        return self.httpd.stats
-
-    def stop(self) -> None:
-        """Stop accepting, hang up on open connections, release the port. Idempotent."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self.httpd.shutdown()
-        self.httpd.close_connections()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> RunningServer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
 
 
 def is_loopback(host: str) -> bool:
