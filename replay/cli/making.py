@@ -63,13 +63,14 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
           record_to: Path | None, upstream_region: str | None, profile: str | None,
           upstream_url: str | None, header_timeout: float, body_timeout: float,
           idle_timeout: float, max_connections: int) -> None:
-    """Run a local SageMaker endpoint that answers from cassettes (or --synthetic jobs).
+    """Run a local AWS endpoint that answers from cassettes (or --synthetic AutoML jobs).
 
-    PATHS are cassette files or folders. Point any AWS client at the printed URL (boto3
-    endpoint_url, aws --endpoint-url, AWS_ENDPOINT_URL_SAGEMAKER) with any credentials: requests
-    are matched on operation and JSON parameters like the pytest plugin does, and an unmatched
-    one gets a 400 NoMatchingInteraction error naming the closest recorded request. Stops
-    cleanly on Ctrl-C or SIGTERM.
+    PATHS are cassette files or folders. Every protocol is answered: SageMaker and other JSON
+    services, S3, STS and IAM, EC2, rest-json services. Point any AWS client at the printed URL
+    (boto3 endpoint_url, aws --endpoint-url, AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_S3)
+    with any credentials: requests are matched on operation and input members like the pytest
+    plugin does, and an unmatched one gets a 400 in the protocol's own error shape naming the
+    closest recorded request. Stops cleanly on Ctrl-C or SIGTERM.
 
     With --record-to DIR --upstream-region R it records instead: each request is sent on to
     AWS signed with your credentials, and its exchange is sanitized and written atomically

@@ -7,6 +7,9 @@ request head must arrive within :attr:`ServeLimits.header_timeout` of its first 
 within :attr:`ServeLimits.body_timeout`, however slowly it trickles; an idle keep-alive
 connection is closed after :attr:`ServeLimits.idle_timeout`; and past
 :attr:`ServeLimits.max_connections` open connections a new one is answered 503 and closed.
+A body is bounded too: 1 MiB for an AWS JSON protocol request (:data:`MAX_REQUEST_BYTES`),
+32 MiB for the rest, which may carry uploads (:data:`MAX_UPLOAD_BYTES`); a refusal comes in the
+error shape of the protocol the request's headers point to.
 """
 
 from __future__ import annotations
@@ -21,10 +24,16 @@ from email.message import Message
 from typing import Any, Protocol
 
 from replay.core.errors import ConfigError
-from replay.serve.responders import BadRequest, error_answer
+from replay.protocols.errors import guess_protocol
+from replay.serve.answers import BadRequest, error_answer
 
 MAX_REQUEST_BYTES = 1 << 20
-"""SageMaker request bodies are a few hundred bytes; anything past this is refused unread."""
+"""AWS JSON protocol (``X-Amz-Target``) request bodies are a few hundred bytes; anything past
+this is refused unread."""
+
+MAX_UPLOAD_BYTES = 32 << 20
+"""Other requests (an S3 ``PutObject``, a Lambda ``Invoke`` payload) may carry uploads; past
+this they are refused unread."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,10 @@ def deadline_reader(connection: socket.socket) -> tuple[DeadlineReader, io.Buffe
 # ------------------------------------------------------------------------------- bodies
 
 
-def _refused(message: str, *, error_type: str = "SerializationException",
+def _refused(message: str, protocol: str, *, error_type: str = "SerializationException",
              status: int = 400) -> BadRequest:
-    return BadRequest(error_answer(error_type, message, status=status, close=True))
+    return BadRequest(error_answer(error_type, message, status=status, close=True,
+                                   protocol=protocol))
 
 
 def read_body(rfile: io.BufferedReader, reader: DeadlineReader, headers: Message,
@@ -95,33 +105,41 @@ def read_body(rfile: io.BufferedReader, reader: DeadlineReader, headers: Message
     connection is closed after it, as its framing can no longer be trusted.
     """
     reader.deadline = time.monotonic() + limits.body_timeout
+    # Refused before the body is read: the protocol is told from the headers alone.
+    if headers.get("X-Amz-Target"):
+        protocol, limit = "json", MAX_REQUEST_BYTES
+    else:
+        protocol = guess_protocol({name.lower(): value for name, value in headers.items()})
+        limit = MAX_UPLOAD_BYTES
     try:
         if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-            return _read_chunked(rfile)
-        return _read_sized(rfile, headers.get("Content-Length") or "0")
+            return _read_chunked(rfile, limit, protocol)
+        return _read_sized(rfile, headers.get("Content-Length") or "0", limit, protocol)
     except TimeoutError:
         raise _refused(f"the request body did not arrive within {limits.body_timeout:g} s "
-                       "(--body-timeout)", error_type="RequestTimeout", status=408) from None
+                       "(--body-timeout)", protocol, error_type="RequestTimeout",
+                       status=408) from None
 
 
-def _read_sized(rfile: io.BufferedReader, raw_length: str) -> bytes:
+def _read_sized(rfile: io.BufferedReader, raw_length: str, limit: int, protocol: str) -> bytes:
     try:
         length = int(raw_length)
         if length < 0:
             raise ValueError(raw_length)
     except ValueError:
-        raise _refused(f"Content-Length {raw_length[:40]!r} is not a byte count") from None
-    if length > MAX_REQUEST_BYTES:
-        raise _refused(f"the request body of {length} bytes is over the "
-                       f"{MAX_REQUEST_BYTES}-byte limit")
+        raise _refused(f"Content-Length {raw_length[:40]!r} is not a byte count",
+                       protocol) from None
+    if length > limit:
+        raise _refused(f"the request body of {length} bytes is over the {limit}-byte limit",
+                       protocol)
     body = rfile.read(length)
     if len(body) < length:
         raise _refused(f"the request body ended after {len(body)} of the {length} bytes its "
-                       "Content-Length announced")
+                       "Content-Length announced", protocol)
     return body
 
 
-def _read_chunked(rfile: io.BufferedReader) -> bytes:
+def _read_chunked(rfile: io.BufferedReader, limit: int, protocol: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -131,17 +149,17 @@ def _read_chunked(rfile: io.BufferedReader) -> bytes:
             if size < 0:
                 raise ValueError(size_line)
         except ValueError:
-            raise _refused("malformed chunked request body") from None
+            raise _refused("malformed chunked request body", protocol) from None
         if size == 0:
             while rfile.readline(1024).strip():
                 pass
             return b"".join(chunks)
         total += size
-        if total > MAX_REQUEST_BYTES:
-            raise _refused(f"the request body is over the {MAX_REQUEST_BYTES}-byte limit")
+        if total > limit:
+            raise _refused(f"the request body is over the {limit}-byte limit", protocol)
         chunk = rfile.read(size)
         if len(chunk) < size:
-            raise _refused("the chunked request body ended early")
+            raise _refused("the chunked request body ended early", protocol)
         chunks.append(chunk)
         rfile.readline(1024)
 

@@ -1,8 +1,9 @@
 """Recording through ``serve``: forward each request to AWS, re-signed, and keep the exchange.
 
 ``aws-replay serve --record-to DIR --upstream-region R`` makes the local endpoint a recording
-proxy, so anything that speaks to AWS over HTTP can be recorded: the AWS CLI, the JavaScript
-SDK, curl with SigV4. A client signs its request for ``127.0.0.1``, which AWS would refuse; the
+proxy, so anything that speaks to AWS over HTTP can be recorded, in any protocol and method
+(SageMaker's JSON calls, S3's REST calls, STS's query forms): the AWS CLI, the JavaScript SDK,
+curl with SigV4. A client signs its request for ``127.0.0.1``, which AWS would refuse; the
 proxy drops that signature, sends the request to the real endpoint of the service the client
 signed for (or to ``--upstream-url``), signed afresh with botocore's SigV4 signer and the
 user's own credentials (``--profile`` or the usual chain), and hands the answer back.
@@ -12,8 +13,11 @@ Before the client sees the answer, the exchange is sanitized in memory and writt
 rename) to a cassette per operation and parameters, ``DIR/<service>/<operation>-<hint>-<digest>
 .yaml``: the same request again (a polling loop) is appended to the same cassette, so it
 replays in order. A proxy killed mid-write leaves the previous cassette, never a partial one;
-a client that got an answer has its exchange on disk. Exchanges with credential services (STS,
-SSO, Cognito) are forwarded and never written.
+a client that got an answer has its exchange on disk. Credential traffic (STS ``AssumeRole*``
+and ``GetSessionToken``, SSO, Cognito identity; :func:`replay.record.capture.wanted`) is
+forwarded and never written; ``sts get-caller-identity`` is recorded like any call. An upload is
+stored as its digest (:func:`replay.protocols.wire.stored_request_body`), and a refusal comes in
+the error shape of the request's protocol.
 
 Example::
 
@@ -38,10 +42,11 @@ from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import canonical_params
-from replay.protocols.credentials import CREDENTIAL_TARGET_PREFIXES
-from replay.record.capture import save_recording, source_for_endpoint
+from replay.protocols.errors import guess_protocol
+from replay.protocols.wire import stored_request_body
+from replay.record.capture import save_recording, source_for_endpoint, wanted
 from replay.sanitize.sanitizer import Sanitizer
-from replay.serve.responders import Answer, error_answer, wire_response
+from replay.serve.answers import Answer, error_answer, wire_response
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 # Set by the signer (or by the connection) for the upstream, never copied from the client's.
@@ -96,8 +101,13 @@ def cassette_path(folder: Path, request: RecordedRequest, service: str) -> Path:
             hint = _hint(_first_string(request.json()) or "")
         except ReplayError:
             hint = ""
-    else:  # REST protocols: the method and the resource name the call
-        operation = request.method.lower()
+    else:  # other protocols: the operation (or the method) and the resource name the call
+        from replay.spec.operations import identify_operation
+
+        try:
+            operation = _kebab(identify_operation(request).operation)
+        except ReplayError:
+            operation = request.method.lower()
         identity = f"{request.method} {split.path}?{split.query}\n{request.body}"
         hint = _hint(unquote(split.path))
     digest = hashlib.sha256(f"{target}\n{identity}".encode()).hexdigest()[:10]
@@ -161,22 +171,26 @@ class RecordingProxy:
         """Send one client request upstream, record the exchange, and answer the client."""
         given = {name: value for name, value in headers}
         target = header_value({k: [v] for k, v in given.items()}, "X-Amz-Target")
+        # Refusals come in the error shape of the request's protocol, read from the request.
+        protocol = guess_protocol({k.lower(): v for k, v in given.items()}, body)
         signing = self._signing_name(given, target)
         if signing is None:
             return error_answer(
                 "MissingAuthenticationToken",
                 "aws-replay serve --record-to forwards SigV4-signed requests only (it reads the "
                 "service from the signature's credential scope); sign the request with any "
-                "credentials")
+                "credentials", protocol=protocol)
         upstream = self._endpoint(signing)
         url = upstream + path
         try:
             request = self._signed(method, url, given, body, signing)
             response = self._send(request)
         except CredentialsError as exc:
-            return error_answer("AwsReplayCredentialsError", str(exc), status=403)
+            return error_answer("AwsReplayCredentialsError", str(exc), status=403,
+                                protocol=protocol)
         except ReplayError as exc:
-            return error_answer("AwsReplayUpstreamError", str(exc), status=502, kind="error")
+            return error_answer("AwsReplayUpstreamError", str(exc), status=502, kind="error",
+                                protocol=protocol)
         status = int(response.status_code)
         answer_headers = [(k, v) for k, v in response.headers.items()
                           if k.lower() not in _NOT_ANSWERED]
@@ -184,7 +198,7 @@ class RecordingProxy:
                            response.headers.get("Content-Encoding"))
         recorded = Interaction(
             request=RecordedRequest(method, url, {k: [str(v)] for k, v in request.headers.items()},
-                                    body.decode("utf-8", "replace")),
+                                    stored_request_body(body)),
             response=RecordedResponse(status, _reason(status), {k: [v] for k, v in answer_headers},
                                       content))
         kind, detail = "recorded", ""
@@ -192,14 +206,16 @@ class RecordingProxy:
         if refused is not None:
             kind, detail = "error", (f"not recorded: the upstream refused the credentials "
                                      f"({refused}); check --profile and the role's permissions")
-        elif target and target.partition(".")[0] in CREDENTIAL_TARGET_PREFIXES:
-            kind, detail = "forwarded", "not recorded: a credential service"
+        elif not wanted(recorded.request):
+            kind, detail = "forwarded", ("not recorded: credential traffic, or not an AWS call "
+                                         "botocore knows")
         else:
             try:
                 detail = f"recorded to {self._record(recorded, signing)}"
             except ReplayError as exc:
                 return error_answer("AwsReplayRecordingFailed",
-                                    f"the exchange was not recorded: {exc}", kind="error")
+                                    f"the exchange was not recorded: {exc}", kind="error",
+                                    protocol=protocol)
         wire = wire_response(status, content, answer_headers, reason=_reason(status))
         if method == "HEAD":  # no body, but the size of the one a GET would get (S3 HeadObject)
             head = wire.partition(b"\r\n\r\n")[0]

@@ -1,31 +1,39 @@
-"""A local SageMaker endpoint: answers AWS JSON 1.1 requests from cassettes or synthetic jobs.
+"""A local AWS endpoint: answers requests of every protocol from cassettes, or SageMaker's
+AutoML family from synthetic jobs.
 
 ``aws-replay serve`` (and :func:`start_server` in-process) runs an HTTP server that any AWS
-client can be pointed at with an endpoint URL: boto3, the AWS CLI, the JavaScript SDK. Every
-request is ``POST /`` with the operation in ``X-Amz-Target`` and its parameters in a JSON body;
-SigV4 signatures are accepted without being verified. Requests are matched exactly as the
-pytest plugin matches them (:class:`replay.match.playback.Playback`: operation + parsed parameters;
-identical requests play in recorded order, then stay on the last). With ``synthetic=True`` the
-AutoML family (Describe, DescribeV2, List, ListCandidates, Create, CreateV2, Stop) is answered
-by a synthetic account (``replay.synth.account``: a deterministic spec-valid job per name,
-``missing-*`` is not found, ``lifecycle-*`` advances one status per call).
+client can be pointed at with an endpoint URL: boto3, the AWS CLI, the JavaScript SDK. It
+speaks every protocol botocore does: the AWS JSON protocol (``POST /`` with the operation in
+``X-Amz-Target``: SageMaker, DynamoDB), rest-json (Lambda), rest-xml (S3, path-style: ``GET
+/bucket/key``), query (STS, IAM: a form with ``Action``) and ec2, in every method (GET, HEAD,
+PUT, POST, DELETE). SigV4 signatures are accepted without being verified; the service is read
+from the signature's credential scope. Requests are matched exactly as the pytest plugin
+matches them (operation + input members, :class:`replay.match.playback.Playback`; identical
+requests play in recorded order, then stay on the last). Recorded bodies are served byte for
+byte, and a HEAD answer carries the recorded headers, ``Content-Length`` included, and no body.
+With ``synthetic=True`` the AutoML family (Describe, DescribeV2, List, ListCandidates, Create,
+CreateV2, Stop) is answered by a synthetic account (``replay.synth.account``: a deterministic
+spec-valid job per name, ``missing-*`` is not found, ``lifecycle-*`` advances one status per
+call).
 
-Anything the server cannot answer comes back in the protocol's own error shape (status 400,
-``{"__type": ..., "message": ...}``) so clients raise their normal service error: an unmatched
-request (``NoMatchingInteraction``, naming the closest recorded request), a body that is not
-JSON or a method other than POST (``SerializationException``), a missing ``X-Amz-Target``
-(``UnknownOperationException``).
+Anything the server cannot answer comes back as a 400 in the request's protocol's own error
+shape (:mod:`replay.protocols.errors`: ``{"__type", "message"}`` for JSON, ``<Error>`` for S3,
+``<ErrorResponse>`` for STS, ...) so clients raise their normal service error and print the
+reason: an unmatched request (``NoMatchingInteraction``, naming the closest recorded request and
+the fields that differ), a request that names no operation (``UnknownOperationException``), a
+body that does not fit its protocol (``SerializationException``, ``MalformedXML``).
 
-This module is the HTTP layer (connections, keep-alive, request bodies, start and stop); the
-answers come from :mod:`replay.serve.responders`, which turns responses into wire bytes once per
-interaction when the server starts, so the path of a request is: parse the HTTP head, look the
-body up, write one buffer.
+This module is the HTTP layer (connections, keep-alive, request bodies, start and stop). AWS
+JSON protocol requests take a fast path: the target and body go straight to the responder
+(:mod:`replay.serve.cassettes`), which keeps answers as wire bytes built once per interaction,
+so a request costs: parse the HTTP head, look the body up, write one buffer. Every other request
+is handed over whole, with its full URL (:mod:`replay.serve.incoming` identifies it).
 
 Example::
 
-    with start_server([Path("cassettes/automl")]) as server:
-        client = boto3.client("sagemaker", endpoint_url=server.url, region_name="us-east-1")
-        client.describe_auto_ml_job(AutoMLJobName="my-job")
+    with start_server([Path("cassettes/s3")]) as server:
+        s3 = boto3.client("s3", endpoint_url=server.url, region_name="us-east-1")
+        s3.get_object(Bucket="my-bucket", Key="model.tar.gz")["Body"].read()
 """
 
 from __future__ import annotations
@@ -38,25 +46,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
 from replay.core.redaction import redact
+from replay.protocols.errors import guess_protocol
+from replay.serve.answers import Answer, BadRequest, error_answer
+from replay.serve.incoming import request_url
 from replay.serve.limits import ConnectionCap, ServeLimits, deadline_reader, read_body
 from replay.serve.responders import (
     DESCRIBE_TARGET,
-    Answer,
-    BadRequest,
+    RequestResponder,
     Responder,
-    error_answer,
     make_responder,
 )
+from replay.serve.running import RunningServer, ServeStats
+
+__all__ = ["Forwarder", "ReplayHTTPServer", "RunningServer", "ServeStats", "is_loopback",
+           "serve_until_signalled", "start_server"]
 
 Log = Callable[[str], None]
 
@@ -72,27 +84,6 @@ class Forwarder(Protocol):
 def _head_only(wire: bytes) -> bytes:
     # HEAD answers (and 204/304) carry the headers, Content-Length included, but no body.
     return wire.partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
-
-
-@dataclass
-class ServeStats:
-    """How many requests the server answered, by kind (``hit``, ``synthetic``, ``miss``...)."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, kind: str) -> None:
-        with self._lock:
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def summary(self) -> str:
-        parts = [f"{count} {kind}" for kind, count in sorted(self.counts.items())]
-        return f"{self.total} request{'s' if self.total != 1 else ''}" + (
-            f" ({', '.join(parts)})" if parts else "")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -141,26 +132,45 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def do_POST(self) -> None:
-        if isinstance(self.server.responder, Forwarder):
-            return self._forward(self.server.responder)
-        try:
+        server = self.server
+        if isinstance(server.responder, Forwarder):
+            return self._forward(server.responder)
+        target = (self.headers.get("X-Amz-Target") or "").strip()
+        if not target and server.requests is not None:
+            return self._send(self._answer_request(server.requests))
+        try:  # the AWS JSON protocol's fast path: target and body, nothing else read
             body = self._read_body()
-            answer = self.server.responder.answer(
-                (self.headers.get("X-Amz-Target") or "").strip(), body,
-                self.headers.get("Authorization"))
+            answer = server.responder.answer(target, body, self.headers.get("Authorization"))
         except BadRequest as bad:
             answer = bad.answer
         except Exception as exc:  # one bad answer must not take the server down
             answer = error_answer("InternalFailure",
                                   f"aws-replay serve failed to answer: {type(exc).__name__}: {exc}",
                                   status=500)
-        if not self.headers.get("X-Amz-Target") and answer.kind == "miss":
+        if not target and answer.kind == "miss":
             answer = error_answer(
                 "UnknownOperationException",
                 "the request has no X-Amz-Target header; AWS JSON 1.1 requests name their "
                 f"operation there (X-Amz-Target: {DESCRIBE_TARGET})",
             )
         self._send(answer)
+
+    def _answer_request(self, responder: RequestResponder) -> Answer:
+        """Any protocol, any method: the request whole, its URL in full (``http://host:port
+        /path?query``, so an S3 path-style bucket is in the path)."""
+        try:
+            body = self._read_body()
+            host, port = str(self.server.server_address[0]), self.server.server_address[1]
+            url = request_url(self.path, self.headers.get("Host"),
+                              f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+            return responder.answer_request(self.command, url, list(self.headers.items()),
+                                            body)
+        except BadRequest as bad:
+            return bad.answer
+        except Exception as exc:  # one bad answer must not take the server down
+            protocol = guess_protocol({k.lower(): v for k, v in self.headers.items()})
+            return error_answer("InternalFailure", f"aws-replay serve failed to answer: "
+                                f"{type(exc).__name__}: {exc}", status=500, protocol=protocol)
 
     def _read_body(self) -> bytes:
         return read_body(self._input, self._reader, self.headers, self.server.limits)
@@ -173,24 +183,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _not_post(self) -> None:
-        if isinstance(self.server.responder, Forwarder):
-            return self._forward(self.server.responder)
+        server = self.server
+        if isinstance(server.responder, Forwarder):
+            return self._forward(server.responder)
+        if server.requests is not None:
+            return self._send(self._answer_request(server.requests))
         self._discard_body()
         self._send(error_answer(
             "SerializationException",
-            f"{self.command} is not supported: aws-replay serve speaks the AWS JSON 1.1 "
-            "protocol (POST / with X-Amz-Target and a JSON body)",
+            f"{self.command} is not supported: this responder speaks the AWS JSON 1.1 "
+            "protocol only (POST / with X-Amz-Target and a JSON body)",
         ))
 
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_post
 
     def do_HEAD(self) -> None:
-        if isinstance(self.server.responder, Forwarder):
-            return self._forward(self.server.responder)
-        self._discard_body()
-        answer = error_answer("SerializationException", "HEAD is not supported")
+        server = self.server
+        if isinstance(server.responder, Forwarder):
+            return self._forward(server.responder)
+        if server.requests is not None:
+            answer = self._answer_request(server.requests)
+        else:
+            self._discard_body()
+            answer = error_answer("SerializationException", "HEAD is not supported")
+        # The recorded headers, Content-Length included, and no body.
         self._send(Answer(answer.status, _head_only(answer.wire), answer.kind,
-                          detail=answer.detail))
+                          answer.close, detail=answer.detail))
 
     def _send(self, answer: Answer) -> None:
         server = self.server
@@ -250,6 +268,8 @@ class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
         self.open_connections = 0
         self.open_lock = threading.Lock()
         self.responder = responder
+        self.requests = responder if isinstance(responder, RequestResponder) else None
+        """The responder of requests without ``X-Amz-Target`` (``None``: JSON only)."""
         self.latency = latency
         self.log = None if log is None else (lambda line: log(redact(line)))  # the output gate
         self.verbose = verbose
@@ -281,56 +301,6 @@ class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
 
-class RunningServer:
-    """A server answering on a background thread; a context manager that stops it on exit."""
-
-    def __init__(self, httpd: ReplayHTTPServer) -> None:
-        self.httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="aws-replay-serve",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
-        self._stopped = False
-        self._thread.start()
-
-    @property
-    def host(self) -> str:
-        return str(self.httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self.httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """``http://host:port``: pass it as ``endpoint_url`` (boto3) or ``--endpoint-url``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
-    def responder(self) -> Responder:
-        return self.httpd.responder
-
-    @property
-    def stats(self) -> ServeStats:
-        return self.httpd.stats
-
-    def stop(self) -> None:
-        """Stop accepting, hang up on open connections, release the port. Idempotent."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self.httpd.shutdown()
-        self.httpd.close_connections()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> RunningServer:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
-
-
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
     if host == "localhost":
@@ -347,7 +317,7 @@ def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = F
                  time_scale: float | None = None,
                  responder: Responder | None = None,
                  limits: ServeLimits | None = None) -> RunningServer:
-    """Start the local SageMaker endpoint on a background thread and return it running.
+    """Start the local AWS endpoint on a background thread and return it running.
 
     ``sources`` are cassette files, folders or loaded :class:`Cassette` objects; or pass
     ``synthetic=True`` (jobs created through it run ``time_scale`` job-seconds per second,
@@ -405,13 +375,13 @@ def serve_until_signalled(sources: Iterable[Path | Cassette] = (), *, synthetic:
                               verbose=verbose, time_scale=time_scale, responder=responder,
                               limits=limits)
         with server:
-            echo(f"aws-replay serve: answering SageMaker at {server.url} with "
+            echo(f"aws-replay serve: answering AWS requests at {server.url} with "
                  f"{server.responder.describe()}")
             if not is_loopback(host):
                 to_stderr(f"listening on {host}, not loopback: anyone who can reach this "
                           "machine can read what it serves")
-            echo(f"  e.g. AWS_ENDPOINT_URL_SAGEMAKER={server.url} python your_script.py; "
-                 "Ctrl-C to stop")
+            echo(f"  e.g. AWS_ENDPOINT_URL={server.url} python your_script.py, or "
+                 f"aws --endpoint-url {server.url} s3api ...; Ctrl-C to stop")
             while not stop.wait(0.5):
                 pass
         echo(f"aws-replay serve: stopped after {server.stats.summary()}")

@@ -28,6 +28,7 @@ from replay.cli.app import main
 from replay.serve.proxy import RecordingProxy
 from replay.serve.server import RunningServer, start_server
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
+from tests.serve.conftest import aws_client
 from tests.support.planted import rng_secret
 from tests.support.sigv4_upstream import SigV4Upstream, answers_of
 from tests.support.stub_sagemaker import StubSageMaker
@@ -284,3 +285,28 @@ def test_s3_head_object_answers_the_size_of_the_object(
     assert s3.get_object(Bucket="training-data", Key="churn/train.csv")["Body"].read() == OBJECT
     assert [problem for _, _, problem in answers_of(upstream)] == [None, None]
     assert len(recorder.recorded()) == 2
+
+
+def test_s3_and_sts_recorded_through_serve_from_moto_are_served_back(
+        moto_url: str, tmp_path: Path) -> None:
+    upload = os.urandom(200_000)  # binary: kept in the cassette as its digest
+    folder = tmp_path / "recorded"
+    recorder = RecordingProxy(folder, "us-east-1", upstream_url=moto_url, session=_session())
+    with start_server(responder=recorder) as server:
+        s3, sts = aws_client("s3", server.url), aws_client("sts", server.url)
+        s3.create_bucket(Bucket="proxied-bucket")
+        s3.put_object(Bucket="proxied-bucket", Key="blob", Body=upload)
+        assert s3.get_object(Bucket="proxied-bucket", Key="blob")["Body"].read() == upload
+        live_account = sts.get_caller_identity()["Account"]
+    names = sorted(str(path.relative_to(folder)) for path in recorder.recorded())
+    assert [name.split("-")[0] for name in names] == ["s3/create", "s3/get", "s3/put",
+                                                      "sts/get"]
+    put = read_cassette(next(p for p in recorder.recorded() if "put-object" in p.name))
+    assert put.interactions[0].request.body.startswith("aws-replay-body-digest:sha256=")
+    _no_secret_in(folder)
+
+    with start_server([folder], log=lambda line: None) as replayed:
+        s3, sts = aws_client("s3", replayed.url), aws_client("sts", replayed.url)
+        assert s3.get_object(Bucket="proxied-bucket", Key="blob")["Body"].read() == upload
+        account = sts.get_caller_identity()["Account"]
+    assert account != live_account and len(account) == 12  # the sanitizer's placeholder

@@ -323,8 +323,8 @@ def test_other_methods_get_a_protocol_error(serve: Callable[..., RunningServer],
     assert reply.status == 400
     assert reply.json() == {
         "__type": "SerializationException",
-        "message": f"{method} is not supported: aws-replay serve speaks the AWS JSON 1.1 "
-                   "protocol (POST / with X-Amz-Target and a JSON body)"}
+        "message": f"{method} is not supported: AWS JSON 1.1 requests "
+                   "(sagemaker.DescribeAutoMLJob) are POST / with X-Amz-Target and a JSON body"}
 
 
 def test_head_gets_headers_only(serve: Callable[..., RunningServer]) -> None:
@@ -573,7 +573,7 @@ def test_cli_prints_the_url_serves_and_stops_cleanly_on_a_signal(
     process, first = start_cli(str(path), "--port", "0")
     try:
         url = first.split(" at ", 1)[1].split(" ", 1)[0]
-        assert first == (f"aws-replay serve: answering SageMaker at {url} with 1 recorded "
+        assert first == (f"aws-replay serve: answering AWS requests at {url} with 1 recorded "
                          "interaction from 1 cassette\n")
         host, port = url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
@@ -594,7 +594,7 @@ def test_cli_serves_synthetic_jobs() -> None:
     process, first = start_cli("--synthetic")
     try:
         url = first.split(" at ", 1)[1].split(" ", 1)[0]
-        assert first == (f"aws-replay serve: answering SageMaker at {url} with synthetic "
+        assert first == (f"aws-replay serve: answering AWS requests at {url} with synthetic "
                          "AutoML jobs (any name; missing-* is not found): Describe, DescribeV2, "
                          "List, ListCandidates, Create, CreateV2, Stop\n")
         host, port = url.removeprefix("http://").split(":")

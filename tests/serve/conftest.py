@@ -1,0 +1,93 @@
+"""A local "AWS" for the protocol tests: moto's server, and a cassette recorded against it.
+
+The cassette is made the way a user makes one: boto3 calls S3 and STS on moto's server while
+``capture_exchanges`` records them, sanitized, and ``save_recording`` writes the file. Nothing
+in it is written by hand, so what ``serve`` answers from it is what real clients recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
+
+BUCKET = "replay-bucket"
+KEY = "models/model.bin"
+MISSING_KEY = "models/missing.bin"
+OBJECT = random.Random(12).randbytes(1 << 20)  # 1 MiB of bytes no text codec survives
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The cassette recorded against moto, and what moto itself answered while recording."""
+
+    path: Path
+    moto_account: str
+    recorded_account: str
+
+
+def aws_client(service: str, url: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id=DUMMY_ACCESS_KEY,
+                        aws_secret_access_key=DUMMY_SECRET_KEY,
+                        config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's server (S3, STS, ...) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        assert server._server is not None
+        yield f"http://127.0.0.1:{server._server.server_port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def recorded(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """S3 (create a bucket, put 1 MiB, get it, head it, a NoSuchKey) and STS
+    GetCallerIdentity, recorded against moto into ``s3-sts.yaml``."""
+    from replay.record.capture import capture_exchanges, save_recording
+    from replay.sanitize.sanitizer import Sanitizer
+
+    previous = {name: os.environ.get(name) for name in ("AWS_CONFIG_FILE",
+                                                        "AWS_SHARED_CREDENTIALS_FILE")}
+    os.environ.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    try:
+        s3, sts = aws_client("s3", moto_url), aws_client("sts", moto_url)
+        sanitizer = Sanitizer.default()
+        with capture_exchanges(sanitizer) as exchanges:
+            s3.create_bucket(Bucket=BUCKET)
+            s3.put_object(Bucket=BUCKET, Key=KEY, Body=OBJECT)
+            assert s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == OBJECT
+            s3.head_object(Bucket=BUCKET, Key=KEY)
+            with pytest.raises(ClientError):
+                s3.get_object(Bucket=BUCKET, Key=MISSING_KEY)
+            moto_account = sts.get_caller_identity()["Account"]
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    path = tmp_path_factory.mktemp("recorded") / "s3-sts.yaml"
+    save_recording(path, exchanges, source="local-endpoint", sanitizer=sanitizer)
+    from replay.cassette.read import read_cassette
+
+    identity = read_cassette(path).interactions[-1].response.text()
+    recorded_account = identity.split("<Account>")[1].split("</Account>")[0]
+    return Recorded(path, moto_account, recorded_account)
