@@ -9,7 +9,10 @@
   too), and the body (JSON, XML read as plain data, or a blob payload as its digest).
 
 Values read from URIs, query strings and headers stay text: both sides of a match are read the
-same way, so they compare equal exactly when the wire forms do.
+same way, so they compare equal exactly when the wire forms do. Members an SDK fills in by
+itself from the body or its own settings (``ContentLength``, ``ContentMD5``, the flexible
+checksums ``Checksum*``, the ``aws-chunked`` content encoding) are left out: the body is
+compared itself, and the AWS CLI, boto3 and the JavaScript SDK differ on them.
 
 Example::
 
@@ -117,7 +120,7 @@ def _rest_params(operation_model: Any, request: WireRequest, protocol: str) -> d
                     params[name] = values if member.type_name == "list" else values[0]
         elif location == "header":
             value = request.headers.get(wire_name.lower())
-            if value is not None:
+            if value is not None and not _sdk_filled(name):
                 params[name] = value
         elif location == "headers":
             prefix = wire_name.lower()
@@ -127,7 +130,12 @@ def _rest_params(operation_model: Any, request: WireRequest, protocol: str) -> d
                 params[name] = found
         elif location is None:
             body_members.append(name)
-    params = {name: value for name, value in params.items() if value not in ({}, [])}
+    encoding = params.get("ContentEncoding")
+    if isinstance(encoding, str) and "aws-chunked" in encoding:
+        kept = [part.strip() for part in encoding.split(",")
+                if part.strip() and part.strip() != "aws-chunked"]
+        params["ContentEncoding"] = ",".join(kept)
+    params = {name: value for name, value in params.items() if value not in ({}, [], "")}
     payload = shape.serialization.get("payload")
     if payload is not None:
         member = shape.members[payload]
@@ -145,6 +153,14 @@ def _rest_params(operation_model: Any, request: WireRequest, protocol: str) -> d
         else:
             params["body"] = body
     return params
+
+
+_SDK_FILLED = frozenset({"ContentLength", "ContentMD5"})
+
+
+def _sdk_filled(member: str) -> bool:
+    """A header member SDKs set on their own (so two clients sending the same call differ)."""
+    return member in _SDK_FILLED or member.startswith("Checksum")
 
 
 def _query_map(query: list[tuple[str, str]], shape: Any) -> dict[str, str]:

@@ -130,7 +130,7 @@ def test_an_s3_call_not_in_the_cassette_is_a_miss_naming_the_operation(
             Bucket="models", Key="churn/model.tar.gz")
     message = str(caught.value)
     assert message.startswith("aws-replay: no recorded interaction in job.yaml matches "
-                              's3.GetObject {"Bucket":"models","ChecksumMode":"ENABLED",'
+                              's3.GetObject {"Bucket":"models",'
                               '"Key":"churn/model.tar.gz"}')
     assert "operation: recorded SageMaker.DescribeAutoMLJob, request calls s3.GetObject" in message
 

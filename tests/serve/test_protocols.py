@@ -127,7 +127,7 @@ def test_an_unmatched_s3_key_is_a_no_match_error_naming_the_closest_request_and_
     assert error["Code"] == "NoMatchingInteraction"
     assert error["Message"].startswith(
         'no recorded interaction matches s3.GetObject {"Bucket":"replay-bucket",'
-        f'"ChecksumMode":"ENABLED","Key":"models/other.bin"}}; closest recorded: {recorded.path} '
+        f'"Key":"models/other.bin"}}; closest recorded: {recorded.path} '
         "interaction 2 s3.GetObject ")
     assert '($.Key: recorded "models/model.bin", request has "models/other.bin")' \
         in error["Message"]
