@@ -151,6 +151,9 @@ def test_record_against_local_endpoints_then_replay_offline_check_and_scan(
     release = folder / "test_the_best_model_of_a_finished_job_is_released.yaml"
     assert protocols_in(release) == {"json", "query", "rest-xml", "rest-json"}
     assert all(read_cassette(c).meta["source"] == "local-endpoint" for c in cassettes)
+    downloads = [i.response.body for i in read_cassette(release).interactions
+                 if i.request.method == "GET" and i.request.uri.endswith("/model.tar.gz")]
+    assert downloads == [example_artefact()]  # stored byte for byte
     text = release.read_text()
     assert "123456789012" not in text  # moto's account id, replaced by a placeholder
     assert DUMMY_KEYS["AWS_SECRET_ACCESS_KEY"] not in text
