@@ -16,6 +16,11 @@ session. The three are interleaved test by test so load on a shared machine hits
 the ratio printed is the median of the paired per-test ratios. Goals: ours <= 1.3x A and
 <= 0.5x B.
 
+Per call (inside one replayed test, the cassette active): a 1 MB S3 ``GetObject`` with its
+``Body`` read (rest-xml, keyed on bucket + key from the URI) and a ``describe_auto_ml_job``
+(JSON), each against baseline A's hook returning the same bytes to a client that has only that
+hook. Calls are interleaved one by one; goal: ours <= 1.3x A for each.
+
 Then a generated suite of 1,000 replayed tests is run by pytest serially and with ``-n 2``
 (goal: the parallel wall time under 0.65x the serial one), plus the same suite with baseline A's
 hook in a fixture instead of the plugin, for the plugin's whole per-test cost in pytest.
@@ -24,7 +29,9 @@ hook in a fixture instead of the plugin, for the plugin's whole per-test cost in
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -44,7 +51,15 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                    "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 os.environ.pop("AWS_PROFILE", None)
 
+from replay.cassette.model import (  # noqa: E402
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    text_headers,
+)
 from replay.cassette.read import load_cassette  # noqa: E402
+from replay.cassette.write import write_cassette  # noqa: E402
 from replay.plugin import botocore_hook  # noqa: E402
 from replay.plugin.engine import ActiveCassette, DriftCache  # noqa: E402
 from replay.plugin.settings import ReplaySettings  # noqa: E402
@@ -140,6 +155,98 @@ def micro(folder: Path, rounds: int, count: int) -> None:
               f"{median['ours'] / median['A']:.3f})")
         print(f"  ratio ours/B = {paired['B']:.3f}   (goal <= 0.5; ratio of medians "
               f"{median['ours'] / median['B']:.3f})")
+
+
+class FloorBody(io.BytesIO):
+    """What baseline A hands botocore: the recorded bytes, readable and streamable."""
+
+    def stream(self, amt: int = 65536, **_: Any) -> Any:
+        while chunk := self.read(amt):
+            yield chunk
+
+
+def recorded_from(client: Any, call: Callable[[Any], Any], response: RecordedResponse,
+                  path: Path) -> RecordedResponse:
+    """Write a cassette of one call as ``client`` sends it, answered by ``response``."""
+    sent: list[Any] = []
+
+    def capture(request: Any, **_: Any) -> Any:
+        sent.append(request)
+        headers = {name: values[0] for name, values in response.headers.items()}
+        return AWSResponse(request.url, response.status, headers, FloorBody(response.body))
+
+    client.meta.events.register_first("before-send", capture, unique_id="bench-capture")
+    call(client)
+    client.meta.events.unregister("before-send", unique_id="bench-capture")
+    request = sent[0]
+    body = request.body or b""
+    recorded = RecordedRequest(method=request.method, uri=request.url,
+                               headers=text_headers(dict(request.headers)),
+                               body=body.decode() if isinstance(body, bytes) else str(body))
+    write_cassette(path, Cassette((Interaction(recorded, response),)))
+    return load_cassette(path).interactions[0].response
+
+
+def floor_client(session: Any, service: str, response: RecordedResponse) -> Any:
+    """A client answered by baseline A's hook only (the plugin's own hook taken off)."""
+    headers = {name: values[0] for name, values in response.headers.items()}
+
+    def floor(request: Any, **_: Any) -> Any:
+        return AWSResponse(request.url, response.status, headers, FloorBody(response.body))
+
+    client = session.client(service)
+    client.meta.events.unregister("before-send", unique_id="aws-replay-before-send")
+    client.meta.events.register_first("before-send", floor, unique_id="bench-floor")
+    return client
+
+
+def per_call(folder: Path, rounds: int, count: int) -> None:
+    session = boto3.Session()
+    artefact = random.Random(2026).randbytes(1024 * 1024)
+    s3_response = RecordedResponse(
+        status=200, reason="OK", body=artefact,
+        headers={"Content-Type": ["binary/octet-stream"], "Content-Length": [str(len(artefact))],
+                 "ETag": ['"1ab5dd15c09c33bf77f1af600a13abdf"'],
+                 "x-amz-request-id": ["00000000-0000-4000-8000-000000000001"]})
+    job_response = load_cassette(write_job_cassette(folder / "cassettes" / "call-job.yaml",
+                                                    [full_body()])).interactions[0].response
+
+    def get_object(client: Any) -> None:
+        body = client.get_object(Bucket="churn-models", Key="churn/model.tar.gz")["Body"].read()
+        assert len(body) == len(artefact)
+
+    def describe(client: Any) -> None:
+        client.describe_auto_ml_job(AutoMLJobName=JOB)
+
+    cases = (("S3 GetObject 1 MB, Body read", "s3", get_object, s3_response),
+             ("SageMaker describe_auto_ml_job", "sagemaker", describe, job_response))
+    print("per call, inside one replayed test (cassette active; calls interleaved):")
+    for label, service, call, response in cases:
+        path = folder / "cassettes" / f"call-{service}.yaml"
+        recorded = recorded_from(floor_client(session, service, response), call, response, path)
+        floor = floor_client(session, service, recorded)
+        ours = session.client(service)
+        active = ActiveCassette([path], ReplaySettings(), test_id="bench", rootdir=folder,
+                                drift=DriftCache())
+        times: dict[str, list[float]] = {"A": [], "ours": []}
+        with active.activate():
+            for _ in range(20):  # warm up: models, caches, the drift check
+                call(floor)
+                call(ours)
+            for index in range(rounds * count):
+                order = (("A", floor), ("ours", ours))
+                for key, client in order if index % 2 else order[::-1]:
+                    start = time.perf_counter()
+                    call(client)
+                    times[key].append(time.perf_counter() - start)
+        assert not active.failures, active.failures
+        median = {key: statistics.median(values) * 1e6 for key, values in times.items()}
+        paired = statistics.median(o / a for o, a in zip(times["ours"], times["A"], strict=True))
+        print(f"  {label} ({rounds * count} calls each):")
+        print(f"    A before-send floor    median {median['A']:9.1f} us")
+        print(f"    aws-replay             median {median['ours']:9.1f} us")
+        print(f"    ratio ours/A = {paired:.3f}   (goal <= 1.3; ratio of medians "
+              f"{median['ours'] / median['A']:.3f})")
 
 
 SUITE_CONFTEST = """
@@ -240,6 +347,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as folder:
         micro(Path(folder), args.rounds, args.tests)
+        per_call(Path(folder), args.rounds, args.tests)
         if not args.no_suite:
             suite(Path(folder), args.suite_size)
 

@@ -23,6 +23,10 @@ Headers = dict[str, list[str]]
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 SUPPORTED_VERSION = 1
 
+BODY_DIGEST_PREFIX = "aws-replay-body-digest:"
+"""How a request body stored as its digest starts (a large or binary upload; see
+:mod:`replay.protocols.wire`): its ``Content-Length`` is the upload's, not the digest text's."""
+
 
 def _text(value: Any) -> str:
     """A header value or body as text; vcrpy stores boto3's as bytes (``!!binary``)."""

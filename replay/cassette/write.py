@@ -15,7 +15,14 @@ from typing import Any
 import yaml
 
 from replay import TOOL_NAME
-from replay.cassette.model import Cassette, Headers, Interaction, header_value, with_header
+from replay.cassette.model import (
+    BODY_DIGEST_PREFIX,
+    Cassette,
+    Headers,
+    Interaction,
+    header_value,
+    with_header,
+)
 from replay.cassette.read import forget_cassette
 from replay.core.atomic import atomic_writer as atomic_writer
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -66,13 +73,22 @@ def _fix_content_length(headers: Headers, body: bytes) -> Headers:
 
 
 def normalize_interaction(interaction: Interaction) -> Interaction:
-    """The interaction as it is written: JSON body pretty-printed, ``Content-Length`` matching."""
+    """The interaction as it is written: JSON body pretty-printed, ``Content-Length`` matching.
+
+    Two lengths stay as they were sent, because they never described the stored bytes: a HEAD
+    response's (the length of the body a GET would return; S3 ``HeadObject`` reads it as
+    ``ContentLength``) and a request body stored as its digest (the upload's length).
+    """
     body = pretty_body(interaction.response.body)
+    head = interaction.request.method.upper() == "HEAD" and not body
     response = replace(
         interaction.response,
         body=body,
-        headers=_fix_content_length(interaction.response.headers, body),
+        headers=interaction.response.headers if head
+        else _fix_content_length(interaction.response.headers, body),
     )
+    if interaction.request.body.startswith(BODY_DIGEST_PREFIX):
+        return Interaction(request=interaction.request, response=response)
     request_body = interaction.request.body.encode("utf-8")
     request = replace(
         interaction.request,

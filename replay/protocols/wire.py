@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from replay.cassette.model import RecordedRequest
+from replay.cassette.model import BODY_DIGEST_PREFIX, RecordedRequest
 
-DIGEST_PREFIX = "aws-replay-body-digest:"
+DIGEST_PREFIX = BODY_DIGEST_PREFIX
 """How a request body stored as its digest starts (``aws-replay-body-digest:sha256=...``)."""
 
 _DIGEST = re.compile(r"^aws-replay-body-digest:sha256=([0-9a-f]{64}) length=(\d+)$")
@@ -62,7 +62,10 @@ def body_digest(body: bytes) -> dict[str, Any]:
 
 def body_bytes(body: Any) -> bytes:
     """A request body botocore or a cassette holds (bytes, text, ``None``, a seekable stream)
-    as bytes; a stream is read and put back where it was."""
+    as bytes; a stream is read and put back where it was. A stream that cannot tell where it
+    is (botocore's ``AwsChunkedWrapper``, an ``aws-chunked`` upload over HTTPS) is put back at
+    its start, as botocore itself rewinds a body before a retry: left read to the end, the
+    request sent after it (recording) would upload nothing."""
     if body is None:
         return b""
     if isinstance(body, bytes):
@@ -77,8 +80,8 @@ def body_bytes(body: Any) -> bytes:
     tell, seek = getattr(body, "tell", None), getattr(body, "seek", None)
     start = tell() if tell is not None else None
     data = read()
-    if seek is not None and start is not None:
-        seek(start)
+    if seek is not None:
+        seek(0 if start is None else start)
     return data if isinstance(data, bytes) else str(data).encode("utf-8")
 
 

@@ -119,6 +119,48 @@ def wanted(request: RecordedRequest, targets: Collection[str] | None = None) -> 
 
 
 @contextlib.contextmanager
+def _raw_response_bodies() -> Iterator[None]:
+    """Keep response bodies as the server sent them, as botocore itself reads them.
+
+    botocore asks urllib3 for bodies undecoded (``decode_content=False``): an S3 object stored
+    with ``Content-Encoding: gzip`` reaches the caller compressed. vcrpy sends the request on
+    the real connection without saying so, and urllib3 2 then inflates the body while keeping
+    the compressed ``Content-Length``: the caller being recorded gets an
+    ``IncompleteReadError`` and the cassette a body that no longer fits its headers. Here the
+    real connections default to ``decode_content=False`` while recording (botocore's own calls
+    pass it explicitly, so they are unchanged).
+    """
+    import inspect
+
+    import botocore.awsrequest as awsrequest
+    import urllib3.connection
+
+    classes = (awsrequest.AWSHTTPConnection, awsrequest.AWSHTTPSConnection)
+    parameters = inspect.signature(urllib3.connection.HTTPConnection.request).parameters
+    if "decode_content" not in parameters:
+        yield  # urllib3 1.x: responses are never decoded here
+        return
+
+    def undecoded(original: Any) -> Any:
+        def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("decode_content", False)
+            return original(self, *args, **kwargs)
+        return request
+
+    own = {cls: cls.__dict__.get("request") for cls in classes}
+    for cls in classes:
+        cls.request = undecoded(cls.request)
+    try:
+        yield
+    finally:
+        for cls, original in own.items():
+            if original is None:
+                del cls.request
+            else:
+                cls.request = original
+
+
+@contextlib.contextmanager
 def _thread_safe_patching() -> Iterator[None]:
     """Make vcrpy's global patching hold under threads.
 
@@ -163,13 +205,16 @@ def _thread_safe_patching() -> Iterator[None]:
 @contextlib.contextmanager
 def capture_exchanges(sanitizer: Sanitizer | None = None, *,
                       targets: Collection[str] | None = None) -> Iterator[list[Interaction]]:
-    """While active, every AWS JSON-protocol exchange boto3/botocore makes in this process
-    (via vcrpy) is sanitized in memory and appended, in order, to the yielded list.
+    """While active, every AWS API exchange boto3/botocore makes in this process (via vcrpy),
+    of any protocol, is sanitized in memory and appended, in order, to the yielded list.
 
-    Only requests carrying ``X-Amz-Target`` land there (``targets``, when given, limits them to
-    those target prefixes, e.g. ``{"SageMaker"}``); credential services (STS, SSO, Cognito)
-    and the metadata service never do. Nothing is written to disk. Requests really go to the
-    network: this records, it never replays.
+    Credential traffic (STS ``AssumeRole*``, SSO, Cognito identity, the metadata service) and
+    requests to anything but AWS never land there (:func:`wanted`); ``targets``, when given,
+    keeps only JSON-protocol calls with those target prefixes (e.g. ``{"SageMaker"}``). Bodies
+    are kept as sent: binary downloads byte for byte, compressed ones compressed, an empty
+    HEAD answer with its ``Content-Length``; a large or binary upload is stored as its digest.
+    Nothing is written to disk. Requests really go to the network: this records, it never
+    replays.
     """
     import vcr
 
@@ -196,11 +241,12 @@ def capture_exchanges(sanitizer: Sanitizer | None = None, *,
         response["body"] = {"string": clean.body}
         return response
 
-    recorder = vcr.VCR(record_mode="all", decode_compressed_response=True,
+    recorder = vcr.VCR(record_mode="all", decode_compressed_response=False,
                        before_record_request=before_record_request,
                        before_record_response=before_record_response)
     recorder.register_persister(_MemoryPersister)
-    with _thread_safe_patching(), recorder.use_cassette("aws-replay-in-memory") as cassette:
+    with _thread_safe_patching(), _raw_response_bodies(), \
+            recorder.use_cassette("aws-replay-in-memory") as cassette:
         cassette.data = _Collector(captured, lock)
         yield captured
 

@@ -1,0 +1,316 @@
+"""Recording every protocol through vcrpy, kept exactly: S3 (rest-xml) against moto's server, a
+1 MB binary download, HEAD answers, S3 errors, uploads with checksums (``aws-chunked`` over
+HTTPS too), STS form bodies. Each is captured, saved, read back and replayed to boto3.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import ipaddress
+import os
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replay.cassette.model import Interaction, header_value
+from replay.cassette.read import read_cassette
+from replay.plugin.engine import ActiveCassette, DriftCache
+from replay.plugin.settings import ReplaySettings
+from replay.protocols.wire import DIGEST_PREFIX, body_bytes, digest_text
+from replay.record.capture import capture_exchanges, save_recording
+from replay.sanitize.sanitizer import Sanitizer
+
+MB = 1024 * 1024
+BUCKET = "models"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(aws: None, moto_url: str) -> Any:
+    import boto3
+
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+def record(path: Path, interactions: list[Interaction]) -> list[Interaction]:
+    """Save as the recorder does, and read back what is on disk."""
+    save_recording(path, interactions, source="local-endpoint", sanitizer=Sanitizer.default())
+    return list(read_cassette(path).interactions)
+
+
+@pytest.fixture
+def replaying(tmp_path: Path) -> Any:
+    """Replays a cassette to every client for the block (the plugin's engine, mode none)."""
+    def replay(path: Path) -> Any:
+        return ActiveCassette([path], ReplaySettings(drift="off"), test_id="test",
+                              rootdir=tmp_path, drift=DriftCache()).activate()
+    return replay
+
+
+def test_a_binary_download_and_its_head_round_trip_exactly(s3: Any, tmp_path: Path,
+                                                           replaying: Any) -> None:
+    data = os.urandom(MB)
+    s3.put_object(Bucket=BUCKET, Key="model.tar.gz", Body=data)
+    with capture_exchanges() as captured:
+        head = s3.head_object(Bucket=BUCKET, Key="model.tar.gz")
+        assert s3.get_object(Bucket=BUCKET, Key="model.tar.gz")["Body"].read() == data
+    head_seen, get_seen = record(tmp_path / "download.yaml", captured)
+
+    assert get_seen.response.body == data  # not decoded, sanitized or re-encoded
+    assert head_seen.request.method == "HEAD" and head_seen.response.body == b""
+    # A HEAD answer's length is the object's: it never described the (empty) stored body.
+    assert header_value(head_seen.response.headers, "Content-Length") == str(MB)
+    with replaying(tmp_path / "download.yaml"):
+        replayed_head = s3.head_object(Bucket=BUCKET, Key="model.tar.gz")
+        replayed = s3.get_object(Bucket=BUCKET, Key="model.tar.gz")
+        assert replayed["Body"].read() == data
+    assert replayed_head["ContentLength"] == head["ContentLength"] == MB
+    assert replayed_head["ETag"] == head["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def test_s3_errors_are_stored_as_sent_and_replay_as_botocore_raises_them(
+        s3: Any, tmp_path: Path, replaying: Any) -> None:
+    with capture_exchanges() as captured:
+        with pytest.raises(s3.exceptions.NoSuchKey):
+            s3.get_object(Bucket=BUCKET, Key="absent")
+        with pytest.raises(s3.exceptions.ClientError, match=r"\(404\)"):
+            s3.head_object(Bucket=BUCKET, Key="absent")
+    get_missing, head_missing = record(tmp_path / "errors.yaml", captured)
+
+    assert get_missing.response.status == 404 and b"<Code>NoSuchKey</Code>" in \
+        get_missing.response.body
+    assert head_missing.response.status == 404 and head_missing.response.body == b""
+    with replaying(tmp_path / "errors.yaml"):
+        with pytest.raises(s3.exceptions.NoSuchKey) as raised:
+            s3.get_object(Bucket=BUCKET, Key="absent")
+        with pytest.raises(s3.exceptions.ClientError) as head_raised:
+            s3.head_object(Bucket=BUCKET, Key="absent")
+    assert raised.value.response["Error"]["Key"] == "absent"
+    assert head_raised.value.response["Error"]["Code"] == "404"
+
+
+def test_an_upload_with_a_checksum_is_stored_as_its_digest_and_its_true_length(
+        s3: Any, tmp_path: Path, replaying: Any) -> None:
+    data = os.urandom(200_000)
+    with capture_exchanges() as captured:
+        s3.put_object(Bucket=BUCKET, Key="upload.bin", Body=data, ChecksumAlgorithm="SHA256")
+    (put,) = record(tmp_path / "upload.yaml", captured)
+
+    assert put.request.body == digest_text(data)  # the upload is not stored a second time
+    assert header_value(put.request.headers, "Content-Length") == str(len(data))
+    assert header_value(put.request.headers, "x-amz-checksum-sha256")
+    with replaying(tmp_path / "upload.yaml") as active:
+        s3.put_object(Bucket=BUCKET, Key="upload.bin", Body=data, ChecksumAlgorithm="SHA256")
+    assert active.play_counts == [[1]]
+
+
+def test_sts_form_bodies_are_stored_as_text_and_account_ids_replaced(
+        aws: None, moto_url: str, tmp_path: Path, replaying: Any) -> None:
+    import boto3
+
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=moto_url)
+    with capture_exchanges() as captured:
+        live = sts.get_caller_identity()
+    (call,) = record(tmp_path / "sts.yaml", captured)
+
+    assert call.request.body == "Action=GetCallerIdentity&Version=2011-06-15"
+    assert live["Account"].encode() not in call.response.body
+    with replaying(tmp_path / "sts.yaml"):
+        replayed = sts.get_caller_identity()
+    assert replayed["Account"] != live["Account"] and len(replayed["Account"]) == 12
+    assert replayed["Arn"].split(":")[4] == replayed["Account"]
+
+
+# ------------------------------------------------------------------ aws-chunked, over HTTPS
+
+
+class TlsBucket:
+    """An HTTPS endpoint taking S3 ``PutObject`` uploads in any framing: botocore sends
+    ``Content-Encoding: aws-chunked`` with a trailing checksum only over TLS."""
+
+    def __init__(self, folder: Path) -> None:
+        self.cert = folder / "cert.pem"
+        self.uploads: list[bytes] = []
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*self._self_signed(folder))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> TlsBucket:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _self_signed(self, folder: Path) -> tuple[Path, Path]:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = datetime.datetime.now(datetime.UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(1)
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .sign(key, hashes.SHA256()))
+        self.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        private = folder / "key.pem"
+        private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+        return self.cert, private
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        bucket = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _read_chunks(self) -> bytes:  # HTTP chunked, then aws-chunked inside it
+                data = b""
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+                while self.rfile.readline().strip():
+                    pass
+                return data
+
+            def do_PUT(self) -> None:
+                if self.headers.get("Transfer-Encoding") == "chunked":
+                    raw = self._read_chunks()
+                else:
+                    raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if "aws-chunked" in self.headers.get("Content-Encoding", ""):
+                    raw = _aws_unchunk(raw)
+                bucket.uploads.append(raw)
+                self.send_response(200)
+                self.send_header("ETag", f'"{hashlib.md5(raw).hexdigest()}"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        return Handler
+
+
+def _aws_unchunk(framed: bytes) -> bytes:
+    """The payload of an ``aws-chunked`` body (``<hex size>\\r\\n<data>\\r\\n`` ..., trailer)."""
+    stream, payload = io.BytesIO(framed), b""
+    while size := int(stream.readline().split(b";")[0], 16):
+        payload += stream.read(size)
+        stream.readline()
+    return payload
+
+
+@pytest.fixture
+def tls_s3(aws: None, tmp_path: Path) -> Iterator[tuple[Any, TlsBucket]]:
+    import boto3
+    from botocore.config import Config
+
+    with TlsBucket(tmp_path) as server:
+        client = boto3.client("s3", region_name="us-east-1", endpoint_url=server.url,
+                              verify=str(server.cert),
+                              config=Config(s3={"addressing_style": "path"},
+                                            retries={"max_attempts": 1}))
+        yield client, server
+
+
+def test_an_aws_chunked_upload_is_recorded_whole_and_replays(
+        tls_s3: tuple[Any, TlsBucket], tmp_path: Path, replaying: Any) -> None:
+    s3, server = tls_s3
+    data = os.urandom(300_000)
+    with capture_exchanges() as captured:
+        s3.put_object(Bucket=BUCKET, Key="big.bin", Body=io.BytesIO(data),
+                      ChecksumAlgorithm="CRC32")
+    assert server.uploads == [data]  # recording sent the whole upload
+    (put,) = record(tmp_path / "chunked.yaml", captured)
+
+    assert header_value(put.request.headers, "Content-Encoding") == "aws-chunked"
+    assert put.request.body.startswith(DIGEST_PREFIX)  # the framed upload, as sent
+    with replaying(tmp_path / "chunked.yaml") as active:
+        s3.put_object(Bucket=BUCKET, Key="big.bin", Body=io.BytesIO(data),
+                      ChecksumAlgorithm="CRC32")
+    assert active.play_counts == [[1]] and len(server.uploads) == 1
+
+
+def test_recording_an_aws_chunked_upload_in_the_plugin_sends_all_of_it(
+        tls_s3: tuple[Any, TlsBucket], tmp_path: Path) -> None:
+    # In a record mode the plugin keys the request first (reading its body), then lets it
+    # through: the body must be sent from its start, not from where the key left it.
+    s3, server = tls_s3
+    data = os.urandom(100_000)
+    path = tmp_path / "cassettes" / "once.yaml"
+    active = ActiveCassette([path], ReplaySettings(mode="once", drift="off"), test_id="test",
+                            rootdir=tmp_path, drift=DriftCache())
+    with active.activate():
+        s3.put_object(Bucket=BUCKET, Key="once.bin", Body=io.BytesIO(data),
+                      ChecksumAlgorithm="CRC32")
+    assert server.uploads == [data]
+    assert len(read_cassette(path).interactions) == 1
+
+
+def test_body_bytes_puts_an_aws_chunked_body_back_at_its_start() -> None:
+    from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
+
+    wrapper = AwsChunkedWrapper(io.BytesIO(b"payload"), checksum_cls=Crc32Checksum,
+                                checksum_name="x-amz-checksum-crc32")
+    first = body_bytes(wrapper)
+    assert _aws_unchunk(first) == b"payload"
+    assert wrapper.read() == first
+
+
+def test_an_object_stored_gzip_encoded_is_recorded_as_s3_sends_it(
+        s3: Any, tmp_path: Path, replaying: Any) -> None:
+    # boto3 hands S3 objects over as stored: a Content-Encoding: gzip object arrives
+    # compressed, with its ContentEncoding. Recording must not inflate it.
+    import gzip
+
+    packed = gzip.compress(b'{"weights": [0.25, 0.5]}' * 1000)
+    s3.put_object(Bucket=BUCKET, Key="weights.json.gz", Body=packed, ContentEncoding="gzip")
+    with capture_exchanges() as captured:
+        live = s3.get_object(Bucket=BUCKET, Key="weights.json.gz")
+        assert live["Body"].read() == packed
+    (get,) = record(tmp_path / "gzip.yaml", captured)
+
+    assert get.response.body == packed
+    with replaying(tmp_path / "gzip.yaml"):
+        replayed = s3.get_object(Bucket=BUCKET, Key="weights.json.gz")
+        assert replayed["Body"].read() == packed
+    assert replayed["ContentEncoding"] == live["ContentEncoding"] == "gzip"
+    assert replayed["ContentLength"] == len(packed)
