@@ -13,7 +13,6 @@ old default (``<rootdir>/cassettes``) can.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -24,21 +23,6 @@ class Sleeps(list[float]):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@functools.cache
-def xml_responses_checked() -> bool:
-    """Whether the spec check reads XML responses yet (query, rest-xml): until it does, it
-    takes every non-JSON body for broken JSON, so a suite replaying S3 or STS turns the drift
-    check off and ``aws-replay check`` reports those interactions."""
-    from replay.spec.check import check_body
-    from replay.spec.operations import service_model
-
-    operation = service_model("sts").operation_model("GetCallerIdentity")
-    body = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-            b"<GetCallerIdentityResult><Account>000000000001</Account>"
-            b"</GetCallerIdentityResult></GetCallerIdentityResponse>")
-    return not any(f.severity == "breaking" for f in check_body(operation, body))
 
 
 @pytest.fixture

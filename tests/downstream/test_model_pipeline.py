@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.downstream.conftest import Sleeps, xml_responses_checked
+from tests.downstream.conftest import Sleeps
 from tests.downstream.model_pipeline import (
     DEPLOYER,
     ArtefactMissing,
@@ -31,8 +31,7 @@ MISSING_KEY = "churn-automl-2026/tuning/never-trained/output/model.tar.gz"
 @pytest.fixture
 def aws_replay_config() -> dict[str, Any]:
     # This module's cassettes live beside it (the folder's conftest names another folder).
-    # The drift check reads JSON bodies only until the XML response checker lands.
-    return {} if xml_responses_checked() else {"drift": "off"}
+    return {}
 
 
 @pytest.fixture
