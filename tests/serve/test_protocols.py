@@ -170,8 +170,6 @@ def test_a_head_answer_carries_the_recorded_content_length_and_no_body(
                 connection=connection).status == 200  # the connection is still in step
 
 
-@pytest.mark.xfail(strict=True, reason="replay.cassette.write sets every Content-Length to the "
-                   "stored body's length, so a recorded HEAD answer is written with 0")
 def test_a_head_recorded_to_a_file_keeps_its_content_length(server: RunningServer) -> None:
     head = aws_client("s3", server.url).head_object(Bucket=BUCKET, Key=KEY)
 
