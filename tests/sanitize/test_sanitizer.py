@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +373,42 @@ def test_sanitize_paths_keeps_a_json_cassette_json(tmp_path: Path) -> None:
     assert key not in path.read_text()
     body = json.loads(document["interactions"][0]["response"]["body"]["string"])
     assert body == {"Environment": {"KEY": "AKIAREDACTED00000001"}}
+
+
+def _s3_get_object_with(response: RecordedResponse) -> bytes:
+    """What boto3's get_object (checksum validation on, its default) reads from ``response``."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    class Raw(io.BytesIO):
+        def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Any:
+            while chunk := self.read(amt):
+                yield chunk
+
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+                      aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    headers = {name: values[0] for name, values in response.headers.items()}
+    s3.meta.events.register_first(
+        "before-send", lambda request, **_: AWSResponse(request.url, 200, headers,
+                                                         Raw(response.body)))
+    body: bytes = s3.get_object(Bucket="models", Key="ids.csv", ChecksumMode="ENABLED")[
+        "Body"].read()
+    return body
+
+
+def test_a_body_changed_by_sanitizing_drops_the_checksums_clients_would_verify() -> None:
+    body = b"customer,account\nc-1,987654321098\n"
+    crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    recorded = RecordedResponse(200, "OK", {"Content-Type": ["text/csv"],
+                                            "x-amz-checksum-crc32": [crc],
+                                            "Content-Length": [str(len(body))]}, body)
+    assert _s3_get_object_with(recorded) == body  # the checksum holds as recorded
+
+    clean = Sanitizer.default().sanitize_response(recorded)
+    assert b"987654321098" not in clean.body
+    assert "x-amz-checksum-crc32" not in clean.headers
+    assert _s3_get_object_with(clean) == clean.body  # would raise FlexibleChecksumError
+
+    untouched = Sanitizer.default().sanitize_response(
+        RecordedResponse(200, "OK", {"x-amz-checksum-crc32": [crc]}, b"no secrets here"))
+    assert untouched.headers == {"x-amz-checksum-crc32": [crc]}
