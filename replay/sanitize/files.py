@@ -17,8 +17,9 @@ from pathlib import Path
 from replay.cassette.read import find_cassettes, read_cassette
 from replay.cassette.write import dump_cassette, write_cassette
 from replay.core.errors import CassetteError, ConfigError, ReplayError
-from replay.sanitize.sanitizer import Sanitizer, texts_of
+from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import Leak, scan_text
+from replay.sanitize.texts import texts_of
 
 
 @dataclass

@@ -57,7 +57,6 @@ from replay.sanitize.decoders import (
     decompress,
     printable,
     rewrite,
-    views,
 )
 from replay.sanitize.rules import (
     ACCESS_KEY_FORMAT,
@@ -75,6 +74,7 @@ from replay.sanitize.rules import (
     redact_paths,
     rules_from_settings,
 )
+from replay.sanitize.texts import is_body_checksum, map_strings, texts_of, with_decoded
 
 
 class Sanitizer:
@@ -267,7 +267,7 @@ class Sanitizer:
         is sanitized afterwards.
         """
         with self._lock:
-            for text in _with_decoded(texts):
+            for text in with_decoded(texts):
                 if "0000" not in text and "REDACTED" not in text:
                     continue  # every placeholder this class hands out has one or the other
                 for pattern, categories in PLACEHOLDER_PATTERNS:
@@ -317,7 +317,7 @@ class Sanitizer:
             return None
         if self._json_paths is not None:
             parsed = redact_paths(parsed, self._json_paths)
-        cleaned = _map_strings(parsed, self.sanitize_text)
+        cleaned = map_strings(parsed, self.sanitize_text)
         if cleaned == parse_json_body(text):
             return text
         indent = 2 if "\n" in text.strip() else None
@@ -379,7 +379,7 @@ class Sanitizer:
             # A checksum of the body as sent no longer holds for the body as stored, and
             # clients verify it (botocore: S3 ChecksumMode, on by default): drop it.
             headers = {name: values for name, values in headers.items()
-                       if not _is_body_checksum(name)}
+                       if not is_body_checksum(name)}
         return replace(response, reason=self.sanitize_text(response.reason), headers=headers,
                        body=body)
 
@@ -394,42 +394,7 @@ class Sanitizer:
         if not reserved:
             self.reserve(texts_of(cassette))
         interactions = tuple(self.sanitize_interaction(i) for i in cassette.interactions)
-        meta = _map_strings(dict(cassette.meta), self.sanitize_text)  # free text a user added
+        meta = map_strings(dict(cassette.meta), self.sanitize_text)  # free text a user added
         if interactions != cassette.interactions:
             meta["sanitizer"] = self.meta()
         return replace(cassette, interactions=interactions, meta=meta)
-
-
-def _is_body_checksum(header: str) -> bool:
-    lower = header.lower()
-    return lower == "content-md5" or (lower.startswith("x-amz-checksum-")
-                                      and lower != "x-amz-checksum-type")
-
-
-def _with_decoded(texts: Iterable[str]) -> Iterator[str]:
-    """Each text, then what is encoded inside it (a placeholder inside base64 is reserved too)."""
-    for text in texts:
-        yield text
-        yield from (view.text for view in views(text))
-
-
-def texts_of(cassette: Cassette) -> Iterable[str]:
-    """Every string of a cassette that may hold a value to reserve a placeholder against."""
-    for interaction in cassette.interactions:
-        request, response = interaction.request, interaction.response
-        yield request.uri
-        yield request.body
-        yield response.body.decode("utf-8", "replace")
-        for headers in (request.headers, response.headers):
-            for values in headers.values():
-                yield from values
-
-
-def _map_strings(node: Any, function: Callable[[str], str]) -> Any:
-    if isinstance(node, str):
-        return function(node)
-    if isinstance(node, list):
-        return [_map_strings(item, function) for item in node]
-    if isinstance(node, dict):
-        return {function(key): _map_strings(value, function) for key, value in node.items()}
-    return node
