@@ -75,3 +75,25 @@ def test_an_unknown_request_names_what_is_missing() -> None:
     with pytest.raises(UnknownOperationError, match="fits no operation of s3"):
         identify_operation(RecordedRequest("PATCH", "http://127.0.0.1:9/b/k",
                                            {"Authorization": [auth]}))
+
+
+def test_a_digest_never_looks_like_an_account_id_to_sanitize_or_scan() -> None:
+    import hashlib
+    import itertools
+    import re
+    from pathlib import Path
+
+    from replay.protocols.wire import WireRequest, body_digest, digest_text
+    from replay.sanitize.sanitizer import Sanitizer
+    from replay.sanitize.scan import scan_text
+
+    twelve_digits = re.compile(r"(?<!\d)\d{12}(?!\d)")
+    body = next(candidate for n in itertools.count()
+                if twelve_digits.search(hashlib.sha256(
+                    candidate := n.to_bytes(8, "big") * 9000).hexdigest()))
+    stored = digest_text(body)
+    assert not twelve_digits.search(stored)
+    request = RecordedRequest("PUT", "http://127.0.0.1:9/models/big.bin", {}, stored)
+    assert Sanitizer.default().sanitize_request(request).body == stored
+    assert scan_text(f"body: '{stored}'\n", Path("c.yaml"), Sanitizer.default()) == []
+    assert body_digest(WireRequest.from_recorded(request).body) == body_digest(body)
