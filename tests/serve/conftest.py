@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from filelock import FileLock
 
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
@@ -91,3 +94,28 @@ def recorded(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Recorde
     identity = read_cassette(path).interactions[-1].response.text()
     recorded_account = identity.split("<Account>")[1].split("</Account>")[0]
     return Recorded(path, moto_account, recorded_account)
+
+
+# ------------------------------------------------------------------ JavaScript SDK v3
+
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
+JS_CLIENTS = ("client-sagemaker", "client-s3", "client-sts")
+
+
+@pytest.fixture(scope="session")
+def js_sdk() -> Path:
+    """tests/js with the AWS SDK for JavaScript v3 clients (SageMaker, S3, STS) installed from
+    npm (once; safe under xdist)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are not installed: the AWS SDK for JavaScript v3 client "
+                    "tests need them (apt-get install nodejs npm)")
+    packages = JS_DIR / "node_modules" / "@aws-sdk"
+    with FileLock(str(JS_DIR / ".install.lock")):
+        if not all((packages / client / "package.json").exists() for client in JS_CLIENTS):
+            result = subprocess.run(
+                [npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
+                capture_output=True, text=True, timeout=300, check=False)
+            if result.returncode != 0:
+                pytest.fail(f"npm install --prefix {JS_DIR} failed:\n{result.stderr[-2000:]}")
+    return JS_DIR

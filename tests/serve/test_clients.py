@@ -8,11 +8,8 @@ only a machine without node/npm skips those tests.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -28,7 +25,6 @@ from replay.cassette.write import write_cassette
 from replay.serve.server import RunningServer, start_server
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
 DESCRIBE = "SageMaker.DescribeAutoMLJob"
 GONE = "gone-job"
 NOT_FOUND_MESSAGE = f"Could not find AutoML job with name {GONE}."
@@ -230,26 +226,6 @@ def test_aws_cli_shows_resource_not_found_as_it_does_for_aws(server: RunningServ
 
 
 # ------------------------------------------------------------------ JavaScript SDK v3
-
-
-@pytest.fixture(scope="session")
-def js_sdk() -> Path:
-    """tests/js with @aws-sdk/client-sagemaker installed from npm (once; safe under xdist)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are not installed: the AWS SDK for JavaScript v3 client "
-                    "tests need them (apt-get install nodejs npm)")
-    installed = JS_DIR / "node_modules" / "@aws-sdk" / "client-sagemaker" / "package.json"
-    with (JS_DIR / ".install.lock").open("w") as lock, contextlib.ExitStack() as stack:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
-        if not installed.exists():
-            result = subprocess.run(
-                [npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
-                capture_output=True, text=True, timeout=300, check=False)
-            if result.returncode != 0:
-                pytest.fail(f"npm install --prefix {JS_DIR} failed:\n{result.stderr[-2000:]}")
-    return JS_DIR
 
 
 def iso_milliseconds(epoch_seconds: float) -> str:

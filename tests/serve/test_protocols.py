@@ -1,12 +1,10 @@
 """`aws-replay serve` answering S3 (rest-xml) and STS (query) from a cassette recorded against
-moto, to clients we did not write: boto3 and the AWS CLI.
-
-The JavaScript SDK is not driven here: tests/js installs only @aws-sdk/client-sagemaker, so
-there is no S3 or STS client to point at the server (test_clients.py covers it for SageMaker).
+moto, to clients we did not write: boto3, the AWS CLI and the AWS SDK for JavaScript v3.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -190,6 +188,36 @@ def test_identical_s3_requests_play_in_recorded_order_then_stay_on_the_last(
     bodies = [s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() for _ in range(3)]
 
     assert bodies == [b"first", b"second", b"second"]
+
+
+# ------------------------------------------------------------------ JavaScript SDK v3
+
+
+def test_the_javascript_sdk_reads_s3_and_sts_from_a_boto3_recording(
+        server: RunningServer, recorded: Recorded, js_sdk: Path) -> None:
+    result = subprocess.run(
+        ["node", str(js_sdk / "protocols.mjs"), server.url, BUCKET, KEY, MISSING_KEY],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={key: value for key, value in os.environ.items() if not key.startswith("AWS_")})
+    assert result.returncode == 0, result.stderr
+    answers = {line["call"]: line for line in map(json.loads, result.stdout.splitlines())}
+
+    assert answers["GetObject"] == {"call": "GetObject", "ok": True, "length": len(OBJECT),
+                                    "sha256": hashlib.sha256(OBJECT).hexdigest()}
+    assert answers["HeadObject"]["contentLength"] == len(OBJECT)
+    missing = answers["GetObjectMissing"]
+    assert (missing["ok"], missing["error"], missing["httpStatusCode"]) == (
+        False, "NoSuchKey", 404)
+    identity = answers["GetCallerIdentity"]
+    assert identity["ok"] and identity["account"] == recorded_account(recorded)
+
+
+def recorded_account(recorded: Recorded) -> str:
+    """The (placeholder) account the recorded GetCallerIdentity answer holds."""
+    sts = next(i for i in read_cassette(recorded.path).interactions
+               if "GetCallerIdentity" in i.request.body)
+    text = sts.response.body.decode()
+    return text.split("<Account>")[1].split("</Account>")[0]
 
 
 # --------------------------------------------------------------------------------- AWS CLI
