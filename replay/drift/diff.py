@@ -45,7 +45,7 @@ from replay.drift.volatile import (
     same_modulo_volatile,
 )
 from replay.match.matchers import key_of_recorded
-from replay.spec.check import error_code_of
+from replay.spec.check import error_code_of, xml_output_value
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
 
@@ -100,9 +100,16 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
         return []
     old_ok, old_body = _parse(before.body)
     new_ok, new_body = _parse(after.body)
+    if not (old_ok or new_ok) and model is not None and before.status < 400:
+        # XML protocols: both bodies read along the output shape, then compared as JSON is
+        old_xml = xml_output_value(model, before.body)
+        new_xml = xml_output_value(model, after.body)
+        if old_xml is not None and new_xml is not None:
+            old_ok, old_body, new_ok, new_body = True, old_xml, True, new_xml
     if not (old_ok and new_ok):
         if old_ok == new_ok:
-            return [Finding("value-changed", Severity.INFO, "$", "non-JSON body changed")]
+            return [Finding("value-changed", Severity.INFO, "$",
+                            "body changed (neither JSON nor XML of a known output)")]
         return [Finding("type-changed", Severity.BREAKING, "$",
                         f"body is no longer JSON ({new_body})" if old_ok else "body became JSON",
                         "JSON" if old_ok else "not JSON", "not JSON" if old_ok else "JSON")]
@@ -150,7 +157,8 @@ def diff_cassettes(old: Cassette, new: Cassette, settings: DriftSettings | None 
     models: dict[Any, tuple[str | None, OperationModel | None]] = {}
     for old_index, new_index in pairs:
         interaction = old.interactions[old_index]
-        target = interaction.request.header("X-Amz-Target")
+        # JSON requests share a model per target; the others are identified one by one
+        target = interaction.request.header("X-Amz-Target") or ("", old_index)
         if target not in models:
             models[target] = _operation_model(interaction)
         operation, model = models[target]

@@ -32,6 +32,7 @@ from replay.cassette.read import read_cassette
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
+from replay.core.jsonpath import parse_json_path
 from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
 from replay.spec.observed import note_observed
@@ -266,6 +267,43 @@ def _check_xml(checker: OperationChecker, xml: XmlOperation, body: bytes | str, 
     elif root is not None:
         value = xml.output_value(root, sink)
     return _explained(checker.operation, checker.check_value(value, sink))
+
+
+def xml_output_value(operation: OperationModel, body: bytes) -> Any | None:
+    """A 2xx XML body (rest-xml, query, ec2) as the value its output members form, the way the
+    check reads it (``{"Contents": [{"Key": ...}], "KeyCount": 2}``), or ``None`` when the
+    operation is not an XML one, its output is a blob, or the body is not XML."""
+    checker = checker_for(operation)
+    xml = checker.xml
+    if xml is None or not body.strip():
+        return None
+    payload = payload_of(operation.output_shape)
+    if payload is not None and payload[1].type_name != "structure":
+        return None
+    try:
+        root = parse_xml_body(body)
+    except XmlBodyError:
+        return None
+    if find_error(root) is root:
+        return None
+    sink = Sink()
+    value = xml.output_value(root, sink)
+    for finding in sink_findings(sink):  # unknown elements stay in, as JSON's unknown keys do
+        steps = parse_json_path(finding.path) if finding.kind == "unknown-member" else None
+        if steps:
+            _place(value, steps, finding.actual)
+    return value
+
+
+def _place(value: Any, steps: tuple[str | int, ...], leaf: Any) -> None:
+    for step in steps[:-1]:
+        inside = (isinstance(value, dict) and isinstance(step, str) and step in value) or (
+            isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value))
+        if not inside:
+            return
+        value = value[step]
+    if isinstance(value, dict) and isinstance(steps[-1], str):
+        value.setdefault(steps[-1], leaf)
 
 
 def check_body(operation: OperationModel, body: bytes | str, status: int = 200,

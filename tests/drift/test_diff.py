@@ -249,3 +249,53 @@ def test_a_key_twice_in_the_old_meta_block_is_still_an_error(
     with pytest.raises(CassetteError, match=r"old/job\.yaml: has the key 'tool' twice in one "
                                             r"mapping \(line 3\)"):
         diff_paths(old, new, DriftSettings(), workers=1)
+
+
+# ------------------------------------------------------------------ XML protocols
+
+_S3_SCOPE = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/{}/"
+             "aws4_request, SignedHeaders=host, Signature=" + "0" * 64)
+
+
+def _xml_interaction(method: str, uri: str, service: str, body: str,
+                     request_body: str = "") -> Interaction:
+    from replay.cassette.model import RecordedRequest
+
+    return Interaction(
+        RecordedRequest(method, uri, {"Authorization": [_S3_SCOPE.format(service)]},
+                        request_body),
+        RecordedResponse(200, "OK", {"Content-Type": ["text/xml"]}, body.encode()))
+
+
+def _s3_and_sts(storage_class: str, extra: str = "", arn: str = "user/ci") -> Cassette:
+    listing = ('<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+               "<Name>models</Name><Prefix>churn/</Prefix><KeyCount>1</KeyCount>"
+               "<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+               f"<Contents><Key>churn/model.bin</Key><Size>2048</Size>"
+               f"<StorageClass>{storage_class}</StorageClass>{extra}</Contents>"
+               "</ListBucketResult>")
+    identity = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                "<GetCallerIdentityResult><UserId>AIDAEXAMPLE</UserId>"
+                f"<Account>000000000001</Account><Arn>arn:aws:iam::000000000001:{arn}</Arn>"
+                "</GetCallerIdentityResult></GetCallerIdentityResponse>")
+    return Cassette((
+        _xml_interaction("POST", "http://127.0.0.1:9/", "sts", identity,
+                         "Action=GetCallerIdentity&Version=2011-06-15"),
+        _xml_interaction("GET", "http://127.0.0.1:9/models?list-type=2&prefix=churn%2F", "s3",
+                         listing),
+    ))
+
+
+def test_xml_bodies_are_diffed_member_by_member_and_each_interaction_names_its_operation(
+        ) -> None:
+    old = _s3_and_sts("STANDARD")
+    new = _s3_and_sts("GLACIER", extra="<RestoreStatus2>x</RestoreStatus2>", arn="user/ci2")
+
+    found = {(f.interaction, f.operation, f.path, f.kind) for f in diff_cassettes(old, new)}
+
+    assert found == {
+        (0, "sts:GetCallerIdentity", "$.Arn", "value-changed"),
+        (1, "s3:ListObjectsV2", "$.Contents[0].StorageClass", "enum-value-new"),
+        (1, "s3:ListObjectsV2", "$.Contents[0].RestoreStatus2", "member-added"),
+    }
+    assert diff_cassettes(old, _s3_and_sts("STANDARD")) == []
