@@ -247,6 +247,12 @@ def _drift_cassette(path: Path, cassette: Cassette, clients: _Clients,
         run.subjects.append((name, index, None))
         try:
             ref = identify_operation(recorded.request)
+            if ref.protocol != "json":
+                raise ReplayError(
+                    f"{ref.service}:{ref.operation} ({ref.protocol} protocol) is not sent "
+                    "again: live drift re-sends JSON-protocol calls only; record it afresh "
+                    "(pytest --aws-replay-mode=all, or serve --record-to) and compare the two "
+                    "recordings with `aws-replay diff`")
             params = recorded.request.json()
         except ReplayError as exc:
             run.not_compared += 1
