@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 # Imported here so in-process pytester runs share them (see test_pytest_plugin.py).
@@ -19,10 +18,9 @@ import urllib3  # noqa: F401
 from botocore.exceptions import ClientError
 
 from replay.cassette.model import RecordedResponse
-from replay.cassette.read import read_cassette
 from replay.plugin.aio_hook import aio_response
 from replay.plugin.botocore_hook import aws_response, install, serving
-from tests.support.cassettes import JOB, full_body, lifecycle, write_job_cassette
+from tests.support.cassettes import JOB, lifecycle, recorded_names, write_job_cassette
 from tests.support.stub_sagemaker import StubSageMaker
 
 # The head of an inner test module: DescribeAutoMLJob through an aiobotocore client.
@@ -61,25 +59,9 @@ def test_two_jobs():
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-            stub_sagemaker: StubSageMaker) -> pytest.Pytester:
-    """A downstream project whose clients (boto3 and aiobotocore) reach a local SageMaker when
-    they are let through, with dummy credentials."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(pytester.path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(pytester.path / "no-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", stub_sagemaker.url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    stub_sagemaker.jobs["second-job"] = dict(full_body(), AutoMLJobName="second-job")
-    pytester.makepyfile(test_aio=AIO_MODULE + TWO_JOBS, test_boto3=BOTO3_MODULE + TWO_JOBS)
-    return pytester
-
-
-def recorded_names(path: Path) -> list[str]:
-    return [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
+def project(stub_project: pytest.Pytester) -> pytest.Pytester:
+    stub_project.makepyfile(test_aio=AIO_MODULE + TWO_JOBS, test_boto3=BOTO3_MODULE + TWO_JOBS)
+    return stub_project
 
 
 def test_aiobotocore_replays_what_boto3_recorded(project: pytest.Pytester,

@@ -3,9 +3,7 @@ failing test's recordings are not saved unless asked for."""
 
 from __future__ import annotations
 
-import json
 import textwrap
-from pathlib import Path
 from types import SimpleNamespace
 
 # Imported here so in-process pytester runs share them (see test_pytest_plugin.py).
@@ -13,9 +11,8 @@ import aiobotocore.session  # noqa: F401
 import boto3  # noqa: F401
 import pytest
 
-from replay.cassette.read import read_cassette
 from replay.plugin.recording import SentCalls
-from tests.support.cassettes import JOB, full_body, write_job_cassette
+from tests.support.cassettes import JOB, full_body, recorded_names, write_job_cassette
 from tests.support.stub_sagemaker import StubSageMaker
 
 FAILING = """
@@ -95,23 +92,9 @@ def test_own_session():
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-            stub_sagemaker: StubSageMaker) -> pytest.Pytester:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(pytester.path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(pytester.path / "no-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", stub_sagemaker.url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    stub_sagemaker.jobs["second-job"] = dict(full_body(), AutoMLJobName="second-job")
-    pytester.makepyfile(test_failing=FAILING, test_own_session=OWN_SESSION)
-    return pytester
-
-
-def recorded_names(path: Path) -> list[str]:
-    return [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
+def project(stub_project: pytest.Pytester) -> pytest.Pytester:
+    stub_project.makepyfile(test_failing=FAILING, test_own_session=OWN_SESSION)
+    return stub_project
 
 
 # ------------------------------------------------------------------------- failing tests

@@ -11,6 +11,7 @@ import boto3
 from botocore.config import Config
 
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
+from replay.cassette.read import read_cassette
 from replay.cassette.write import write_cassette
 from replay.plugin.engine import ActiveCassette, DriftCache
 from replay.plugin.settings import ReplaySettings
@@ -118,3 +119,8 @@ def make_cassette(body: dict[str, Any], name: str = "job-1") -> Cassette:
 
 
 
+
+
+def recorded_names(path: Path) -> list[str]:
+    """The job names the requests of a recorded DescribeAutoMLJob cassette ask for, in order."""
+    return [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
