@@ -24,13 +24,12 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import AsyncIterator
 from types import ModuleType, TracebackType
 from typing import Any
 
-from replay.plugin.botocore_hook import _PATCHED, hook_client
+from replay.plugin.botocore_hook import hook_client, patch_create_client
 
 
 class HookedClientContext:
@@ -53,17 +52,7 @@ class HookedClientContext:
 
 def patch_aio_session_class(module: ModuleType) -> None:
     """Patch ``module.AioSession.create_client`` (``module``: ``aiobotocore.session``)."""
-    session_class = module.AioSession
-    original = session_class.create_client
-    if getattr(original, _PATCHED, False):
-        return
-
-    @functools.wraps(original)
-    def create_client(self: Any, *args: Any, **kwargs: Any) -> HookedClientContext:
-        return HookedClientContext(original(self, *args, **kwargs))
-
-    setattr(create_client, _PATCHED, True)
-    session_class.create_client = create_client
+    patch_create_client(module.AioSession, HookedClientContext)
 
 
 # --------------------------------------------------------------------------------- responses

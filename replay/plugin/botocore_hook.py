@@ -118,18 +118,23 @@ def hook_client(client: Any, convert: Callable[[Any], Any] | None = None) -> Any
     return client
 
 
-def _patch_session_class(module: ModuleType) -> None:
-    session_class = module.Session
+def patch_create_client(session_class: Any, wrap: Callable[[Any], Any]) -> None:
+    """``session_class.create_client`` made to pass what it returns through ``wrap``
+    (idempotent: a method patched once is left alone)."""
     original = session_class.create_client
     if getattr(original, _PATCHED, False):
         return
 
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return hook_client(original(self, *args, **kwargs))
+        return wrap(original(self, *args, **kwargs))
 
     setattr(create_client, _PATCHED, True)
     session_class.create_client = create_client
+
+
+def _patch_session_class(module: ModuleType) -> None:
+    patch_create_client(module.Session, hook_client)
 
 
 def _patch_aio_session_class(module: ModuleType) -> None:

@@ -57,26 +57,23 @@ def _check_depth(root: Element) -> None:
 
 
 def local_name(tag: str) -> str:
-    """``{namespace}Name`` -> ``Name``."""
-    return tag.rpartition("}")[2]
+    """``{http://s3.amazonaws.com/doc/2006-03-01/}Key`` and ``xsi:type`` give ``Key``, ``type``."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def generic_value(element: Element) -> Any:
-    """An element as plain data, for matching and diffs: text for a leaf, a dict of children by
-    local name for the rest (a repeated child becomes a list), attributes ignored."""
-    children = list(element)
-    if not children:
+    """An element read without a model, as plain data for matching, diffs and findings: its
+    text (stripped) for a leaf, its children by local name for the rest (a repeated name gives
+    a list); attributes ignored."""
+    if not len(element):
         return (element.text or "").strip()
     value: dict[str, Any] = {}
-    for child in children:
+    for child in element:
         name = local_name(child.tag)
         item = generic_value(child)
         if name in value:
-            existing = value[name]
-            if isinstance(existing, list):
-                existing.append(item)
-            else:
-                value[name] = [existing, item]
+            held = value[name]
+            value[name] = [*held, item] if isinstance(held, list) else [held, item]
         else:
             value[name] = item
     return value

@@ -33,21 +33,22 @@ from botocore.model import Shape
 from replay.core.findings import Severity
 from replay.core.jsonbody import MAX_BODY_BYTES
 from replay.core.jsonpath import member_segment
-from replay.protocols.xmltext import XmlBodyError, parse_xml
+from replay.protocols.xmltext import XmlBodyError, generic_value, local_name, parse_xml
 from replay.spec.shapes import Sink, Trail
 
-__all__ = ["XmlBodyError", "XmlReader", "child_named", "local_name", "parse_xml_body",
-           "plain_value"]
+__all__ = [
+    "XmlBodyError",
+    "XmlReader",
+    "child_named",
+    "generic_value",
+    "local_name",
+    "parse_xml_body",
+]
 
 _MAX_NUMBER_CHARS = 400
 
 Convert = Callable[[Element, Trail, Sink], Any]
 _ONE, _FLAT_LIST, _FLAT_MAP = 0, 1, 2
-
-
-def local_name(tag: str) -> str:
-    """``{http://s3.amazonaws.com/doc/2006-03-01/}Key`` and ``xsi:type`` give ``Key``, ``type``."""
-    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def parse_xml_body(body: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
@@ -63,27 +64,6 @@ def parse_xml_body(body: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
         raise
 
 
-def _has_children(element: Element) -> bool:
-    return len(element) > 0
-
-
-def plain_value(element: Element) -> Any:
-    """An element read without a model: its text, or its children by local name (repeated names
-    give a list). What a finding shows of an element the model does not know."""
-    if not _has_children(element):
-        return element.text or ""
-    value: dict[str, Any] = {}
-    for child in element:
-        name = local_name(child.tag)
-        item = plain_value(child)
-        if name in value:
-            held = value[name]
-            value[name] = [*held, item] if isinstance(held, list) else [held, item]
-        else:
-            value[name] = item
-    return value
-
-
 def child_named(element: Element, name: str) -> Element | None:
     """The first child of ``element`` whose local name is ``name``."""
     for child in element:
@@ -96,7 +76,7 @@ def _unknown(sink: Sink, trail: Trail, name: str, where: str, element: Element) 
     trail.append(member_segment(name))
     sink.add("unknown-member", Severity.ADDITIVE, trail,
              f"element <{name}> is not in the model of {where}; botocore drops it silently",
-             None, plain_value(element))
+             None, generic_value(element))
     trail.pop()
 
 
@@ -171,7 +151,7 @@ class XmlReader:
         kind = shape.type_name
         if kind == "structure":
             if shape.metadata.get("document"):
-                return lambda element, trail, sink: plain_value(element)
+                return lambda element, trail, sink: generic_value(element)
             return self._structure(shape, body_only, lenient, allowed)
         if kind == "list":
             return self._list(shape)
@@ -180,8 +160,8 @@ class XmlReader:
         read = _text_reader(shape, self.timestamps)
 
         def convert_scalar(element: Element, trail: Trail, sink: Sink) -> Any:
-            if _has_children(element):
-                return plain_value(element)  # the checker reports an object where a scalar goes
+            if len(element):
+                return generic_value(element)  # the checker reports an object where a scalar goes
             return read(element.text or "")
 
         return convert_scalar
@@ -212,7 +192,7 @@ class XmlReader:
 
         def convert_structure(element: Element, trail: Trail, sink: Sink) -> Any:
             value: dict[str, Any] = {}
-            if not _has_children(element) and (element.text or "").strip():
+            if not len(element) and (element.text or "").strip():
                 return element.text  # text where members go: the checker reports the type
             for child in element:
                 tag = local_name(child.tag)
@@ -227,7 +207,7 @@ class XmlReader:
                     if name in value:
                         sink.add("type", Severity.BREAKING, trail,
                                  f"element <{tag}> of {shape.name} appears more than once; "
-                                 "it is not a list", "one element", plain_value(child))
+                                 "it is not a list", "one element", generic_value(child))
                     else:
                         value[name] = convert(child, trail, sink)
                 elif how == _FLAT_LIST:

@@ -25,8 +25,9 @@ from botocore.model import OperationModel, Shape
 
 from replay.core.findings import Severity
 from replay.core.jsonpath import member_segment
+from replay.protocols.xmltext import generic_value, local_name
 from replay.spec.shapes import Sink
-from replay.spec.xmlbody import Convert, XmlReader, child_named, local_name, plain_value
+from replay.spec.xmlbody import Convert, XmlReader, child_named
 
 XML_PROTOCOLS = frozenset({"rest-xml", "query", "ec2"})
 
@@ -102,7 +103,7 @@ class XmlOperation:
                     sink.add("unknown-member", Severity.ADDITIVE, [member_segment(tag)],
                              f"element <{tag}> beside <{self.wrapper}> in "
                              f"<{local_name(root.tag)}> is not in the model; botocore drops "
-                             "it silently", None, plain_value(child))
+                             "it silently", None, generic_value(child))
             if found is None:
                 sink.add("missing-required", Severity.BREAKING, [],
                          f"<{local_name(root.tag)}> has no <{self.wrapper}> element: botocore "
