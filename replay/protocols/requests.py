@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from replay.core.jsonbody import JsonBodyError, parse_json_body
-from replay.protocols.rest import match_template, path_style
+from replay.protocols.rest import match_template, path_style, template_of
 from replay.protocols.wire import WireRequest, body_digest
 from replay.protocols.xmltext import XmlBodyError, generic_value, parse_xml
 
@@ -99,9 +99,9 @@ def _rest_params(operation_model: Any, request: WireRequest, protocol: str) -> d
     shape = operation_model.input_shape
     if shape is None:
         return {}
-    template = match_template(operation_model.service_model, request)
+    template = template_of(operation_model)  # the operation is known: no search
     labels = template.labels_of(path_style(request, operation_model.service_model)) \
-        if template is not None and template.operation == operation_model.name else {}
+        if template is not None else {}
     query = request.query_pairs()
     params: dict[str, Any] = {}
     body_members = []

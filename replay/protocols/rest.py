@@ -127,18 +127,17 @@ def _compile(operation: Any) -> UriTemplate:
                        tuple(required_headers))
 
 
-_templates: dict[int, tuple[Any, tuple[UriTemplate, ...]]] = {}
+_templates: dict[int, tuple[Any, dict[str, UriTemplate]]] = {}
 
 
-def templates(service_model: Any) -> tuple[UriTemplate, ...]:
-    """Every operation's template of ``service_model``, compiled once per model."""
+def templates(service_model: Any) -> dict[str, UriTemplate]:
+    """Every operation's template of ``service_model`` by operation name, compiled once per
+    model."""
     hit = _templates.get(id(service_model))
     if hit is not None and hit[0] is service_model:
         return hit[1]
-    compiled = []
-    for name in service_model.operation_names:
-        compiled.append(_compile(service_model.operation_model(name)))
-    result = tuple(compiled)
+    result = {name: _compile(service_model.operation_model(name))
+              for name in service_model.operation_names}
     _templates[id(service_model)] = (service_model, result)  # the model is kept: its id is unique
     return result
 
@@ -154,12 +153,17 @@ def path_style(request: WireRequest, service_model: Any) -> str:
     return path
 
 
+def template_of(operation: Any) -> UriTemplate | None:
+    """The compiled template of one operation (from its service model's, compiled once)."""
+    return templates(operation.service_model).get(operation.name)
+
+
 def match_template(service_model: Any, request: WireRequest) -> UriTemplate | None:
     """The template of ``service_model`` that fits ``request`` best, or ``None``."""
     path = path_style(request, service_model)
     query = dict(request.query_pairs())
     best: tuple[tuple[int, int, int], UriTemplate] | None = None
-    for template in templates(service_model):
+    for template in templates(service_model).values():
         score = template.fit(request.method, path, query, request.headers)
         if score is not None and (best is None or score > best[0]):
             best = (score, template)
