@@ -182,15 +182,10 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
                 "request")
         return operation_ref(service_for_target_prefix(prefix), operation, region)
     authorization = request.header("Authorization")
-    candidates = services_of_request(wire, authorization)
+    # the services named directly; only when there is none, those known under another name
+    candidates = (services_of_request(wire, authorization)
+                  or services_of_request(wire, authorization, scan=True))
     for service in candidates:
-        found = operation_in_service(service_model(service), wire)
-        if found is not None:
-            return operation_ref(service, found, region)
-    for service in services_of_request(wire, authorization, scan=not candidates):
-        if service in candidates:
-            continue
-        candidates.append(service)
         found = operation_in_service(service_model(service), wire)
         if found is not None:
             return operation_ref(service, found, region)
