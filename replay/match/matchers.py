@@ -149,9 +149,13 @@ def key_of_recorded(request: RecordedRequest, *, match_host: bool = False,
 
 
 def key_of_operation(operation: Any, request: WireRequest, *, match_host: bool = False,
-                     options: MatchOptions = NO_OPTIONS) -> RequestKey:
+                     options: MatchOptions = NO_OPTIONS, strict: bool = False) -> RequestKey:
     """The :class:`RequestKey` of a request to botocore operation model ``operation``, read
-    the way its protocol puts parameters on the wire (JSON protocol: as :func:`key_of`)."""
+    the way its protocol puts parameters on the wire (JSON protocol: as :func:`key_of`).
+
+    A body that does not fit a non-JSON protocol is keyed as its raw text (it matches only the
+    same body), or, with ``strict``, raises :class:`RequestBodyError` saying why.
+    """
     authorization = request.headers.get("authorization")
     target = request.headers.get("x-amz-target")
     if target or protocol_of(operation.service_model) == "json":
@@ -162,6 +166,8 @@ def key_of_operation(operation: Any, request: WireRequest, *, match_host: bool =
     try:
         params = request_params(operation, request)
     except RequestBodyError:
+        if strict:
+            raise
         return RequestKey(key.target, request.body.decode("utf-8", "replace"), key.host,
                           key.region)
     ignore = _ignored(options, key.target) if options.ignore else None

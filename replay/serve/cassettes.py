@@ -34,7 +34,7 @@ from replay.match.matchers import (
     key_of_recorded,
 )
 from replay.match.playback import Playback
-from replay.protocols.requests import RequestBodyError, request_params
+from replay.protocols.requests import RequestBodyError
 from replay.serve.answers import Answer, error_answer, parse_params, request_id, wire_response
 from replay.serve.incoming import read_request
 
@@ -141,10 +141,9 @@ class CassetteResponder:
                 f"({incoming.name}) are POST / with X-Amz-Target and a JSON body")
         model = incoming.operation.model
         try:
-            request_params(model, incoming.wire)
+            key = key_of_operation(model, incoming.wire, strict=True)
         except RequestBodyError as exc:
             return incoming.body_error(exc.reason)
-        key = key_of_operation(model, incoming.wire)
         return self._play(key) or self.miss(key, protocol=incoming.protocol)
 
     def _redact(self, text: str) -> str:
