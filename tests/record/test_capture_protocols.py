@@ -142,6 +142,21 @@ def test_sts_form_bodies_are_stored_as_text_and_account_ids_replaced(
     assert replayed["Arn"].split(":")[4] == replayed["Account"]
 
 
+def test_sts_calls_that_hand_out_credentials_are_never_captured_the_others_are(
+        aws: None, moto_url: str) -> None:
+    import boto3
+
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=moto_url)
+    with capture_exchanges() as captured:
+        granted = sts.assume_role(RoleArn="arn:aws:iam::000000000001:role/ci",
+                                  RoleSessionName="ci")["Credentials"]
+        sts.get_session_token()
+        sts.get_caller_identity()
+
+    assert [i.request.body for i in captured] == ["Action=GetCallerIdentity&Version=2011-06-15"]
+    assert not any(granted["SecretAccessKey"].encode() in i.response.body for i in captured)
+
+
 # ------------------------------------------------------------------ aws-chunked, over HTTPS
 
 
