@@ -30,7 +30,8 @@ from replay.protocols.rest import match_template, path_style, template_of
 from replay.protocols.wire import WireRequest, body_digest
 from replay.protocols.xmltext import XmlBodyError, generic_value, parse_xml
 
-JSON_PROTOCOLS = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
+JSON_PROTOCOLS = frozenset({"json", "rest-json"})
+XML_PROTOCOLS = frozenset({"rest-xml", "query", "ec2"})
 QUERY_PROTOCOLS = frozenset({"query", "ec2"})
 REST_PROTOCOLS = frozenset({"rest-json", "rest-xml"})
 

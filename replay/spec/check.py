@@ -33,6 +33,7 @@ from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import parse_json_path
+from replay.protocols.requests import JSON_PROTOCOLS, XML_PROTOCOLS
 from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
 from replay.spec.observed import note_observed
@@ -40,7 +41,6 @@ from replay.spec.operations import identify_operation
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
 from replay.spec.xmlbody import XmlBodyError, parse_xml_body
 from replay.spec.xmlcheck import (
-    XML_PROTOCOLS,
     XmlOperation,
     error_code,
     find_error,
@@ -67,7 +67,6 @@ COMMON_ERRORS = frozenset({
 
 _ERROR_ENVELOPE = frozenset({"__type", "code", "message", "Message"})
 
-JSON_PROTOCOLS = frozenset({"json", "rest-json"})
 CHECKED_PROTOCOLS = JSON_PROTOCOLS | XML_PROTOCOLS
 _DEFAULT_TIMESTAMPS = {"json": "unixTimestamp", "rest-json": "unixTimestamp"}
 

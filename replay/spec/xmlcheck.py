@@ -29,8 +29,6 @@ from replay.protocols.xmltext import generic_value, local_name
 from replay.spec.shapes import Sink
 from replay.spec.xmlbody import Convert, XmlReader, child_named
 
-XML_PROTOCOLS = frozenset({"rest-xml", "query", "ec2"})
-
 _ROOT_EXTRAS = {"query": frozenset({"ResponseMetadata"}), "ec2": frozenset({"requestId"})}
 
 
