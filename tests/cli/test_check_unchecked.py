@@ -12,15 +12,7 @@ from click.testing import CliRunner
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.cassette.write import write_cassette
 from replay.cli.app import main
-
-
-def sagemaker(body: dict[str, object]) -> Interaction:
-    return Interaction(
-        RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
-                        {"X-Amz-Target": ["SageMaker.ListAutoMLJobs"],
-                         "Content-Type": ["application/x-amz-json-1.1"]}, "{}"),
-        RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]},
-                         json.dumps(body).encode()))
+from tests.support.cassettes import list_jobs_interaction
 
 
 @pytest.fixture
@@ -28,7 +20,7 @@ def cassette(tmp_path: Path) -> Path:
     stranger = Interaction(RecordedRequest("GET", "https://example.com/health", {}, ""),
                            RecordedResponse(200, "OK", {}, b"<ok/>"))
     path = tmp_path / "mixed.yaml"
-    write_cassette(path, Cassette((stranger, sagemaker({"AutoMLJobSummaries": [],
+    write_cassette(path, Cassette((stranger, list_jobs_interaction({"AutoMLJobSummaries": [],
                                                         "Extra": 1}))))
     return path
 

@@ -15,19 +15,11 @@ from replay.cli.app import main
 from replay.core.errors import UnknownOperationError
 from replay.spec.check import check_cassette
 from replay.spec.operations import identify_operation
+from tests.support.cassettes import list_jobs_interaction
 
 AUTH = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/"
         "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 XML = {"Content-Type": ["application/xml"]}
-
-
-def sagemaker(body: dict[str, object]) -> Interaction:
-    return Interaction(
-        RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
-                        {"X-Amz-Target": ["SageMaker.ListAutoMLJobs"],
-                         "Content-Type": ["application/x-amz-json-1.1"]}, "{}"),
-        RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]},
-                         json.dumps(body).encode()))
 
 
 def s3(method: str, path: str, status: int, body: bytes,
@@ -60,7 +52,7 @@ def mixed(extra: bytes = b"") -> Cassette:
                         "Action=GetCallerIdentity&Version=2011-06-15"),
         RecordedResponse(200, "OK", {"Content-Type": ["text/xml"]}, CALLER))
     return Cassette((
-        sagemaker({"AutoMLJobSummaries": []}),
+        list_jobs_interaction({"AutoMLJobSummaries": []}),
         s3("GET", "/?list-type=2", 200, LIST % extra),
         s3("GET", "/a.csv", 200, b"\x00\x01\xffbinary",
            {"Content-Type": ["application/octet-stream"], "Content-Length": ["9"]}),
@@ -86,8 +78,8 @@ needs_identification = pytest.mark.skipif(
 def test_an_unidentified_request_is_one_unchecked_finding_and_the_rest_are_checked() -> None:
     stranger = Interaction(RecordedRequest("GET", "https://example.com/status", {}, ""),
                            RecordedResponse(200, "OK", {}, b"<ok/>"))
-    cassette = Cassette((sagemaker({"AutoMLJobSummaries": [], "Surprise": 1}), stranger,
-                         sagemaker({"AutoMLJobSummaries": []})))
+    cassette = Cassette((list_jobs_interaction({"AutoMLJobSummaries": [], "Surprise": 1}), stranger,
+                         list_jobs_interaction({"AutoMLJobSummaries": []})))
     findings = check_cassette(cassette)
     assert [(f.interaction, f.kind, f.severity.value) for f in findings] == [
         (0, "unknown-member", "additive"), (1, "unchecked", "info")]

@@ -124,3 +124,13 @@ def make_cassette(body: dict[str, Any], name: str = "job-1") -> Cassette:
 def recorded_names(path: Path) -> list[str]:
     """The job names the requests of a recorded DescribeAutoMLJob cassette ask for, in order."""
     return [json.loads(i.request.body)["AutoMLJobName"] for i in read_cassette(path).interactions]
+
+
+def list_jobs_interaction(body: dict[str, Any]) -> Interaction:
+    """A recorded ListAutoMLJobs call answered with ``body``."""
+    return Interaction(
+        RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                        {"X-Amz-Target": ["SageMaker.ListAutoMLJobs"],
+                         "Content-Type": ["application/x-amz-json-1.1"]}, "{}"),
+        RecordedResponse(200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]},
+                         json.dumps(body).encode()))
