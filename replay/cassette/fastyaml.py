@@ -3,10 +3,12 @@
 ``yaml.load`` builds every cassette through libyaml's events and PyYAML's Python constructor,
 about 14x the cost of ``json.loads`` on the same document. Cassettes are almost all one shape:
 block mappings and sequences, plain and single-quoted scalars, and one literal block (``|-``)
-per body. This reader handles exactly that subset, line by line, and gives up (returns
-:data:`UNSUPPORTED`) on anything else: flow collections other than ``{}``/``[]``, double quotes,
-tags (``!!binary``), anchors and aliases, comments, tabs, directives, typed scalars it does not
-resolve exactly as PyYAML's safe loader would. The caller then reads the text with the full safe
+per body. This reader handles exactly that subset, in one pass over the lines with a stack of
+open collections (a line read before, such as ``method: POST``, is looked up, not read again;
+a body's literal block is cut out whole), and gives up (raises :class:`Unsupported`) on
+anything else: flow collections other than ``{}``/``[]``, double quotes, tags (``!!binary``),
+anchors and aliases, comments, tabs and control characters, directives, typed scalars it does
+not resolve exactly as PyYAML's safe loader would. The caller then reads the text with the full safe
 loader, so a document always gives the same data (or the same error) either way.
 
 The one error it raises itself is a duplicate mapping key, with the same message and line as
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, cast
 
 
 class Unsupported(Exception):
@@ -62,6 +64,10 @@ _SEEN_KEYS: set[str] = set()
 _SEEN_VALUES: dict[str, Any] = {}
 _SEEN_MAX = 4096
 _MISSING = object()
+_NOTHING = object()  # no key waiting for its value
+_ITEM = object()  # an item ("-" alone) waiting for its value
+# lines already read that hold only a key and short plain scalars, as entry() gives them
+_LINES: dict[str, tuple[int, bool, Any, Any]] = {}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _CONSTANTS: dict[str, Any] = {
     **dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
@@ -70,9 +76,10 @@ _CONSTANTS: dict[str, Any] = {
 }
 _SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _QUOTED = re.compile(r"'((?:[^']|'')*)'(?!')")
-# what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM) or
-# rejects (control characters): such documents take the full loader
 _BLOCK_END: dict[int, re.Pattern[str]] = {}
+# what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM, tabs) or
+# rejects (control characters): such documents take the full loader
+_PLAIN_ASCII = bytes([0x0A, *range(0x20, 0x7F)])  # all the fast path takes of ASCII
 _ODD_PATTERN = ("[^\n\x20-\x7e"
                 "\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
@@ -100,6 +107,25 @@ def _check_plain(text: str) -> None:
         raise Unsupported
 
 
+def _remember_key(name: str) -> None:
+    """Check a plain key the first time it is seen (raise :class:`Unsupported` when the full
+    loader could read it differently) and remember it."""
+    if not name or name[-1] == " ":
+        raise Unsupported
+    _check_plain(name)
+    if not isinstance(_plain(name), str):
+        raise Unsupported
+    if len(_SEEN_KEYS) < _SEEN_MAX:
+        _SEEN_KEYS.add(name)
+
+
+_SPACES = tuple(" " * count for count in range(64))
+
+
+def _spaces(count: int) -> str:
+    return _SPACES[count] if count < len(_SPACES) else " " * count
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
@@ -118,91 +144,113 @@ class _Reader:
 
     # ------------------------------------------------------------------------- structure
 
-    def node(self, at: int, parent: int, line: str, column: int) -> tuple[Any, int]:
-        """The block node starting at offset ``at`` (``line``, indented ``column`` spaces, more
-        than ``parent``)."""
-        if column == len(line):
-            raise Unsupported
-        if line.startswith("-", column) and (len(line) == column + 1 or line[column + 1] == " "):
-            return self.sequence(at, column, line)
-        return self.mapping(at, column, line)
-
-    def mapping(self, at: int, column: int, first: str | None = None) -> tuple[dict[Any, Any], int]:
-        result: dict[Any, Any] = {}
+    def document(self) -> dict[Any, Any]:
+        """The whole document: one pass over its lines with a stack of open collections (no
+        call per node: each line says by its indentation and a leading "- " where it goes)."""
         text, size = self.text, self.size
+        root: dict[Any, Any] = {}
+        outer: list[tuple[int, Any, bool]] = []  # the collections the current one is inside
+        column, container, in_list = 0, cast(Any, root), False
+        waiting: Any = _NOTHING  # a key (or an item: _ITEM) whose value is the node below
+        at = 0
         while at < size:
             end = text.find("\n", at)
-            line, after = (text[at:end] if first is None else first), end + 1
-            first = None
-            indent = len(line) - len(line.lstrip(" "))
-            if indent < column:
-                if indent == len(line):
-                    raise Unsupported  # a blank line
-                break
-            if indent > column or indent == len(line) or line.startswith("- ", column) \
-                    or (len(line) == column + 1 and line[column] == "-"):
-                raise Unsupported
-            key, rest = self.key(line, column)
-            if key in result:
-                raise DuplicateKey(key, self.text.count("\n", 0, at) + 1)
-            if rest:
-                result[key], at = self.inline(rest, at, after, column)
-                continue
-            at = after
-            if at < size:
-                following, _ = self.line(at)
-                inner = len(following) - len(following.lstrip(" "))
-                if inner > column:
-                    result[key], at = self.node(at, column, following, inner)
-                    continue
-                if inner == column and following.startswith("-", column) and (
-                        len(following) == column + 1 or following[column + 1] == " "):
-                    result[key], at = self.sequence(at, column, following)
-                    continue
-            result[key] = None
-        return result, at
-
-    def sequence(self, at: int, column: int, first: str | None = None) -> tuple[list[Any], int]:
-        result: list[Any] = []
-        text, size = self.text, self.size
-        while at < size:
-            end = text.find("\n", at)
-            line, after = (text[at:end] if first is None else first), end + 1
-            first = None
-            indent = len(line) - len(line.lstrip(" "))
-            if indent < column:
-                if indent == len(line):
+            line = text[at:end]
+            after = end + 1
+            known = _LINES.get(line)
+            if known is not None:  # a line read before (method: POST, status:, - OK, ...)
+                indent, dash, key, value = known
+            else:
+                indent, dash, key, value, after = self.entry(line, at, after)
+            if waiting is not _NOTHING:
+                if indent > column or (indent == column and dash and not in_list
+                                       and waiting is not _ITEM):
+                    # the value is the block collection starting here (a list may sit at its
+                    # key's own indentation)
+                    new: Any = [] if dash else {}
+                    if waiting is _ITEM:
+                        container.append(new)
+                    else:
+                        container[waiting] = new
+                    outer.append((column, container, in_list))
+                    column, container, in_list = indent, new, dash
+                elif waiting is _ITEM:
+                    container.append(None)
+                else:
+                    container[waiting] = None
+                waiting = _NOTHING
+            while indent < column or (in_list and indent == column and not dash):
+                if not outer:
                     raise Unsupported
-                break
-            if indent > column:
-                raise Unsupported
-            if not line.startswith("-", column):
-                break  # the next key of the mapping this (indentless) sequence belongs to
-            if len(line) == column + 1:  # "-" alone: the item is the block below
-                at = after
-                below = self.line(at)[0] if at < size else ""
-                inner = _indent(below)
-                if at >= size or inner <= column:
-                    result.append(None)
+                column, container, in_list = outer.pop()
+            if indent != column:
+                raise Unsupported  # deeper than its collection: nothing else may be
+            if in_list:
+                if key is _NOTHING:  # a plain item
+                    if value is _NOTHING:
+                        waiting = _ITEM  # "-" alone: the item is the block below
+                    else:
+                        container.append(value)
+                    at = after
                     continue
-                value, at = self.node(at, column, below, inner)
-                result.append(value)
-                continue
-            if line[column + 1] != " ":
-                raise Unsupported  # "-x" is a plain scalar, not an item: leave it
-            content = line[column + 2:]
+                new = {}  # "- key: ...": the item is a mapping starting on this line
+                container.append(new)
+                outer.append((column, container, in_list))
+                column, container, in_list = column + 2, new, False
+            elif dash:
+                raise Unsupported  # an item where a key belongs
+            if key in container:
+                raise DuplicateKey(key, text.count("\n", 0, at) + 1)
+            if value is _NOTHING:
+                waiting = key
+            else:
+                container[key] = value
+            at = after
+        if waiting is _ITEM:
+            container.append(None)
+        elif waiting is not _NOTHING:
+            container[waiting] = None
+        return root
+
+    def entry(self, line: str, at: int, after: int) -> tuple[int, bool, Any, Any, int]:
+        """What the line at ``at`` holds: its indentation, whether it is an item, its key
+        (:data:`_NOTHING` for a plain item) and value (:data:`_NOTHING`: the node below), and
+        the offset after its value (a quoted, literal or folded value spans lines). A line
+        holding only short plain scalars is remembered."""
+        content = line.lstrip(" ")
+        indent = len(line) - len(content)
+        if not content:
+            raise Unsupported  # a blank line
+        dash = content[0] == "-" and (len(content) == 1 or content[1] == " ")
+        column = indent
+        if dash:
+            if len(content) == 1:
+                return indent, True, _NOTHING, _NOTHING, after
+            content = content[2:]
             if not content or content[0] == " " or content.startswith("- ") or content == "-":
                 raise Unsupported
-            if _starts_mapping(content):
-                # the item's mapping starts on this line, "- " read as blanks
-                value, at = self.mapping(at, column + 2, " " * (column + 2) + content)
-            else:
-                value, at = self.inline(content, at, after, column)
-            result.append(value)
-        return result, at
+            if not _starts_mapping(content):
+                value, end = self.inline(content, at, after, column)
+                if end == after and _SEEN_VALUES.get(content, _MISSING) is value:
+                    self.remember(line, (indent, True, _NOTHING, value))
+                return indent, True, _NOTHING, value, end
+            column += 2  # the item's mapping: its first key follows "- "
+        key, rest = self.key(content)
+        if not rest:
+            self.remember(line, (indent, dash, key, _NOTHING))
+            return indent, dash, key, _NOTHING, after
+        value, end = self.inline(rest, at, after, column)
+        if end == after and _SEEN_VALUES.get(rest, _MISSING) is value:
+            self.remember(line, (indent, dash, key, value))  # a short plain value, one line
+        return indent, dash, key, value, end
 
-    def key(self, line: str, column: int) -> tuple[Any, str]:
-        body = line[column:]
+    @staticmethod
+    def remember(line: str, entry: tuple[int, bool, Any, Any]) -> None:
+        if len(_LINES) < _SEEN_MAX and len(line) <= 80:
+            _LINES[line] = entry
+
+    def key(self, body: str) -> tuple[Any, str]:
+        """The key at the start of ``body`` and the text after ``: ``."""
         if body[0] == "'":
             match = _QUOTED.match(body)
             if match is None or body[match.end():match.end() + 1] != ":":
@@ -218,13 +266,7 @@ class _Reader:
             at = len(body) - 1
         name = body[:at]
         if name not in _SEEN_KEYS:
-            if not name or name[-1] == " ":
-                raise Unsupported
-            _check_plain(name)
-            if not isinstance(_plain(name), str):
-                raise Unsupported
-            if len(_SEEN_KEYS) < _SEEN_MAX:
-                _SEEN_KEYS.add(name)
+            _remember_key(name)
         return name, body[at + 2:]
 
     # --------------------------------------------------------------------------- scalars
@@ -318,12 +360,15 @@ class _Reader:
             raise Unsupported
         ender = _BLOCK_END.get(width)
         if ender is None:
-            ender = _BLOCK_END[width] = re.compile(f"\n(?! {{{width}}}|\n)")
-        stop = ender.search(self.text, start - 1)
-        end = stop.start() if stop is not None else self.size - 1
-        block = self.text[start + width:end].replace("\n" + prefix, "\n")
-        if " \n" in block or block.endswith(" "):
-            raise Unsupported  # trailing blanks: rare, and where YAML readers disagree
+            ender = _BLOCK_END[width] = re.compile(f"\n(?!{prefix})")
+        text, stop = self.text, start - 1
+        while True:  # the first line that is neither the block's nor empty
+            found = ender.search(text, stop)
+            end = found.start() if found is not None else self.size - 1
+            if not text.startswith("\n\n", end):
+                break
+            stop = end + 1
+        block = text[start + width:end].replace("\n" + prefix, "\n")
         after = end + 1
         if after < self.size and self.line(after)[0].strip(" ") == "":
             raise Unsupported  # a line of blanks shorter than the block's indentation
@@ -345,10 +390,11 @@ def _starts_mapping(content: str) -> bool:
 def load(text: str) -> dict[Any, Any]:
     """The document as the safe loader builds it; raises :class:`Unsupported` when the text is
     outside the subset and :class:`DuplicateKey` on a repeated key."""
-    if not text.endswith("\n") or text.startswith(("%", "---", " ")) or "\t" in text \
-            or "\r" in text or (not text.isascii() and _odd().search(text) is not None):
+    if not text.endswith("\n") or text.startswith(("%", "---", " ")):
         raise Unsupported
-    data, end = _Reader(text).mapping(0, 0)
-    if end != len(text):
+    if text.isascii():  # any byte left after deleting the plain ones is a tab or a control
+        if text.encode("ascii").translate(None, _PLAIN_ASCII):
+            raise Unsupported
+    elif _odd().search(text) is not None:
         raise Unsupported
-    return data
+    return _Reader(text).document()

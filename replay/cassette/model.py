@@ -142,6 +142,13 @@ class Cassette:
 def text_headers(raw: Mapping[Any, Any]) -> Headers:
     """Header names and values as text, each value a list: what vcrpy or botocore hold (bytes,
     single values or lists) in the form cassettes store."""
-    return {_text(key): [_text(v) for v in values] if isinstance(values, list | tuple)
-            else [_text(values)] for key, values in raw.items()}
-
+    result: Headers = {}
+    for key, values in raw.items():
+        name = key if type(key) is str else _text(key)
+        if type(values) is list or type(values) is tuple:
+            result[name] = [value if type(value) is str else _text(value) for value in values]
+        elif isinstance(values, list | tuple):
+            result[name] = [_text(value) for value in values]
+        else:
+            result[name] = [_text(values)]
+    return result

@@ -128,3 +128,41 @@ def test_a_duplicate_key_is_named_with_its_line_on_both_paths() -> None:
         with pytest.raises(Exception, match=r"has the key 'interactions' twice in one mapping "
                                             r"\(line 3\)"):
             parse_cassette(variant, "x.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    "a: |-\n  foo  \n  bar\n",
+    "a: |-\n  foo\n  bar  \nb: 1\n",
+    "a: |-\n  foo\n     \n  bar\n",
+    "a: |\n  foo\n  bar \n\nb: 1\n",
+    "a: |+\n  foo \n    \n",
+])
+def test_literal_lines_ending_in_blanks_take_the_fast_path_and_read_the_same(text: str) -> None:
+    assert fastyaml.load(text) == full(text)
+
+
+@given(st.lists(st.text(alphabet=' ab{}"', max_size=6), min_size=1, max_size=6),
+       st.sampled_from(["|", "|-", "|+", "|2", "|2-"]), st.integers(1, 4),
+       st.sampled_from(["", "b: 1\n", "\nb: 1\n", " \nb: 1\n"]))
+@settings(max_examples=400, deadline=None)
+def test_any_literal_block_reads_the_same(lines: list[str], header: str, extra: int,
+                                          after: str) -> None:
+    indent = " " * extra
+    text = "a: " + header + "\n" + "".join(indent + line + "\n" for line in lines) + after
+    try:
+        expected = full(text)
+    except yaml.YAMLError:
+        assert fast_or_none(text) is None
+        return
+    got = fast_or_none(text)
+    assert got is None or got == expected
+
+
+@pytest.mark.parametrize("text", [
+    "a: |-\n  x\x07y\n", "a: x\x07y\n", "a: 'x\x00'\n", "a: x\x7fy\n", "a:\n- \x1b[0m\n",
+    "a: caf\xe9\x07\n",
+])
+def test_a_control_character_is_left_to_the_full_loader_which_refuses_it(text: str) -> None:
+    assert fast_or_none(text) is None
+    with pytest.raises(Exception, match="is not valid YAML"):
+        parse_cassette("interactions: []\n" + text, "x.yaml")
