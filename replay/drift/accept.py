@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botocore.model import ServiceModel
-
 from replay.core.baseline import (
     Baseline,
     BaselineEntry,
@@ -37,6 +35,7 @@ from replay.sanitize.sanitizer import Sanitizer
 from replay.sanitize.scan import scan_text
 from replay.spec.check import check_paths
 from replay.spec.observed import observed_for, observed_note
+from replay.spec.servicemodel import ServiceModel
 
 DEFAULT_REASON = "accepted with aws-replay accept"
 

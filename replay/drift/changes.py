@@ -21,10 +21,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.model import Shape
-
 from replay.core.findings import Finding, Severity
 from replay.core.jsonpath import format_path, json_type
+from replay.spec.servicemodel import Shape
 
 _NUMBERS = (int, float)
 

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from botocore.model import OperationModel
 
 from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import find_cassettes, load_document, parse_cassette
@@ -48,6 +47,7 @@ from replay.match.matchers import key_of_recorded
 from replay.spec.check import error_code_of, xml_output_value
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
+from replay.spec.servicemodel import OperationModel
 
 # ------------------------------------------------------------------------------ responses
 

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from botocore.model import OperationModel, ServiceModel, Shape
-
 from replay.cassette.model import Cassette, Interaction, header_value
 from replay.cassette.read import find_cassettes as _find_cassettes
 from replay.cassette.read import read_cassette
@@ -38,6 +36,7 @@ from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
 from replay.spec.observed import note_observed
 from replay.spec.operations import identify_operation
+from replay.spec.servicemodel import OperationModel, ServiceModel, Shape
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
 from replay.spec.xmlbody import XmlBodyError, parse_xml_body
 from replay.spec.xmlcheck import (

@@ -31,10 +31,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.model import ServiceModel
-
 from replay.core.errors import ConfigError, ReplayError
 from replay.spec.lock import member_view
+from replay.spec.servicemodel import ServiceModel
 
 HISTORY_FORMAT = 1
 SERVICE = "sagemaker"

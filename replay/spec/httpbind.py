@@ -22,11 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.model import Shape
-
 from replay.core.findings import Severity
 from replay.core.jsonbody import parse_json_body
 from replay.core.jsonpath import member_segment
+from replay.spec.servicemodel import Shape
 from replay.spec.shapes import Check, ShapeCompiler, Sink
 
 _MAX_NUMBER_CHARS = 400

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-from botocore.model import OperationModel, ServiceModel, Shape
 
 from replay import TOOL_NAME
 from replay.cassette.read import find_cassettes, load_cassette
@@ -38,6 +37,7 @@ from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
 from replay.core.jsonbody import FILE_LIMIT, JsonBodyError, parse_json_body
 from replay.core.jsonpath import member_segment, parse_json_path
 from replay.spec.operations import identify_operation, operation_from_name, service_data
+from replay.spec.servicemodel import OperationModel, ServiceModel, Shape
 
 LOCK_FORMAT = 1
 DEFAULT_OPERATIONS = ("sagemaker:DescribeAutoMLJob",)

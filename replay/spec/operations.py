@@ -8,28 +8,28 @@ Example::
 
     ref = identify_operation(interaction.request)
     ref.service, ref.operation, ref.region   # ('sagemaker', 'DescribeAutoMLJob', 'us-east-1')
-    ref.model                                 # botocore OperationModel
+    ref.model                                 # its OperationModel (replay.spec.servicemodel)
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import botocore
-import botocore.exceptions
-import botocore.loaders
-from botocore.model import OperationModel, ServiceModel
-
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
 from replay.protocols.requests import operation_in_service
 from replay.protocols.wire import WireRequest
+from replay.spec.modelfiles import (
+    botocore_version,
+    each_service_metadata,
+    load_service_document,
+    service_exists,
+)
+from replay.spec.servicemodel import OperationModel, ServiceModel
 
 # Target prefixes whose service name is not simply the prefix lower-cased; found by a full scan
 # otherwise. SageMaker is the first-class case, so it never pays for a scan.
@@ -61,47 +61,15 @@ class OperationRef:
         return f"{self.service}:{self.operation}"
 
 
-class _PlainJSONFileLoader(botocore.loaders.JSONFileLoader):  # type: ignore[misc]
-    """botocore's file loader building plain dicts (ordered too) instead of OrderedDicts:
-    half the cost on SageMaker's 2.7 MB model, paid by every ``aws-replay check`` start-up."""
-
-    def _load_file(self, full_path: str, open_method: Any) -> Any:
-        if not os.path.isfile(full_path):
-            return None
-        with open_method(full_path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8"))
-
-
-@functools.cache
-def _loader() -> botocore.loaders.Loader:
-    # A bare loader, not a botocore Session: reading models must not depend on the user's AWS
-    # config (a bad AWS_PROFILE or ~/.aws/config would otherwise break offline checks).
-    loader = botocore.loaders.create_loader()
-    if hasattr(botocore.loaders.JSONFileLoader, "_load_file"):
-        loader.file_loader = _PlainJSONFileLoader()
-    return loader
-
-
-@functools.cache
-def _available_services() -> frozenset[str]:
-    return frozenset(_loader().list_available_services("service-2"))
-
-
-@functools.cache
 def service_data(service: str) -> dict[str, Any]:
     """botocore's raw model document (``service-2``) of ``service``; treat it as read-only."""
-    try:
-        return dict(_loader().load_service_model(service, "service-2"))
-    except botocore.exceptions.UnknownServiceError:
-        raise UnknownOperationError(
-            f"service {service!r} is not known to botocore {botocore.__version__}; "
-            "upgrade botocore or check the cassette"
-        ) from None
+    return load_service_document(service)
 
 
 @functools.cache
 def service_model(service: str) -> ServiceModel:
-    """botocore's model of ``service`` (``sagemaker``), loaded once per process."""
+    """The installed botocore's model of ``service`` (``sagemaker``), loaded once per process
+    (read by :mod:`replay.spec.modelfiles`, seen through :mod:`replay.spec.servicemodel`)."""
     return ServiceModel(service_data(service), service_name=service)
 
 
@@ -109,12 +77,8 @@ def service_model(service: str) -> ServiceModel:
 def _target_prefix_index() -> dict[str, str]:
     """targetPrefix -> service name for every JSON-protocol service (slow; rarely needed)."""
     index: dict[str, str] = {}
-    for name in sorted(_available_services()):
-        try:
-            data = _loader().load_service_model(name, "service-2")
-            prefix = data.get("metadata", {}).get("targetPrefix")
-        except Exception:  # a broken model file must not stop the scan
-            continue
+    for name, metadata in each_service_metadata():
+        prefix = metadata.get("targetPrefix")
         if prefix:
             index.setdefault(prefix, name)
     return index
@@ -126,7 +90,7 @@ def service_for_target_prefix(prefix: str) -> str:
     if known is not None:
         return known
     guess = prefix.lower()
-    if guess in _available_services():
+    if service_exists(guess):
         model_prefix = service_model(guess).metadata.get("targetPrefix")
         if model_prefix == prefix:
             return guess
@@ -134,7 +98,7 @@ def service_for_target_prefix(prefix: str) -> str:
     if found is None:
         raise UnknownOperationError(
             f"X-Amz-Target prefix {prefix!r} matches no service botocore "
-            f"{botocore.__version__} knows; upgrade botocore or check the recorded request"
+            f"{botocore_version()} knows; upgrade botocore or check the recorded request"
         )
     return found
 
@@ -156,7 +120,7 @@ def operation_ref(service: str, operation: str, region: str | None = None) -> Op
     model = service_model(service)
     if operation not in model.operation_names:
         raise UnknownOperationError(
-            f"operation {operation!r} is not in botocore {botocore.__version__}'s model of "
+            f"operation {operation!r} is not in botocore {botocore_version()}'s model of "
             f"{service}; upgrade botocore or check the operation name (X-Amz-Target in a cassette)"
         )
     return OperationRef(service, operation, region, model.protocol)
@@ -195,7 +159,7 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
             "X-Amz-Target, no SigV4 credential scope, no *.amazonaws.com host")
     raise UnknownOperationError(
         f"request {request.method} {_shown_url(request.uri)} fits no operation of "
-        f"{', '.join(candidates)} in botocore {botocore.__version__}'s model; upgrade botocore "
+        f"{', '.join(candidates)} in botocore {botocore_version()}'s model; upgrade botocore "
         "or check the recorded request")
 
 
@@ -235,8 +199,8 @@ def services_of_request(wire: WireRequest, authorization: str | None, *,
 def services_for_signing_name(name: str, *, scan: bool = False) -> list[str]:
     """The service named ``name``; with ``scan``, also the services signed as or served from
     ``name`` under another name (``sagemaker`` signs ``sagemaker-runtime``; reads every model)."""
-    found = [name] if name in _available_services() else []
-    found.extend(s for s in _SIGNING_ALIASES.get(name, ()) if s in _available_services())
+    found = [name] if service_exists(name) else []
+    found.extend(s for s in _SIGNING_ALIASES.get(name, ()) if service_exists(s))
     if scan:
         found.extend(s for s in _signing_index().get(name, ()) if s not in found)
     return found
@@ -255,11 +219,7 @@ def _signing_index() -> dict[str, tuple[str, ...]]:
     """signingName / endpointPrefix -> services, for names that are not a service's own (slow:
     every model is read; a cassette of well-known services never gets here)."""
     index: dict[str, list[str]] = {}
-    for service in sorted(_available_services()):
-        try:
-            metadata = _loader().load_service_model(service, "service-2").get("metadata", {})
-        except Exception:  # a broken model file must not stop the scan
-            continue
+    for service, metadata in each_service_metadata():
         for key in ("signingName", "endpointPrefix"):
             value = metadata.get(key)
             if value and value != service:

@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.model import OperationModel, ServiceModel
-
 from replay.core.findings import Finding, Severity
+from replay.spec.servicemodel import OperationModel, ServiceModel
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
 
 _compiled: dict[tuple[int, str], tuple[ServiceModel, Check | None]] = {}

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.model import Shape
-
 from replay.core.findings import Finding, Severity
 from replay.core.jsonpath import json_type, member_segment
+from replay.spec.servicemodel import Shape
 
 BREAKING, ADDITIVE, INFO = Severity.BREAKING, Severity.ADDITIVE, Severity.INFO
 
@@ -231,7 +230,7 @@ class ShapeCompiler:
         enum = frozenset(shape.enum) if getattr(shape, "enum", None) else None
         enum_list = list(shape.enum) if enum else None
         low, high, report_length = self._bounds(shape, "length", "length")
-        pattern_text = shape.metadata.get("pattern")
+        pattern_text: str = shape.metadata.get("pattern") or ""
         search: Callable[[str], Any] | None = None
         unsupported: str | None = None
         if pattern_text:

@@ -28,12 +28,11 @@ from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from botocore.model import Shape
-
 from replay.core.findings import Severity
 from replay.core.jsonbody import MAX_BODY_BYTES
 from replay.core.jsonpath import member_segment
 from replay.protocols.xmltext import XmlBodyError, generic_value, local_name, parse_xml
+from replay.spec.servicemodel import Shape
 from replay.spec.shapes import Sink, Trail
 
 __all__ = [

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from botocore.model import OperationModel, Shape
-
 from replay.core.findings import Severity
 from replay.core.jsonpath import member_segment
 from replay.protocols.xmltext import generic_value, local_name
+from replay.spec.servicemodel import OperationModel, Shape
 from replay.spec.shapes import Sink
 from replay.spec.xmlbody import Convert, XmlReader, child_named
 

@@ -42,11 +42,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from botocore.model import OperationModel, Shape
-from botocore.parsers import create_parser
 from hypothesis import strategies as st
 
-from replay.spec.operations import operation_from_name
+from replay.spec.operations import operation_from_name, service_data
+from replay.spec.servicemodel import OperationModel, Shape
 from replay.synth.candidates import job_candidates
 from replay.synth.jobs import FINAL_STATES, lifecycle_bodies
 from replay.synth.parts import DEFAULT_REGION, Body
@@ -250,6 +249,21 @@ def _operation(operation: str | OperationModel) -> OperationModel:
     return operation_from_name(operation).model if isinstance(operation, str) else operation
 
 
+@functools.cache
+def _botocore_service(service: str) -> Any:
+    from botocore.model import ServiceModel
+
+    return ServiceModel(service_data(service), service_name=service)
+
+
+def _botocore_operation(operation: Any) -> Any:
+    """botocore's own ``OperationModel`` for ``operation`` (aws-replay's or botocore's)."""
+    if not isinstance(operation, OperationModel):
+        return operation  # a botocore model already
+    return _botocore_service(operation.service_model.service_name).operation_model(
+        operation.name)
+
+
 def output_bodies(operation: str | OperationModel = "DescribeAutoMLJob", *, max_items: int = 2,
                   max_text: int = 16, parsed: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Output bodies of ``operation`` (a name like ``"sagemaker:DescribeAutoMLJob"`` or a
@@ -335,8 +349,11 @@ def automl_candidate_lists(kinds: Iterable[str] | None = None, *,
 
 def to_boto3(body: dict[str, Any],
              operation: str | OperationModel = "DescribeAutoMLJob") -> dict[str, Any]:
-    """What boto3 returns for a wire ``body``: parsed by botocore's own parser."""
-    model = _operation(operation)
+    """What boto3 returns for a wire ``body``: parsed by botocore's own parser, with
+    botocore's own model of the operation."""
+    from botocore.parsers import create_parser
+
+    model = _botocore_operation(_operation(operation))
     parse: Callable[..., dict[str, Any]] = create_parser(
         model.metadata["protocol"]).parse
     result = parse({"body": json.dumps(body).encode("utf-8"), "headers": {},

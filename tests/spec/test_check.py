@@ -17,6 +17,7 @@ from replay.core.findings import Severity
 from replay.core.jsonpath import member_segment
 from replay.spec.check import check_body, checker_for, error_code_of
 from replay.spec.operations import operation_ref
+from tests.support.models import botocore_output
 
 # ----------------------------------------------------------------------- inline models
 
@@ -175,7 +176,8 @@ def test_full_body_is_clean_and_botocore_parses_it(full_body: dict[str, Any]) ->
     raw = json.dumps(full_body).encode()
     assert check_body(DESCRIBE, raw) == []
     parsed = create_parser("json").parse(
-        {"body": raw, "headers": {}, "status_code": 200}, DESCRIBE.output_shape)
+        {"body": raw, "headers": {}, "status_code": 200},
+        botocore_output("sagemaker", "DescribeAutoMLJob"))
     assert parsed["BestCandidate"]["CandidateName"] == full_body["BestCandidate"]["CandidateName"]
 
 
@@ -264,6 +266,7 @@ def test_redirect_status_is_unexpected() -> None:
 
 # ---------------------------------------------------------------- property: mutations
 
+assert DESCRIBE.output_shape is not None
 REQUIRED = list(DESCRIBE.output_shape.required_members)
 
 

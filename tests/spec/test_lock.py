@@ -66,6 +66,7 @@ def test_lock_round_trip_rebuilds_a_working_model(tmp_path: Path) -> None:
     model = lock.models()["sagemaker"]
     operation = model.operation_model("DescribeAutoMLJob")
     assert [s.name for s in operation.error_shapes] == ["ResourceNotFound"]
+    assert operation.output_shape is not None
     assert document["operations"]["sagemaker:DescribeAutoMLJob"]["output"]["$.AutoMLJobName"][
         "pattern"] == operation.output_shape.members["AutoMLJobName"].metadata["pattern"]
     assert diff_locks(lock) == []

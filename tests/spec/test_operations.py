@@ -25,7 +25,8 @@ def test_sagemaker_describe_automl_job() -> None:
     ref = identify_operation(request("SageMaker.DescribeAutoMLJob"))
     assert (ref.service, ref.operation, ref.region, ref.protocol) == (
         "sagemaker", "DescribeAutoMLJob", "eu-west-1", "json")
-    assert ref.model.output_shape.name == "DescribeAutoMLJobResponse"
+    output = ref.model.output_shape
+    assert output is not None and output.name == "DescribeAutoMLJobResponse"
     assert ref.target == "SageMaker.DescribeAutoMLJob"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -59,3 +60,19 @@ def edited_lock(tmp_path: Path) -> Path:
     path = tmp_path / "spec.lock.json"
     path.write_text(json.dumps(document))
     return path
+
+
+@functools.cache
+def botocore_model(service: str) -> Any:
+    """botocore's own ``ServiceModel`` of ``service``, read by botocore's own loader: the
+    independent judge for tests that hand a body to botocore's parser."""
+    import botocore.loaders
+    from botocore.model import ServiceModel
+
+    document = botocore.loaders.create_loader().load_service_model(service, "service-2")
+    return ServiceModel(document, service_name=service)
+
+
+def botocore_output(service: str, operation: str) -> Any:
+    """botocore's own output shape of ``service:operation``."""
+    return botocore_model(service).operation_model(operation).output_shape

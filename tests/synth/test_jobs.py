@@ -30,6 +30,7 @@ from replay.synth.jobs import (
     synthetic_lifecycle,
     synthetic_response,
 )
+from tests.support.models import botocore_output
 from tests.support.stub_sagemaker import StubSageMaker
 
 OPERATION = operation_from_name("DescribeAutoMLJob").model
@@ -68,7 +69,7 @@ def model_paths(shape: Shape, path: str = "$") -> Iterator[tuple[str, bool]]:
 def parse(body: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = botocore.parsers.create_parser("json").parse(
         {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200},
-        OPERATION.output_shape)
+        botocore_output("sagemaker", "DescribeAutoMLJob"))
     return parsed
 
 

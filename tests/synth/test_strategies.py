@@ -29,6 +29,14 @@ from replay.synth.strategies import (
 )
 
 OPERATION = operation_from_name("DescribeAutoMLJob").model
+
+
+def _output(operation: OperationModel) -> Shape:
+    assert operation.output_shape is not None
+    return operation.output_shape
+
+
+OUTPUT = _output(OPERATION)
 def _enum_shapes(shape: Shape, path: str, into: dict[str, Shape]) -> dict[str, Shape]:
     if shape.type_name == "structure":
         for name, member in shape.members.items():
@@ -44,8 +52,7 @@ def _enum_shapes(shape: Shape, path: str, into: dict[str, Shape]) -> dict[str, S
 
 
 ENUMS = _enum_shapes(OPERATION.output_shape, "$", {})
-OPTIONAL_TOP = [name for name in OPERATION.output_shape.members
-                if name not in OPERATION.output_shape.required_members]
+OPTIONAL_TOP = [name for name in OUTPUT.members if name not in OUTPUT.required_members]
 
 
 def tiny_operation(shapes: dict[str, Any]) -> OperationModel:
@@ -186,7 +193,7 @@ def test_an_unsupported_pattern_and_a_recursive_shape_do_not_break_generation() 
 
 
 def test_shape_values_of_a_timestamp_are_epoch_seconds() -> None:
-    shape = OPERATION.output_shape.members["CreationTime"]
+    shape = OUTPUT.members["CreationTime"]
     value = find(shape_values(shape), lambda v: isinstance(v, float) and v != int(v),
                  settings=settings(database=None, derandomize=True))
     assert 946684800 <= value <= 4102444800

@@ -1,0 +1,150 @@
+"""Finding and reading botocore's model files (``service-2.json``) the way botocore's loader does,
+without importing it.
+
+``botocore.loaders`` pulls in ``botocore.compat`` and with it urllib3, http.client and ssl: about
+half of ``import boto3``, paid by every ``aws-replay check`` that never sends a request. The
+files themselves are plain JSON (gzipped in recent releases), so this module reads them
+directly, keeping botocore's rules: the search path is ``~/.aws/models`` and then botocore's own
+``data`` folder (what ``botocore.loaders.create_loader()`` searches), a service's newest API
+version wins, the first search path that has the file wins, ``.json`` before ``.json.gz``, and
+``service-2.sdk-extras.json`` is deep-merged over the model.
+
+Example::
+
+    document = load_service_document("sagemaker")   # the raw model, read-only
+    document["metadata"]["targetPrefix"]             # 'SageMaker'
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from replay.core.errors import UnknownOperationError
+
+MODEL_TYPE = "service-2"
+_EXTRAS = ("sdk",)  # botocore's BUILTIN_EXTRAS_TYPES
+_SUFFIXES = (".json", ".json.gz")  # in botocore's order
+
+
+@functools.cache
+def botocore_root() -> str:
+    """The folder of the installed botocore package, found without importing it."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise UnknownOperationError("botocore is not installed; install aws-replay's "
+                                    "dependencies (pip install aws-replay)")
+    return str(next(iter(spec.submodule_search_locations)))
+
+
+@functools.cache
+def botocore_version() -> str:
+    """The installed botocore's version, read from its ``__init__`` without importing it."""
+    with open(os.path.join(botocore_root(), "__init__.py"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("__version__"):
+                return line.split("=", 1)[1].strip().strip("'\"")
+    return "unknown"
+
+
+def search_paths() -> list[str]:
+    """Where botocore's default loader looks for models, in its order (existing folders)."""
+    candidates = [os.path.join(os.path.expanduser("~"), ".aws", "models"),
+                  os.path.join(botocore_root(), "data")]
+    return [path for path in candidates if os.path.isdir(path)]
+
+
+def _has_model(base: str) -> bool:
+    return any(os.path.isfile(base + suffix) for suffix in _SUFFIXES)
+
+
+def _versions(service: str) -> set[str]:
+    found: set[str] = set()
+    for root in search_paths():
+        folder = os.path.join(root, service)
+        if os.path.isdir(folder):
+            found.update(version for version in os.listdir(folder)
+                         if _has_model(os.path.join(folder, version, MODEL_TYPE)))
+    return found
+
+
+def service_exists(service: str) -> bool:
+    """Whether botocore has a model of ``service`` (looked up directly, no full listing)."""
+    return bool(service) and os.sep not in service and bool(_versions(service))
+
+
+@functools.cache
+def available_services() -> frozenset[str]:
+    """Every service botocore has a model of (a full listing: ~10 ms, only when needed)."""
+    found: set[str] = set()
+    for root in search_paths():
+        for service in os.listdir(root):
+            folder = os.path.join(root, service)
+            if os.path.isdir(folder) and any(
+                    _has_model(os.path.join(folder, version, MODEL_TYPE))
+                    for version in os.listdir(folder)):
+                found.add(service)
+    return frozenset(found)
+
+
+def _read(relative: str) -> Any | None:
+    """The first of the search paths' ``relative`` + ``.json``/``.json.gz``, parsed."""
+    for root in search_paths():
+        base = os.path.join(root, relative)
+        for suffix in _SUFFIXES:
+            path = base + suffix
+            if os.path.isfile(path):
+                with gzip.open(path) if suffix.endswith(".gz") else open(path, "rb") as handle:
+                    return json.loads(handle.read().decode("utf-8"))
+    return None
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(base.get(key), dict) and isinstance(value, dict):
+            _deep_merge(base[key], value)
+        else:
+            base[key] = value
+
+
+@functools.cache
+def load_service_document(service: str) -> dict[str, Any]:
+    """botocore's model document of ``service``, newest API version, extras merged; loaded
+    once and shared: treat it as read-only. Raises :class:`UnknownOperationError` for an
+    unknown service."""
+    return _load(service)
+
+
+def _load(service: str) -> dict[str, Any]:
+    versions = _versions(service) if service and os.sep not in service else set()
+    if not versions:
+        raise UnknownOperationError(
+            f"service {service!r} is not known to botocore {botocore_version()}; "
+            "upgrade botocore or check the cassette")
+    version = max(versions)
+    document = _read(os.path.join(service, version, MODEL_TYPE))
+    if not isinstance(document, dict):
+        raise UnknownOperationError(f"botocore's model of {service!r} ({version}) is not a "
+                                    "JSON object; reinstall botocore")
+    for extras in _EXTRAS:
+        extra = _read(os.path.join(service, version, f"{MODEL_TYPE}.{extras}-extras"))
+        if isinstance(extra, dict) and isinstance(extra.get("merge"), dict):
+            _deep_merge(document, extra["merge"])
+    return document
+
+
+def each_service_metadata() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(service, metadata) of every model, sorted by name; a model that cannot be read is
+    passed over (slow: reads every model)."""
+    for service in sorted(available_services()):
+        try:  # not kept: every model at once would take hundreds of MB
+            metadata = _load(service).get("metadata", {})
+        except (OSError, ValueError, UnknownOperationError):
+            continue
+        if isinstance(metadata, dict):
+            yield service, metadata
