@@ -151,18 +151,20 @@ class _Reader:
         root: dict[Any, Any] = {}
         outer: list[tuple[int, Any, bool]] = []  # the collections the current one is inside
         column, container, in_list = 0, cast(Any, root), False
-        waiting: Any = _NOTHING  # a key (or an item: _ITEM) whose value is the node below
+        nothing = _NOTHING
+        waiting: Any = nothing  # a key (or an item: _ITEM) whose value is the node below
+        find, known_line = text.find, _LINES.get  # (locals: this loop runs once per line)
         at = 0
         while at < size:
-            end = text.find("\n", at)
+            end = find("\n", at)
             line = text[at:end]
             after = end + 1
-            known = _LINES.get(line)
+            known = known_line(line)
             if known is not None:  # a line read before (method: POST, status:, - OK, ...)
                 indent, dash, key, value = known
             else:
                 indent, dash, key, value, after = self.entry(line, at, after)
-            if waiting is not _NOTHING:
+            if waiting is not nothing:
                 if indent > column or (indent == column and dash and not in_list
                                        and waiting is not _ITEM):
                     # the value is the block collection starting here (a list may sit at its
@@ -178,7 +180,7 @@ class _Reader:
                     container.append(None)
                 else:
                     container[waiting] = None
-                waiting = _NOTHING
+                waiting = nothing
             while indent < column or (in_list and indent == column and not dash):
                 if not outer:
                     raise Unsupported
@@ -186,8 +188,8 @@ class _Reader:
             if indent != column:
                 raise Unsupported  # deeper than its collection: nothing else may be
             if in_list:
-                if key is _NOTHING:  # a plain item
-                    if value is _NOTHING:
+                if key is nothing:  # a plain item
+                    if value is nothing:
                         waiting = _ITEM  # "-" alone: the item is the block below
                     else:
                         container.append(value)
@@ -201,7 +203,7 @@ class _Reader:
                 raise Unsupported  # an item where a key belongs
             if key in container:
                 raise DuplicateKey(key, text.count("\n", 0, at) + 1)
-            if value is _NOTHING:
+            if value is nothing:
                 waiting = key
             else:
                 container[key] = value
