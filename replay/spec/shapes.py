@@ -72,6 +72,24 @@ def _valid_timestamp_text(text: str, declared: str) -> bool:
         return False
 
 
+# member traits that change how the shape itself reads (location and locationName matter to
+# the structure holding the member, which reads them there)
+_OWN_TRAITS = ("timestampFormat", "jsonvalue", "flattened", "xmlAttribute", "xmlNamespace",
+               "streaming", "eventstream", "event", "eventheader", "eventpayload")
+
+
+def shape_key(shape: Shape) -> str:
+    """What a compiled shape is cached under: its name, and the traits a member reference may
+    give it (``{"shape": "When", "timestampFormat": "iso8601"}``, a member's own ``enum``), so
+    that one use of a shape never lends its reading to another."""
+    serialization = shape.serialization
+    traits = [f"{name}={serialization[name]!r}" for name in _OWN_TRAITS if name in serialization]
+    enum = shape.metadata.get("enum")
+    if enum:
+        traits.append(f"enum={enum!r}")
+    return f"{shape.name}[{','.join(traits)}]" if traits else shape.name
+
+
 class ShapeCompiler:
     """Compiles shapes of one service model into check functions, each shape once.
 
@@ -88,7 +106,8 @@ class ShapeCompiler:
                 body_only: bool = False) -> Check:
         """``shape``'s check; ``allowed_extra`` names members accepted unmodelled (an error's
         envelope), ``body_only`` leaves out members bound to headers or the status code."""
-        key = shape.name if not allowed_extra else f"{shape.name}+{sorted(allowed_extra)}"
+        name = shape_key(shape)
+        key = name if not allowed_extra else f"{name}+{sorted(allowed_extra)}"
         key = f"{key}/body" if body_only else key
         done = self._done.get(key)
         if done is not None:

@@ -33,7 +33,7 @@ from replay.core.jsonbody import MAX_BODY_BYTES
 from replay.core.jsonpath import member_segment
 from replay.protocols.xmltext import XmlBodyError, generic_value, local_name, parse_xml
 from replay.spec.servicemodel import Shape
-from replay.spec.shapes import Sink, Trail
+from replay.spec.shapes import Sink, Trail, shape_key
 
 __all__ = [
     "XmlBodyError",
@@ -131,7 +131,7 @@ class XmlReader:
         """``shape``'s converter. ``body_only`` leaves out members bound to headers or the
         status; ``lenient`` reports no unknown element (an error body: botocore keeps every
         child of ``<Error>``); elements named in ``allowed`` are skipped quietly."""
-        key = f"{shape.name}/{body_only}/{lenient}/{sorted(allowed)}"
+        key = f"{shape_key(shape)}/{body_only}/{lenient}/{sorted(allowed)}"
         done = self._done.get(key)
         if done is not None:
             return done

@@ -17,7 +17,8 @@ from replay.core.findings import Severity
 from replay.core.jsonpath import member_segment
 from replay.spec.check import check_body, checker_for, error_code_of
 from replay.spec.operations import operation_ref
-from tests.support.models import botocore_output
+from replay.spec.servicemodel import ServiceModel as OurServiceModel
+from tests.support.models import botocore_output, thing_service
 
 # ----------------------------------------------------------------------- inline models
 
@@ -353,3 +354,49 @@ def test_a_substitute_model_without_the_operation_is_a_clear_error(
     with pytest.raises(UnknownOperationError, match="has no operation DescribeAutoMLJob; lock it"):
         check_interaction(interaction, {"sagemaker": other})
     assert check_interaction(interaction, {"sagemaker": DESCRIBE.service_model}) == []
+
+
+# ------------------------------------------------------------ member traits per reference
+
+def _thing_operation(model_class: Any, members: dict[str, Any], shapes: dict[str, Any],
+                     protocol: str = "json") -> Any:
+    document = thing_service({"DescribeThingResponse": {"type": "structure",
+                                                        "members": members}, **shapes})
+    document["metadata"]["protocol"] = protocol
+    return model_class(document, "things").operation_model("DescribeThing")
+
+
+@pytest.mark.parametrize("model_class", [ServiceModel, OurServiceModel],
+                         ids=["botocore-model", "aws-replay-model"])
+def test_a_member_trait_applies_to_that_member_not_to_every_use_of_its_shape(
+        model_class: Any) -> None:
+    operation = _thing_operation(model_class, {
+        "Iso": {"shape": "When", "timestampFormat": "iso8601"}, "Plain": {"shape": "When"},
+        "Narrow": {"shape": "Name", "enum": ["x"]}, "Wide": {"shape": "Name"}},
+        {"When": {"type": "timestamp"}, "Name": {"type": "string"}})
+    body = {"Iso": "2026-01-01T00:00:00Z", "Plain": 1767225600, "Narrow": "x", "Wide": "any"}
+    assert check_body(operation, json.dumps(body)) == []
+    wrong = check_body(operation, json.dumps({**body, "Iso": 1767225600, "Narrow": "y"}))
+    assert sorted((f.kind, f.path) for f in wrong) == [("enum", "$.Narrow"),
+                                                       ("timestamp-format", "$.Iso")]
+
+
+_LIST_MEMBERS = {"Flat": {"shape": "Items", "flattened": True}, "Wrapped": {"shape": "Items"}}
+_LIST_SHAPES = {"Items": {"type": "list", "member": {"shape": "Name", "locationName": "item"}},
+                "Name": {"type": "string"}}
+
+
+@pytest.mark.parametrize("model_class", [ServiceModel, OurServiceModel],
+                         ids=["botocore-model", "aws-replay-model"])
+def test_one_list_shape_flattened_in_one_member_and_wrapped_in_another(model_class: Any) -> None:
+    operation = _thing_operation(model_class, _LIST_MEMBERS, _LIST_SHAPES, protocol="rest-xml")
+    body = ("<DescribeThingResponse><item>a</item><item>b</item>"
+            "<Wrapped><item>c</item></Wrapped></DescribeThingResponse>")
+    judge = _thing_operation(ServiceModel, _LIST_MEMBERS, _LIST_SHAPES, protocol="rest-xml")
+    botocore_reads = create_parser("rest-xml").parse(
+        {"body": body.encode(), "headers": {}, "status_code": 200}, judge.output_shape)
+    assert (botocore_reads["Flat"], botocore_reads["Wrapped"]) == (["a", "b"], ["c"])
+    assert check_body(operation, body) == []
+    wrong = body.replace("<Wrapped><item>c</item></Wrapped>", "<Wrapped><oops>c</oops></Wrapped>")
+    assert [(f.kind, f.path) for f in check_body(operation, wrong)] == [
+        ("unknown-member", "$.Wrapped.oops")]
