@@ -37,16 +37,18 @@ def ordered_map(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int 
     must be reachable by a forked child: a module-level function, its inputs in module state set
     before the call. Where ``fork`` is not available the run stays serial.
     """
-    import multiprocessing
-
     jobs = available_cpus() if jobs is None else jobs
     min_items = PARALLEL_MIN_ITEMS if min_items is None else min_items
     parts = [work(items[:1])] if items else []
     rest = items[1:]
     if not rest:
         return parts
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if jobs <= 1 or len(rest) < min_items or not forkable:
+    if jobs <= 1 or len(rest) < min_items:
+        parts.append(work(rest))
+        return parts
+    import multiprocessing  # only here: its import costs ~6 ms of every run's start-up
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         parts.append(work(rest))
         return parts
     from concurrent.futures import ProcessPoolExecutor
