@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -57,11 +58,17 @@ def ordered_map(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int 
     # stays a fraction of a second
     size = max(10, min(250, len(rest) // (jobs * 8)))
     chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
-    with ProcessPoolExecutor(max_workers=min(jobs, 32),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        try:
-            parts.extend(pool.map(work, chunks))
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    # what the workers inherit (models, compiled checks) is moved out of the collector's reach,
+    # so that its passes do not write to (and so copy) every inherited page in each worker
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, 32),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            try:
+                parts.extend(pool.map(work, chunks))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
     return parts
