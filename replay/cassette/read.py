@@ -219,7 +219,7 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     if not text or text.isspace():
         raise _fail(path, "is empty", "record it again or delete it")
     data = load_document(text, path)
-    if not isinstance(data, Mapping) or "interactions" not in data:
+    if not _is_mapping(data) or "interactions" not in data:
         raise _fail(path, "is not a cassette (no top-level 'interactions' list)",
                     "point aws-replay at vcrpy cassette files")
     version = data.get("version", SUPPORTED_VERSION)
@@ -232,7 +232,7 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     if not isinstance(raw_interactions, list):
         raise _fail(path, "'interactions' is not a list", "re-record the cassette")
     meta = data.get("meta") or {}
-    if not isinstance(meta, Mapping):
+    if not _is_mapping(meta):
         raise _fail(path, "'meta' is not a mapping", "remove or fix the meta block")
     return Cassette(
         interactions=tuple(_interaction_from(r, i, path) for i, r in enumerate(raw_interactions)),
