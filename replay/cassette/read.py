@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +37,7 @@ from replay.cassette.model import (
     _text,
     text_headers,
 )
+from replay.core.bounded import BoundedCache
 from replay.core.errors import CassetteError, CassetteNotFoundError
 
 
@@ -277,8 +276,7 @@ class CassetteCache:
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[Path, tuple[int, int, Cassette]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: BoundedCache[Path, tuple[int, int, Cassette]] = BoundedCache(maxsize)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -294,30 +292,22 @@ class CassetteCache:
                 self.forget(path)
                 return read_cassette(path)
         shown = path if name is None else name
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-                self._entries.move_to_end(key)
-                return hit[2] if hit[2].path == shown else replace(hit[2], path=shown)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+            return hit[2] if hit[2].path == shown else replace(hit[2], path=shown)
         cassette = read_cassette(path)
         if cassette.path != shown:
             cassette = replace(cassette, path=shown)
-        with self._lock:
-            self._entries[key] = (stat.st_mtime_ns, stat.st_size, cassette)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+        self._entries.put(key, (stat.st_mtime_ns, stat.st_size, cassette))
         return cassette
 
     def forget(self, path: Path) -> None:
         """Drop ``path``'s entry (after the file was written)."""
-        with self._lock:
-            self._entries.pop(path.resolve(), None)
-            self._entries.pop(path, None)
+        self._entries.pop(path.resolve())
+        self._entries.pop(path)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
 
 _shared = CassetteCache(maxsize=64)

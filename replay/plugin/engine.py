@@ -32,6 +32,7 @@ from typing import Any
 from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import CassetteCache
 from replay.core.baseline import Baseline
+from replay.core.bounded import BoundedCache
 from replay.core.errors import ConfigError, ReplayError
 from replay.core.findings import Finding
 from replay.match.matchers import MatchOptions, RequestKey, key_of, key_of_operation
@@ -73,10 +74,15 @@ class DriftCache:
     """Spec-check findings per cassette interaction, computed once per session; those the
     ``baseline`` accepts are marked (and never fail a test)."""
 
-    def __init__(self, baseline: Baseline | None = None) -> None:
-        self._cache: dict[tuple[int, int], tuple[Cassette, list[Finding]]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, baseline: Baseline | None = None, maxsize: int = 4096) -> None:
+        # bounded: a session's memory stays flat in its cassettes (a dropped entry is only
+        # computed again; each test's own findings are kept with the test)
+        self._cache: BoundedCache[tuple[int, int], tuple[Cassette, list[Finding]]] = \
+            BoundedCache(maxsize)
         self.baseline = baseline
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def findings(self, cassette: Cassette, index: int, operation: Any) -> list[Finding]:
         """Findings of one interaction's response against ``operation`` (an OperationModel)."""
@@ -93,8 +99,7 @@ class DriftCache:
                                      response.headers)]
         if self.baseline is not None:
             found = self.baseline.apply(found)
-        with self._lock:
-            self._cache[key] = (cassette, found)  # holding the cassette keeps its id unique
+        self._cache.put(key, (cassette, found))  # holding the cassette keeps its id unique
         return found
 
 
@@ -102,8 +107,8 @@ class DriftCache:
 # so a test costs one stat per cassette, and the drift cache and Playback see one object per
 # version. Playbacks are kept too (their request keys parse every recorded body) and rewound.
 _shown = CassetteCache(maxsize=1024)  # bounded: a session's memory stays flat in its cassettes
-_playbacks: dict[tuple[tuple[int, ...], MatchOptions, bool],
-                 tuple[tuple[Cassette, ...], Playback]] = {}
+_playbacks: BoundedCache[tuple[tuple[int, ...], MatchOptions, bool],
+                         tuple[tuple[Cassette, ...], Playback]] = BoundedCache(maxsize=1024)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -130,7 +135,7 @@ def _playback_for(cassettes: tuple[Cassette, ...], options: MatchOptions,
         playback.play_counts = [[0] * len(c.interactions) for c in cassettes]
         return playback
     playback = Playback(cassettes, options=options, repeats=repeats)
-    _playbacks[key] = (cassettes, playback)  # holding the cassettes keeps their ids unique
+    _playbacks.put(key, (cassettes, playback))  # holding the cassettes keeps their ids unique
     return playback
 
 

@@ -3,11 +3,13 @@ credentials, guard (settings: test_replay_settings.py; the botocore hook: test_b
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replay.cassette.model import Cassette
-from replay.cassette.read import read_cassette
+from replay.cassette.read import CassetteCache, read_cassette
 from replay.cassette.write import write_cassette
+from replay.core.bounded import BoundedCache
 from replay.core.errors import CassetteError
-from replay.plugin import botocore_hook
+from replay.plugin import botocore_hook, engine
 from replay.plugin.engine import ActiveCassette, DriftCache, RequestNotRecorded
 from replay.plugin.netguard import NetworkBlocked, NetworkGuard, host_allowed
 from replay.plugin.recording import cassette_lock
@@ -206,6 +209,26 @@ def test_drift_is_checked_once_per_interaction_per_session(tmp_path: Path, aws: 
             ("drift.yaml", 0, "sagemaker:DescribeAutoMLJob", "$.ModelInsights",
              "unknown-member")]
     assert len(calls) == 1
+
+
+def test_a_long_session_holds_a_bounded_number_of_cassettes(
+        tmp_path: Path, aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "_shown", CassetteCache(maxsize=2))
+    monkeypatch.setattr(engine, "_playbacks", BoundedCache(maxsize=2))
+    drift = DriftCache(maxsize=2)
+    alive: list[weakref.ref[Cassette]] = []
+    for index in range(6):  # six tests, each with its own drifted cassette
+        write_job_cassette(tmp_path / f"job{index}.yaml", [drifted_body()])
+        active = ActiveCassette([tmp_path / f"job{index}.yaml"], ReplaySettings(),
+                                test_id=f"t{index}", rootdir=tmp_path, drift=drift)
+        with active.activate():
+            client().describe_auto_ml_job(AutoMLJobName=JOB)
+        assert {f.kind for f in active.findings} == {"enum", "unknown-member"}
+        alive.append(weakref.ref(active.cassettes[0]))
+        del active
+    gc.collect()
+    assert len(drift) == 2 and len(engine._playbacks) == 2 and len(engine._shown) == 2
+    assert [ref() is not None for ref in alive] == [False] * 4 + [True] * 2
 
 
 def test_drift_off_checks_nothing(tmp_path: Path, aws: None) -> None:
