@@ -29,7 +29,14 @@ import pytest
 
 from replay.core.errors import AwsReplayWarning, ReplayError
 from replay.plugin.netguard import NetworkBlocked
-from replay.plugin.session import ACTIVE, STATE, SessionCollector, SessionState, drift_text
+from replay.plugin.session import (
+    ACTIVE,
+    STATE,
+    SessionCollector,
+    SessionState,
+    drift_text,
+    usage_error,
+)
 
 if TYPE_CHECKING:
     from replay.plugin.engine import ActiveCassette
@@ -132,7 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "sanitize, allow_playback_repeats, record_failed.")
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
-        raise pytest.UsageError(f"aws-replay unused {unused!r} is not one of off, warn, error")
+        raise usage_error(f"aws-replay unused {unused!r} is not one of off, warn, error")
     from replay.plugin.botocore_hook import install
     from replay.plugin.settings import merge_settings
 
@@ -141,7 +148,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         merge_settings(*layers)
     except ReplayError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise usage_error(str(exc)) from None
     install()  # again, for a plugin loaded from a conftest (no initial-conftests hook then)
     worker_input = getattr(config, "workerinput", None)
     started = (worker_input or {}).get("aws_replay_run_started_ns") or time.time_ns()
@@ -152,7 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         oldest = parse_max_age(max_age, "aws-replay max_age") if max_age else None
     except ReplayError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise usage_error(str(exc)) from None
     config.stash[STATE] = SessionState(
         unused_mode=unused, run_started_ns=int(started), layers=layers,
         report=(config.invocation_params.dir / report) if report else None,
@@ -176,7 +183,7 @@ def _load_baseline(config: pytest.Config) -> None:
     try:
         state.baseline = load_baseline(explicit, start=config.rootpath)
     except ReplayError as exc:
-        raise pytest.UsageError(f"aws-replay: {exc}") from None
+        raise usage_error(f"aws-replay: {exc}") from None
     state.baseline_named = named
 
 

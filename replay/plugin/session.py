@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from replay.plugin.engine import ActiveCassette, DriftCache
 
 
+
+def usage_error(message: str) -> pytest.UsageError:
+    """A usage error whose message has passed the output gate (it may quote a setting)."""
+    from replay.core.redaction import redact
+
+    return pytest.UsageError(redact(message))
+
 @dataclass
 class SessionState:
     """What the controller (or the only process) gathers from every test report."""
@@ -105,7 +112,7 @@ class SessionCollector:
             with atomic_writer(state.report) as handle:
                 handle.write(render_json(findings, summary))
         except WriteError as exc:
-            raise pytest.UsageError(f"aws-replay: the drift report: {exc}") from None
+            raise usage_error(f"aws-replay: the drift report: {exc}") from None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.reporting:

@@ -14,6 +14,7 @@ import pytest
 from replay.cassette.read import read_cassette
 from replay.cassette.write import build_meta, write_cassette
 from tests.support.cassettes import JOB, full_body, write_job_cassette
+from tests.support.planted import rng_secret
 
 MODULE = f"""
 import pytest
@@ -88,3 +89,12 @@ def test_a_bad_max_age_is_a_usage_error(project: pytest.Pytester) -> None:
     result = project.runpytest("--aws-replay-max-age", "soon")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "aws-replay max_age 'soon' is not an age; write it like 90d" in result.stderr.str()
+
+
+def test_a_usage_error_passes_the_output_gate(project: pytest.Pytester) -> None:
+    key = rng_secret("access-key")  # pasted into the wrong setting
+    result = project.runpytest("--aws-replay-max-age", key)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stderr.str() + result.stdout.str()
+    assert key not in output
+    assert f"aws-replay max_age '{key[:4]}****" in output
