@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from replay.plugin.engine import ActiveCassette, DriftCache
 
 
-
 def usage_error(message: str) -> pytest.UsageError:
     """A usage error whose message has passed the output gate (it may quote a setting)."""
     from replay.core.redaction import redact
 
     return pytest.UsageError(redact(message))
+
 
 @dataclass
 class SessionState:
