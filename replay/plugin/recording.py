@@ -32,6 +32,7 @@ from typing import Any
 
 from replay.cassette.model import Interaction
 from replay.core.errors import ReplayError
+from replay.protocols.requests import protocol_of
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class SentCalls:
         service = str(service_model.service_name)
         if is_credential_operation(service, operation):
             return
-        call = SentCall(service, operation, str(service_model.protocol))
+        call = SentCall(service, operation, protocol_of(service_model))
         with self._lock:
             self.calls.append(call)
 

@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -44,10 +45,26 @@ class RequestBodyError(ValueError):
         self.reason = reason
 
 
+# botocore's order of preference when a model lists several protocols (its
+# PRIORITY_ORDERED_SUPPORTED_PROTOCOLS; a test holds the two equal)
+PROTOCOL_PREFERENCE = ("json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor", "query", "ec2")
+
+
+def resolved_protocol(metadata: Mapping[str, Any]) -> str:
+    """The protocol botocore speaks to a service whose model metadata is ``metadata``: of the
+    ``protocols`` it lists, the one botocore prefers (CloudWatch lists smithy-rpc-v2-cbor, json
+    and query, and botocore speaks JSON to it), else ``protocol``; ``""`` when there is none."""
+    listed = metadata.get("protocols")
+    if listed:
+        for protocol in PROTOCOL_PREFERENCE:
+            if protocol in listed:
+                return protocol
+    return str(metadata.get("protocol", ""))
+
+
 def protocol_of(service_model: Any) -> str:
-    """The protocol botocore speaks to the service (``protocols`` lists the choices; botocore
-    picks the first it supports, which is ``protocol`` for every service it knows)."""
-    return str(service_model.metadata.get("protocol", "json"))
+    """The protocol botocore speaks to the service (:func:`resolved_protocol`)."""
+    return resolved_protocol(service_model.metadata) or "json"
 
 
 def operation_in_service(service_model: Any, request: WireRequest) -> str | None:

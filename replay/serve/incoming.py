@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import ReplayError
 from replay.protocols.errors import guess_protocol
+from replay.protocols.requests import protocol_of
 from replay.protocols.wire import WireRequest, stored_request_body
 from replay.serve.answers import Answer, error_answer
 from replay.spec.operations import (
@@ -106,7 +107,7 @@ def read_request(method: str, url: str, headers: Iterable[tuple[str, str]],
         ref = identify_operation(recorded)
     except ReplayError as exc:
         services = tuple(services_of_request(wire, wire.headers.get("authorization")))
-        protocol = (str(service_model(services[0]).protocol) if services
+        protocol = (protocol_of(service_model(services[0])) if services
                     else guess_protocol(wire.headers, wire.body))
         return Incoming(wire, None, protocol, services, str(exc))
     return Incoming(wire, ref, ref.protocol)

@@ -31,7 +31,7 @@ from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import parse_json_path
-from replay.protocols.requests import JSON_PROTOCOLS, XML_PROTOCOLS
+from replay.protocols.requests import JSON_PROTOCOLS, XML_PROTOCOLS, resolved_protocol
 from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
 from replay.spec.observed import note_observed
@@ -105,7 +105,7 @@ def checker_for(operation: OperationModel) -> OperationChecker:
     hit = _compiled.get(key)
     if hit is not None and hit[0] is service:
         return hit[1]
-    protocol = str(operation.metadata.get("protocol", ""))
+    protocol = resolved_protocol(operation.metadata)
     compiler = ShapeCompiler(_DEFAULT_TIMESTAMPS.get(protocol, "iso8601"))
     header_compiler = ShapeCompiler("rfc822")
     shape = operation.output_shape
@@ -310,7 +310,7 @@ def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
 
     A 2xx body is checked against the output shape; a 4xx/5xx one as an error (its type from
     ``__type``, ``X-Amzn-ErrorType`` or ``<Error><Code>``); anything else is an
-    ``unexpected-status`` finding. The protocol (``operation.metadata["protocol"]``) says how
+    ``unexpected-status`` finding. The protocol botocore speaks to the service says how
     the body is read: JSON (``json``, ``rest-json``) or XML (``rest-xml``, ``query``, ``ec2``);
     members bound to headers or the status code are checked from there. A protocol the checker
     does not read gives one ``unchecked`` finding.

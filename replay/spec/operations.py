@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
-from replay.protocols.requests import operation_in_service
+from replay.protocols.requests import operation_in_service, protocol_of
 from replay.protocols.wire import WireRequest
 from replay.spec.modelfiles import (
     botocore_version,
@@ -32,8 +32,9 @@ from replay.spec.modelfiles import (
 from replay.spec.servicemodel import OperationModel, ServiceModel
 
 # Target prefixes whose service name is not simply the prefix lower-cased; found by a full scan
-# otherwise. SageMaker is the first-class case, so it never pays for a scan.
-_KNOWN_TARGET_PREFIXES = {"SageMaker": "sagemaker"}
+# otherwise. SageMaker is the first-class case and CloudWatch (a pipeline's metrics) a common
+# one, so neither pays for a scan.
+_KNOWN_TARGET_PREFIXES = {"SageMaker": "sagemaker", "GraniteServiceVersion20100801": "cloudwatch"}
 
 _REGION_IN_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
@@ -123,7 +124,7 @@ def operation_ref(service: str, operation: str, region: str | None = None) -> Op
             f"operation {operation!r} is not in botocore {botocore_version()}'s model of "
             f"{service}; upgrade botocore or check the operation name (X-Amz-Target in a cassette)"
         )
-    return OperationRef(service, operation, region, model.protocol)
+    return OperationRef(service, operation, region, protocol_of(model))
 
 
 def identify_operation(request: RecordedRequest) -> OperationRef:

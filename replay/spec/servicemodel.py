@@ -22,6 +22,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from replay.protocols.requests import resolved_protocol
+
 # botocore.model.Shape.SERIALIZED_ATTRS and METADATA_ATTRS
 SERIALIZED_ATTRS = ("locationName", "queryName", "flattened", "location", "payload",
                     "streaming", "timestampFormat", "xmlNamespace", "resultWrapper",
@@ -259,7 +261,15 @@ class ServiceModel:
 
     @cached_property
     def protocol(self) -> str:
+        """The model's ``protocol`` trait (what botocore's ``ServiceModel.protocol`` gives);
+        what botocore speaks is :attr:`resolved_protocol`."""
         return str(self.metadata["protocol"])
+
+    @cached_property
+    def resolved_protocol(self) -> str:
+        """The protocol botocore speaks to the service: of those the model lists, the one
+        botocore prefers."""
+        return resolved_protocol(self.metadata)
 
     @cached_property
     def documentation(self) -> str:

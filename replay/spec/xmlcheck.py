@@ -23,6 +23,7 @@ from xml.etree.ElementTree import Element
 
 from replay.core.findings import Severity
 from replay.core.jsonpath import member_segment
+from replay.protocols.requests import resolved_protocol
 from replay.protocols.xmltext import generic_value, local_name
 from replay.spec.servicemodel import OperationModel, Shape
 from replay.spec.shapes import Sink
@@ -64,7 +65,7 @@ class XmlOperation:
     @classmethod
     def compile(cls, operation: OperationModel,
                 error_shapes: dict[str, Shape]) -> XmlOperation:
-        protocol = operation.metadata["protocol"]
+        protocol = resolved_protocol(operation.metadata)
         reader = XmlReader()
         shape = operation.output_shape
         output: Convert | None = None

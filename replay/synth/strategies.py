@@ -44,6 +44,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from replay.protocols.requests import resolved_protocol
 from replay.spec.operations import operation_from_name, service_data
 from replay.spec.servicemodel import OperationModel, Shape
 from replay.synth.candidates import job_candidates
@@ -355,7 +356,7 @@ def to_boto3(body: dict[str, Any],
 
     model = _botocore_operation(_operation(operation))
     parse: Callable[..., dict[str, Any]] = create_parser(
-        model.metadata["protocol"]).parse
+        resolved_protocol(model.metadata)).parse
     result = parse({"body": json.dumps(body).encode("utf-8"), "headers": {},
                     "status_code": 200}, model.output_shape)
     result.pop("ResponseMetadata", None)

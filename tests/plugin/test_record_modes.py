@@ -165,7 +165,7 @@ def test_a_test_whose_calls_were_all_captured_passes(project: pytest.Pytester) -
 
 
 def _model(service: str, protocol: str) -> SimpleNamespace:
-    return SimpleNamespace(service_name=service, protocol=protocol)
+    return SimpleNamespace(service_name=service, metadata={"protocol": protocol})
 
 
 def test_a_call_not_captured_is_named_with_its_protocol_and_reason() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import pytest
 
-from replay.cassette.model import RecordedRequest
+from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
 from replay.core.errors import UnknownOperationError
 from replay.protocols.requests import request_params
+from replay.spec.check import check_interaction
 from replay.spec.operations import identify_operation
 from tests.protocols.conftest import SendFn
 
@@ -30,6 +34,9 @@ CASES = [
     ("lambda", "Invoke", {"FunctionName": "score", "Payload": b'{"x": 1}'}),
     ("sagemaker", "DescribeAutoMLJob", {"AutoMLJobName": "churn"}),
     ("sagemaker-runtime", "InvokeEndpoint", {"EndpointName": "churn", "Body": b"1,2,3"}),
+    ("cloudwatch", "ListMetrics", {"Namespace": "ML/churn"}),
+    ("cloudwatch", "PutMetricData", {"Namespace": "ML/churn",
+                                     "MetricData": [{"MetricName": "auc", "Value": 0.91}]}),
 ]
 
 
@@ -97,3 +104,22 @@ def test_a_digest_never_looks_like_an_account_id_to_sanitize_or_scan() -> None:
     assert Sanitizer.default().sanitize_request(request).body == stored
     assert scan_text(f"body: '{stored}'\n", Path("c.yaml"), Sanitizer.default()) == []
     assert body_digest(WireRequest.from_recorded(request).body) == body_digest(body)
+
+
+def test_cloudwatch_is_read_in_the_protocol_botocore_speaks_to_it(send: SendFn) -> None:
+    """Its model lists smithy-rpc-v2-cbor first, but botocore prefers JSON: the recorded call
+    is JSON and its answer is checked as JSON, not left unchecked."""
+    sent = send("cloudwatch", "ListMetrics", Namespace="ML/churn")
+    assert sent.recorded.header("X-Amz-Target") == "GraniteServiceVersion20100801.ListMetrics"
+    ref = identify_operation(sent.recorded)
+    assert (ref.service, ref.operation, ref.protocol) == ("cloudwatch", "ListMetrics", "json")
+    answer = {"Metrics": [{"Namespace": "ML/churn", "MetricName": "auc"}]}
+    headers = {"Content-Type": ["application/x-amz-json-1.0"]}
+
+    def findings(body: Mapping[str, object]) -> list[tuple[str, str]]:
+        response = RecordedResponse(200, "OK", headers, json.dumps(body).encode())
+        return [(f.kind, f.path) for f in check_interaction(Interaction(sent.recorded,
+                                                                        response))]
+
+    assert findings(answer) == []
+    assert findings({**answer, "Dimensionless": True}) == [("unknown-member", "$.Dimensionless")]

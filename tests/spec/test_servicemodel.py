@@ -16,6 +16,7 @@ import botocore.model
 import pytest
 
 from replay.core.errors import UnknownOperationError
+from replay.protocols.requests import PROTOCOL_PREFERENCE, resolved_protocol
 from replay.spec import modelfiles
 from replay.spec.servicemodel import ServiceModel
 from tests.support.models import thing_service
@@ -61,6 +62,7 @@ def _operation_view(operation: Any) -> dict[str, Any]:
 def _service_view(model: Any) -> dict[str, Any]:
     return {"service_name": model.service_name, "signing_name": model.signing_name,
             "endpoint_prefix": model.endpoint_prefix, "protocol": model.protocol,
+            "resolved_protocol": model.resolved_protocol,
             "api_version": model.api_version, "operation_names": model.operation_names,
             "shape_names": model.shape_names, "documentation": model.documentation}
 
@@ -160,3 +162,22 @@ def test_checking_a_cassette_never_imports_botocore(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(cassette)], capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parents[2], check=False)
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+def test_the_protocol_preference_is_botocore_s() -> None:
+    from botocore.utils import PRIORITY_ORDERED_SUPPORTED_PROTOCOLS
+
+    assert tuple(PRIORITY_ORDERED_SUPPORTED_PROTOCOLS) == PROTOCOL_PREFERENCE
+
+
+def test_every_service_is_spoken_to_in_the_protocol_botocore_resolves() -> None:
+    differing, seen = [], 0
+    for service, metadata in modelfiles.each_service_metadata():
+        expected = botocore.model.ServiceModel({"metadata": metadata}, service).resolved_protocol
+        seen += 1
+        if resolved_protocol(metadata) != expected:
+            differing.append(service)
+    assert seen > 300 and differing == []
+    # CloudWatch lists smithy-rpc-v2-cbor first; botocore speaks JSON to it
+    assert ServiceModel(modelfiles.load_service_document("cloudwatch")).resolved_protocol == \
+        "json"
