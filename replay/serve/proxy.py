@@ -28,35 +28,31 @@ Example::
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import threading
-import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
+from replay.cassette.model import Interaction, RecordedRequest, header_value
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import canonical_params
 from replay.protocols.errors import guess_protocol
 from replay.protocols.wire import stored_request_body
 from replay.record.capture import save_recording, source_for_endpoint, wanted
+from replay.record.resend import (
+    frozen_credentials,
+    recorded_response,
+    send_request,
+    sign_request,
+)
 from replay.sanitize.sanitizer import Sanitizer
 from replay.serve.answers import Answer, error_answer, wire_response
 
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
-# Set by the signer (or by the connection) for the upstream, never copied from the client's.
-_NOT_FORWARDED = frozenset({
-    "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "host",
-    "content-length", "connection", "keep-alive", "transfer-encoding", "expect",
-    "proxy-authorization", "proxy-connection", "te", "upgrade",
-})
-_NOT_ANSWERED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
-                           "content-encoding"})
 _HINT_CHARACTERS = re.compile(r"[^a-z0-9]+")
 _HINT_LIMIT = 48
 
@@ -117,19 +113,6 @@ def cassette_path(folder: Path, request: RecordedRequest, service: str) -> Path:
     return folder / _hint(service) / f"{name}{cassette_suffix(folder)}"
 
 
-def _decoded(body: bytes, encoding: str | None) -> bytes:
-    """The body as the cassette holds it: ``gzip``/``deflate`` undone."""
-    kind = (encoding or "").strip().lower()
-    try:
-        if kind == "gzip":
-            return gzip.decompress(body)
-        if kind == "deflate":
-            return zlib.decompress(body)
-    except (OSError, zlib.error, EOFError):
-        return body
-    return body
-
-
 class RecordingProxy:
     """Forwards every request upstream re-signed; records each exchange as it answers."""
 
@@ -183,24 +166,22 @@ class RecordingProxy:
         upstream = self._endpoint(signing)
         url = upstream + path
         try:
-            request = self._signed(method, url, given, body, signing)
-            response = self._send(request)
+            request = sign_request(method, url, given, body,
+                                   frozen_credentials(self.session), signing, self.region)
+            response = send_request(request, http=self._session_http())
         except CredentialsError as exc:
             return error_answer("AwsReplayCredentialsError", str(exc), status=403,
                                 protocol=protocol)
         except ReplayError as exc:
             return error_answer("AwsReplayUpstreamError", str(exc), status=502, kind="error",
                                 protocol=protocol)
-        status = int(response.status_code)
-        answer_headers = [(k, v) for k, v in response.headers.items()
-                          if k.lower() not in _NOT_ANSWERED]
-        content = _decoded(bytes(response.content),
-                           response.headers.get("Content-Encoding"))
+        answer = recorded_response(response)
+        status, content = answer.status, answer.body
+        answer_headers = [(k, values[0]) for k, values in answer.headers.items()]
         recorded = Interaction(
             request=RecordedRequest(method, url, {k: [str(v)] for k, v in request.headers.items()},
                                     stored_request_body(body)),
-            response=RecordedResponse(status, _reason(status), {k: [v] for k, v in answer_headers},
-                                      content))
+            response=answer)
         kind, detail = "recorded", ""
         refused = _refusal(status, content, response.headers)
         if refused is not None:
@@ -216,7 +197,7 @@ class RecordingProxy:
                 return error_answer("AwsReplayRecordingFailed",
                                     f"the exchange was not recorded: {exc}", kind="error",
                                     protocol=protocol)
-        wire = wire_response(status, content, answer_headers, reason=_reason(status))
+        wire = wire_response(status, content, answer_headers, reason=answer.reason)
         if method == "HEAD":  # no body, but the size of the one a GET would get (S3 HeadObject)
             head = wire.partition(b"\r\n\r\n")[0]
             size = response.headers.get("Content-Length")
@@ -249,41 +230,12 @@ class RecordingProxy:
             self._endpoints[signing] = str(client.meta.endpoint_url).rstrip("/")
         return self._endpoints[signing]
 
-    def _signed(self, method: str, url: str, headers: dict[str, str], body: bytes,
-                signing: str) -> Any:
-        from botocore.auth import S3SigV4Auth, SigV4Auth
-        from botocore.awsrequest import AWSRequest
-        from botocore.exceptions import BotoCoreError
-
-        try:
-            credentials = self.session.get_credentials()
-            frozen = credentials.get_frozen_credentials() if credentials is not None else None
-        except BotoCoreError as exc:
-            raise CredentialsError(f"cannot get AWS credentials to sign the forwarded request "
-                                   f"({type(exc).__name__}); refresh them or pass --profile") \
-                from None
-        if frozen is None or not frozen.access_key:
-            raise CredentialsError("no AWS credentials to sign the forwarded request with: set "
-                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile")
-        forwarded = {k: v for k, v in headers.items() if k.lower() not in _NOT_FORWARDED}
-        request = AWSRequest(method=method, url=url, headers=forwarded, data=body)
-        signer = (S3SigV4Auth if signing == "s3" else SigV4Auth)(frozen, signing, self.region)
-        signer.add_auth(request)
-        return request
-
-    def _send(self, request: Any) -> Any:
-        from botocore.exceptions import BotoCoreError
+    def _session_http(self) -> Any:
         from botocore.httpsession import URLLib3Session
 
         if self._http is None:
             self._http = URLLib3Session(timeout=self.timeout)
-        try:
-            return self._http.send(request.prepare())
-        except BotoCoreError as exc:
-            host = urlsplit(request.url).netloc
-            raise ReplayError(f"cannot reach the upstream {host} ({type(exc).__name__}); "
-                              "check --upstream-region, --upstream-url and the network") \
-                from None
+        return self._http
 
     def _record(self, interaction: Interaction, service: str) -> Path:
         with self._write_lock:  # one numbering of placeholders, one writer per cassette
@@ -321,15 +273,6 @@ def _refusal(status: int, body: bytes, headers: Any) -> str | None:
         xml = _XML_CODE.search(body)
         code = xml.group(1).decode("utf-8", "replace") if xml else None
     return code if code in REJECTED_CREDENTIAL_CODES else None
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 def _session(profile: str | None) -> Any:
