@@ -1,16 +1,19 @@
 """Live drift: send each cassette's recorded requests to the live endpoint again, freshly
 signed, and compare the answers with the recording.
 
-Every recorded request is replayed through boto3 (so it is signed with the current
-credentials), captured by :func:`replay.record.capture.capture_exchanges`, sanitized in memory, held
-against the spec (:func:`replay.spec.check.check_interaction`) and diffed against the stored
-response
-(:func:`replay.drift.diff.diff_interactions`). With ``update`` the cassettes whose responses changed
-are rewritten atomically (sanitized), and those whose every answer was confirmed unchanged are
+Every recorded request is sent again, signed with the current credentials: a JSON-protocol
+call through boto3 with its recorded parameters, any other protocol as recorded (method, URL,
+headers, body) re-signed by :mod:`replay.record.resend`. The answer is captured by
+:func:`replay.record.capture.capture_exchanges`, sanitized in memory, held against the spec
+(:func:`replay.spec.check.check_interaction`) and diffed against the stored response
+(:func:`replay.drift.diff.diff_interactions`). With ``update`` the cassettes whose responses
+changed are rewritten atomically (sanitized), and those whose every answer was confirmed
+unchanged are
 refreshed (``meta.recorded_at`` set to now, so ``--max-age`` counts from the confirmation);
 without it nothing on disk changes.
 
-Throttling is retried by botocore's standard retry mode with backoff; still throttled, the
+Throttling is retried with backoff (botocore's standard retry mode, or the same loop for a
+request sent as recorded); still throttled, the
 interaction is reported as ``throttled`` and the run goes on. Missing or rejected credentials
 and an unreachable endpoint stop the run: with nothing compared yet they raise a
 :class:`ReplayError`; otherwise the partial run is returned with ``stopped`` set, so what was
@@ -28,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from replay.cassette.model import Cassette, Interaction
 from replay.cassette.read import find_cassettes, read_cassette
@@ -92,6 +96,7 @@ class _Clients:
     region: str | None
     max_attempts: int
     made: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    http: Any = None  # botocore's HTTP session, for requests sent again as recorded
 
     def for_operation(self, ref: OperationRef) -> Any:
         from botocore.config import Config
@@ -182,6 +187,81 @@ def _send(clients: _Clients, ref: OperationRef, params: Mapping[str, Any],
     return captured[-1], None
 
 
+def _resend(clients: _Clients, ref: OperationRef, recorded: Interaction,
+            captured: list[Interaction]) -> tuple[Interaction | None, str | None]:
+    """Send a recorded request of a protocol other than JSON again as recorded (its URL,
+    headers and body; to ``--endpoint-url`` when given), signed afresh; the captured
+    (sanitized) exchange, or why there is none."""
+    import time
+
+    from botocore.httpsession import URLLib3Session
+
+    from replay.cassette.model import BODY_DIGEST_PREFIX
+    from replay.record.resend import (
+        error_code,
+        frozen_credentials,
+        recorded_response,
+        send_request,
+        sign_request,
+    )
+    from replay.spec.operations import service_model
+
+    request = recorded.request
+    if request.body.startswith(BODY_DIGEST_PREFIX):
+        return None, ("its upload is stored as a digest (over 64 KiB, or not UTF-8), so it "
+                      "cannot be sent again; record it afresh and compare the two recordings "
+                      "with `aws-replay diff`")
+    model = service_model(ref.service)
+    region = clients.region or ref.region or clients.session.region_name or "us-east-1"
+    url = _url_for(request.uri, clients.endpoint_url, model)
+    where = clients.endpoint_url or urlsplit(url).netloc
+    headers = {name: values[0] for name, values in request.headers.items() if values}
+    try:
+        credentials = frozen_credentials(clients.session)
+    except CredentialsError as exc:
+        raise _Stop(exc) from None
+    if clients.http is None:
+        clients.http = URLLib3Session(timeout=60)
+    before = len(captured)
+    code = None
+    for attempt in range(clients.max_attempts):
+        signed = sign_request(request.method, url, headers, request.body.encode("utf-8"),
+                              credentials, model.signing_name, region)
+        try:
+            response = send_request(signed, http=clients.http)
+        except EndpointError:
+            raise _Stop(EndpointError(
+                f"cannot reach {where} after {attempt + 1} attempt(s); check --endpoint-url, "
+                "--region and the network, or try again later")) from None
+        code = error_code(recorded_response(response))
+        if code not in THROTTLING_CODES or attempt + 1 == clients.max_attempts:
+            break
+        time.sleep(min(0.2 * 2 ** attempt, 5.0))  # backoff, as botocore's standard mode does
+    if code in THROTTLING_CODES:
+        return None, f"throttled ({code}) after {clients.max_attempts} attempt(s)"
+    if code in REJECTED_CREDENTIAL_CODES:
+        raise _Stop(CredentialsError(
+            f"{where} rejected the credentials ({code}); refresh them (expired session?) or "
+            "check that the role may call " + ref.operation))
+    if len(captured) == before:
+        return None, "no exchange was captured (the request did not reach the network)"
+    return captured[-1], None
+
+
+def _url_for(uri: str, endpoint_url: str | None, model: Any) -> str:
+    """Where a recorded request goes again: its own URL, or the same path (S3 virtual-hosted
+    addressing turned into path-style) and query at ``endpoint_url``."""
+    if endpoint_url is None:
+        return uri
+    from replay.protocols.rest import path_style
+    from replay.protocols.wire import WireRequest
+
+    split = urlsplit(uri)
+    path = path_style(WireRequest.from_parts("GET", uri, {}, b""), model)
+    base = endpoint_url.rstrip("/")
+    return f"{base}{path}" + (f"?{split.query}" if split.query else "")
+
+
 def _updated_cassette(cassette: Cassette, responses: Mapping[int, Interaction],
                       source: str, sanitizer: Any) -> Cassette:
     from replay.sanitize.sanitizer import Sanitizer
@@ -247,20 +327,15 @@ def _drift_cassette(path: Path, cassette: Cassette, clients: _Clients,
         run.subjects.append((name, index, None))
         try:
             ref = identify_operation(recorded.request)
-            if ref.protocol != "json":
-                raise ReplayError(
-                    f"{ref.service}:{ref.operation} ({ref.protocol} protocol) is not sent "
-                    "again: live drift re-sends JSON-protocol calls only; record it afresh "
-                    "(pytest --aws-replay-mode=all, or serve --record-to) and compare the two "
-                    "recordings with `aws-replay diff`")
-            params = recorded.request.json()
+            params = recorded.request.json() if ref.protocol == "json" else None
         except ReplayError as exc:
             run.not_compared += 1
             run.findings.append(Finding("not-compared", Severity.INFO, "$", str(exc),
                                         cassette=name, interaction=index))
             continue
         operation = f"{ref.service}:{ref.operation}"
-        answer, problem = _send(clients, ref, params, captured)
+        answer, problem = (_send(clients, ref, params, captured) if params is not None
+                           else _resend(clients, ref, recorded, captured))
         if answer is None:
             run.not_compared += 1
             kind = "throttled" if problem and problem.startswith("throttled") else "not-compared"

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from replay.cassette.model import RecordedResponse
 from replay.core.errors import CredentialsError, EndpointError
+from replay.core.jsonbody import JsonBodyError, parse_json_body
 
 # Set by the signer (or by the connection) for the upstream, never copied from the original.
 NOT_FORWARDED = frozenset({
@@ -93,6 +95,28 @@ def decoded_body(body: bytes, encoding: str | None) -> bytes:
     except (OSError, zlib.error, EOFError):
         return body
     return body
+
+
+_XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
+
+
+def error_code(response: RecordedResponse) -> str | None:
+    """The error code an answer carries, in any protocol (``X-Amzn-ErrorType``, a JSON
+    ``__type``/``code``, an XML ``<Code>``), or ``None`` for a success."""
+    if response.status < 300:
+        return None
+    from replay.spec.check import error_code_of
+
+    body = response.body
+    try:
+        parsed = parse_json_body(body) if body.strip()[:1] == b"{" else None
+    except JsonBodyError:
+        parsed = None
+    code = error_code_of(parsed, response.headers)
+    if code is None:
+        xml = _XML_CODE.search(body)
+        code = xml.group(1).decode("utf-8", "replace") if xml else None
+    return code
 
 
 def reason_phrase(status: int) -> str:

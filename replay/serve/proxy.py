@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from replay.cassette.model import Interaction, RecordedRequest, header_value
+from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
-from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.match.matchers import canonical_params
 from replay.protocols.errors import guess_protocol
 from replay.protocols.wire import stored_request_body
 from replay.record.capture import save_recording, source_for_endpoint, wanted
 from replay.record.resend import (
+    error_code,
     frozen_credentials,
     recorded_response,
     send_request,
@@ -183,7 +183,7 @@ class RecordingProxy:
                                     stored_request_body(body)),
             response=answer)
         kind, detail = "recorded", ""
-        refused = _refusal(status, content, response.headers)
+        refused = _refusal(answer)
         if refused is not None:
             kind, detail = "error", (f"not recorded: the upstream refused the credentials "
                                      f"({refused}); check --profile and the role's permissions")
@@ -254,24 +254,11 @@ class RecordingProxy:
         return list(dict.fromkeys(self.written))
 
 
-_XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
-
-
-def _refusal(status: int, body: bytes, headers: Any) -> str | None:
+def _refusal(answer: RecordedResponse) -> str | None:
     """The error code when the upstream refused the credentials (nothing worth a cassette)."""
-    if status not in (400, 401, 403):
-        return None
     from replay.core.errors import REJECTED_CREDENTIAL_CODES
-    from replay.spec.check import error_code_of
 
-    try:
-        parsed = parse_json_body(body) if body.strip()[:1] == b"{" else None
-    except JsonBodyError:
-        parsed = None
-    code = error_code_of(parsed, {k: [v] for k, v in headers.items()})
-    if code is None:
-        xml = _XML_CODE.search(body)
-        code = xml.group(1).decode("utf-8", "replace") if xml else None
+    code = error_code(answer) if answer.status in (400, 401, 403) else None
     return code if code in REJECTED_CREDENTIAL_CODES else None
 
 

@@ -268,25 +268,3 @@ def test_update_refreshes_a_stale_cassette_the_live_api_confirmed(
     again = CliRunner().invoke(main, ["check", "cassettes", "--max-age", "90d", "--fail-on",
                                       "info"])
     assert again.exit_code == 0, again.output
-
-
-def test_a_non_json_interaction_is_not_compared_and_says_what_to_do_instead(
-        recorded: Path, stub_sagemaker: StubSageMaker) -> None:
-    from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
-    from replay.cassette.write import write_cassette
-
-    scope = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/s3/"
-             "aws4_request, SignedHeaders=host, Signature=" + "0" * 64)
-    s3 = Interaction(RecordedRequest("GET", "http://127.0.0.1:9/models/model.bin",
-                                     {"Authorization": [scope]}),
-                     RecordedResponse(200, "OK", {}, b"\x00\x01"))
-    job = read_cassette(recorded)
-    write_cassette(recorded, Cassette((*job.interactions, s3), meta=job.meta))
-
-    result = _drift(stub_sagemaker, "--format", "json")
-    findings = json.loads(result.output)["findings"]
-    assert [(f["interaction"], f["kind"]) for f in findings] == [(1, "not-compared")]
-    assert findings[0]["message"].startswith(
-        "s3:GetObject (rest-xml protocol) is not sent again: live drift re-sends JSON-protocol "
-        "calls only")
-    assert json.loads(result.output)["summary"]["interactions"] == 1  # the SageMaker one
