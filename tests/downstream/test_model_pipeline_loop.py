@@ -31,6 +31,7 @@ from tests.downstream.model_pipeline import (
     example_artefact,
 )
 from tests.support.cassettes import JOB, lifecycle
+from tests.support.moto import moto_server
 from tests.support.stub_sagemaker import StubSageMaker
 
 HERE = Path(__file__).parent
@@ -80,16 +81,10 @@ class Endpoints:
     ``AWS_ENDPOINT_URL_*`` settings while they run."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from moto.server import ThreadedMotoServer
-
         self._monkeypatch = monkeypatch
         self._stack = contextlib.ExitStack()
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        self._stack.callback(moto.stop)
-        host, port = moto.get_host_and_port()
+        moto_url = self._stack.enter_context(moto_server())
         stub = self._stack.enter_context(StubSageMaker({JOB: lifecycle()}))
-        moto_url = f"http://{host}:{port}"
         self.urls = {"AWS_ENDPOINT_URL_S3": moto_url, "AWS_ENDPOINT_URL_STS": moto_url,
                      "AWS_ENDPOINT_URL_LAMBDA": moto_url, "AWS_ENDPOINT_URL_IAM": moto_url,
                      "AWS_ENDPOINT_URL_SAGEMAKER": stub.url}

@@ -16,21 +16,15 @@ from click.testing import CliRunner, Result
 from replay.cli.app import main
 from replay.record.capture import capture_exchanges, save_recording
 from replay.sanitize.sanitizer import Sanitizer
+from tests.support.moto import moto_server
 
 BUCKET = "churn-models"
 
 
 @pytest.fixture
 def moto_url(aws_env: None) -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def _client(service: str, url: str) -> Any:

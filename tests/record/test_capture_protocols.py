@@ -26,6 +26,7 @@ from replay.plugin.settings import ReplaySettings
 from replay.protocols.wire import DIGEST_PREFIX, body_bytes, digest_text
 from replay.record.capture import capture_exchanges, save_recording
 from replay.sanitize.sanitizer import Sanitizer
+from tests.support.moto import moto_server
 
 MB = 1024 * 1024
 BUCKET = "models"
@@ -33,15 +34,8 @@ BUCKET = "models"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

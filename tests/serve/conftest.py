@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from filelock import FileLock
 
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
+from tests.support.moto import moto_server
 
 BUCKET = "replay-bucket"
 KEY = "models/model.bin"
@@ -49,15 +50,8 @@ def aws_client(service: str, url: str) -> Any:
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """moto's server (S3, STS, ...) on a free loopback port."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        assert server._server is not None
-        yield f"http://127.0.0.1:{server._server.server_port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
