@@ -119,13 +119,6 @@ def _remember_key(name: str) -> None:
         _SEEN_KEYS.add(name)
 
 
-_SPACES = tuple(" " * count for count in range(64))
-
-
-def _spaces(count: int) -> str:
-    return _SPACES[count] if count < len(_SPACES) else " " * count
-
-
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
