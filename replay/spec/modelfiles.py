@@ -25,7 +25,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from replay.core.errors import UnknownOperationError
+from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
 
 MODEL_TYPE = "service-2"
 _EXTRAS = ("sdk",)  # botocore's BUILTIN_EXTRAS_TYPES
@@ -99,9 +99,22 @@ def _read(relative: str) -> Any | None:
         for suffix in _SUFFIXES:
             path = base + suffix
             if os.path.isfile(path):
-                with gzip.open(path) if suffix.endswith(".gz") else open(path, "rb") as handle:
-                    return json.loads(handle.read().decode("utf-8"))
+                try:
+                    with gzip.open(path) if suffix.endswith(".gz") else open(path, "rb") as handle:
+                        return json.loads(handle.read().decode("utf-8"))
+                except (OSError, EOFError, ValueError) as exc:  # unreadable, bad gzip, not JSON
+                    raise ConfigError(
+                        f"{path}: botocore's model file cannot be read ({_reason(exc)}); "
+                        "reinstall botocore, or fix or remove the file") from None
     return None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON at line {exc.lineno}: {exc.msg}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -144,7 +157,7 @@ def each_service_metadata() -> Iterator[tuple[str, dict[str, Any]]]:
     for service in sorted(available_services()):
         try:  # not kept: every model at once would take hundreds of MB
             metadata = _load(service).get("metadata", {})
-        except (OSError, ValueError, UnknownOperationError):
+        except ReplayError:  # a model that cannot be read is passed over here
             continue
         if isinstance(metadata, dict):
             yield service, metadata

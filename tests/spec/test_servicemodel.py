@@ -15,7 +15,7 @@ import botocore.loaders
 import botocore.model
 import pytest
 
-from replay.core.errors import UnknownOperationError
+from replay.core.errors import ConfigError, UnknownOperationError
 from replay.protocols.requests import PROTOCOL_PREFERENCE, resolved_protocol
 from replay.spec import modelfiles
 from replay.spec.servicemodel import ServiceModel
@@ -181,3 +181,21 @@ def test_every_service_is_spoken_to_in_the_protocol_botocore_resolves() -> None:
     # CloudWatch lists smithy-rpc-v2-cbor first; botocore speaks JSON to it
     assert ServiceModel(modelfiles.load_service_document("cloudwatch")).resolved_protocol == \
         "json"
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("service-2.json", b'{"metadata": '),
+    ("service-2.json.gz", gzip.compress(b'{"metadata": {}}')[:12]),
+], ids=["truncated-json", "truncated-gzip"])
+def test_a_broken_model_file_is_a_clear_error_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes) -> None:
+    folder = tmp_path / ".aws" / "models" / "sagemaker" / "2099-01-01"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(content)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    modelfiles.load_service_document.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=rf"{name}: botocore's model file cannot be read"):
+            modelfiles.load_service_document("sagemaker")
+    finally:
+        modelfiles.load_service_document.cache_clear()
