@@ -130,6 +130,23 @@ class _Reader:
         self.text = text
         self.size = len(text)
 
+    def last_block(self, start: int, prefix: str) -> tuple[int, str | None]:
+        """The literal block whose first line starts at ``start``, when it is the document's
+        last and runs to its last line or to the column-0 line after it (a cassette's last
+        body, before ``version: 1``): its end and its text, without searching line by line.
+        Its lines, prefix and all, are marked in one replace (``\\x00`` cannot be in the
+        text: control characters never reach this reader); an unmarked line break left means
+        it is not that block. ``(0, None)`` otherwise."""
+        text, size = self.text, self.size
+        last = text.rfind("\n", 0, size - 1)  # the line break before the last line
+        tail = last if last >= 0 and text[last + 1] not in " \n" else size - 1
+        if tail < start or text.find("|", start, tail) >= 0:  # another block may follow
+            return 0, None
+        marked = text[start - 1:tail].replace("\n" + prefix, "\x00")
+        if "\n" in marked:
+            return 0, None
+        return tail, marked.replace("\x00", "\n")[1:]
+
     def line(self, at: int) -> tuple[str, int]:
         """The line starting at offset ``at`` and the offset of the next one."""
         end = self.text.find("\n", at)
@@ -353,17 +370,20 @@ class _Reader:
         prefix = " " * width
         if width <= parent or not first.startswith(prefix) or width == len(first):
             raise Unsupported
-        ender = _BLOCK_END.get(width)
-        if ender is None:
-            ender = _BLOCK_END[width] = re.compile(f"\n(?!{prefix})")
-        text, stop = self.text, start - 1
-        while True:  # the first line that is neither the block's nor empty
-            found = ender.search(text, stop)
-            end = found.start() if found is not None else self.size - 1
-            if not text.startswith("\n\n", end):
-                break
-            stop = end + 1
-        block = text[start + width:end].replace("\n" + prefix, "\n")
+        text = self.text
+        end, block = self.last_block(start, prefix)
+        if block is None:
+            ender = _BLOCK_END.get(width)
+            if ender is None:
+                ender = _BLOCK_END[width] = re.compile(f"\n(?!{prefix})")
+            stop = start - 1
+            while True:  # the first line that is neither the block's nor empty
+                found = ender.search(text, stop)
+                end = found.start() if found is not None else self.size - 1
+                if not text.startswith("\n\n", end):
+                    break
+                stop = end + 1
+            block = text[start + width:end].replace("\n" + prefix, "\n")
         after = end + 1
         if after < self.size and self.line(after)[0].strip(" ") == "":
             raise Unsupported  # a line of blanks shorter than the block's indentation

@@ -136,6 +136,13 @@ def test_a_duplicate_key_is_named_with_its_line_on_both_paths() -> None:
     "a: |-\n  foo\n     \n  bar\n",
     "a: |\n  foo\n  bar \n\nb: 1\n",
     "a: |+\n  foo \n    \n",
+    # the last block, ending before a column-0 line or at the end, is cut out in one replace
+    "a:\n  b: |-\n    x\n      y\nversion: 1\n",
+    "a:\n  b: |-\n    x\n    y\n",
+    "a:\n  b: |-\n    x | y\n    z\nversion: 1\n",
+    "a:\n  b: |-\n    x\n\n    y\nversion: 1\n",
+    "a:\n  b: |-\n    x\n  c: |-\n    y\nversion: 1\n",
+    "a:\n- b: |-\n    x\n- b: |-\n    y\nc: 1\nd: 2\n",
 ])
 def test_literal_lines_ending_in_blanks_take_the_fast_path_and_read_the_same(text: str) -> None:
     assert fastyaml.load(text) == full(text)
