@@ -112,7 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._reader.deadline = time.monotonic() + limits.header_timeout
+        self._answered = False
+        self.command, self.path = "", ""  # (the head may time out before they are read)
         super().handle_one_request()
+        if not self._answered and self.close_connection \
+                and time.monotonic() >= self._reader.deadline:
+            # http.server drops a request whose head timed out without a word; say why
+            self._send(error_answer(
+                "RequestTimeout", f"the request head did not arrive within "
+                f"{limits.header_timeout:g} s (--header-timeout)", status=408, close=True))
 
     def finish(self) -> None:
         try:
@@ -211,6 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
                           answer.close, detail=answer.detail))
 
     def _send(self, answer: Answer) -> None:
+        self._answered = True
         server = self.server
         if server.latency:
             time.sleep(server.latency)
@@ -244,6 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
             wire = _head_only(wire)
         self.server.stats.add("error")
         self.connection.settimeout(self.server.limits.body_timeout)
+        self._answered = True
         self.wfile.write(wire)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -195,6 +195,23 @@ def _forever(piece: bytes) -> Iterator[bytes]:
         yield piece
 
 
+def _trickled_answer(sock: socket.socket, piece: bytes, limit: int = 60) -> bytes:
+    """Send ``piece`` every 0.1 s until an answer's head has come back; what came back."""
+    sock.settimeout(0.1)
+    answer = b""
+    for _ in range(limit):
+        try:
+            sock.sendall(piece)
+            answer += sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            break
+        if b"\r\n\r\n" in answer:
+            break
+    return answer
+
+
 def test_a_trickled_head_is_cut_off_at_the_header_timeout(server: RunningServer) -> None:
     with _connect(server) as sock:
         sock.sendall(b"POST / HTTP/1.1\r\n")
@@ -202,21 +219,20 @@ def test_a_trickled_head_is_cut_off_at_the_header_timeout(server: RunningServer)
     _ok(server)
 
 
+def test_a_trickled_head_is_answered_408_before_the_connection_closes(
+        server: RunningServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\n")
+        answer = _trickled_answer(sock, b"X-Slow: 1\r\n")
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+    assert b'"__type": "RequestTimeout"' in answer and b"--header-timeout" in answer
+    _ok(server)
+
+
 def test_a_trickled_body_is_answered_408_at_the_body_timeout(server: RunningServer) -> None:
     with _connect(server) as sock:
         sock.sendall(_request(b"{", length=1000))
-        sock.settimeout(0.1)
-        answer = b""
-        for _ in range(60):
-            try:
-                sock.sendall(b" ")
-                answer += sock.recv(65536)
-            except TimeoutError:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                break
-            if b"\r\n\r\n" in answer:
-                break
+        answer = _trickled_answer(sock, b" ")
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
     assert b'"__type": "RequestTimeout"' in answer
     _ok(server)
@@ -316,3 +332,11 @@ def test_serve_refuses_limits_that_are_not_positive(option: str) -> None:
     assert result.exit_code == 2
     assert option.split("=")[0] in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_request_line_cut_short_is_answered_408_too(server: RunningServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"PO")
+        answer = _trickled_answer(sock, b"")
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+    _ok(server)
