@@ -97,3 +97,12 @@ def no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("AWS_PROFILE", "production")
     return home
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gate_allowlist() -> None:
+    """The output gate reads the project's allowlist once per process (from the working
+    folder's pyproject.toml); each test starts without the last one's."""
+    from replay.core.redaction import allowed_accounts
+
+    allowed_accounts.cache_clear()

@@ -4,8 +4,10 @@ Reports (every format), error messages, logs, the local endpoint's answers and t
 plugin's failure messages pass :func:`redact` last: every value the scanner's detectors
 (:mod:`replay.core.detectors`) call a leak is shown as its first four characters and stars
 (``AKIA****************``, ``9876********``), enough to find it in a cassette, useless to abuse.
-Placeholders (``000000000001``, ``AKIAREDACTED00000001``) and AWS-owned account ids pass
-unchanged, so a sanitized cassette's report reads the same through the gate.
+Placeholders (``000000000001``, ``AKIAREDACTED00000001``), AWS-owned account ids and the
+project's own allowlist (``[tool.aws-replay.sanitize] allow_account_ids``, which the sanitizer
+keeps in cassettes too) pass unchanged, so a sanitized cassette's report reads the same through
+the gate.
 
 Example::
 
@@ -14,10 +16,31 @@ Example::
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from replay.core.detectors import detect
+from replay.core.detectors import aws_owned_account_ids, detect
+from replay.core.errors import ReplayError
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+@functools.cache
+def allowed_accounts() -> frozenset[str]:
+    """Account ids the gate lets through: AWS-owned ones and the project's allowlist (read once
+    from the nearest pyproject.toml; a setting that cannot be read allows nothing more)."""
+    from replay.core.config import load_settings
+
+    try:
+        table = load_settings().get("sanitize", {})
+    except ReplayError:
+        table = {}
+    listed = table.get("allow_account_ids", []) if isinstance(table, dict) else []
+    own = {str(value) for value in (listed if isinstance(listed, list) else [])
+           if _ACCOUNT_ID.fullmatch(str(value))}
+    return aws_owned_account_ids() | frozenset(own)
 
 
 def mask(value: str) -> str:
@@ -32,7 +55,7 @@ def mask(value: str) -> str:
 def redact(text: str) -> str:
     """``text`` with every leak the detectors find masked (:func:`mask`); the rest untouched."""
     merged: list[list[int]] = []
-    for detection in sorted(detect(text), key=lambda d: d.start):
+    for detection in sorted(detect(text, allowed_accounts()), key=lambda d: d.start):
         if merged and detection.start < merged[-1][1]:  # overlapping values: one mask
             merged[-1][1] = max(merged[-1][1], detection.end)
         else:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replay.core.detectors import aws_owned_account_ids, detect
-from replay.core.redaction import RedactingStream, mask, redact, redact_value
+from replay.core.redaction import (
+    RedactingStream,
+    allowed_accounts,
+    mask,
+    redact,
+    redact_value,
+)
 from tests.support.planted import (
     TEXT_CONTEXTS,
     access_keys,
@@ -86,3 +93,24 @@ def test_values_and_streams_are_masked() -> None:
     stream.writelines([f"{key}\n"])
     assert sink.getvalue() == f"found {mask(key)}\n{mask(key)}\n"
     assert stream.getvalue() == sink.getvalue()  # everything else is the wrapped stream's
+
+
+def test_the_project_s_allowed_account_ids_pass_the_gate_as_they_pass_the_sanitizer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    allowed, other = rng_secret("account", 1), rng_secret("account", 2)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.aws-replay.sanitize]\nallow_account_ids = ["{allowed}"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    allowed_accounts.cache_clear()
+    text = f"arn:aws:s3:::data-{allowed} and arn:aws:iam::{other}:role/x"
+    assert redact(text) == f"arn:aws:s3:::data-{allowed} and arn:aws:iam::{other[:4]}" \
+                           f"********:role/x"
+
+
+def test_a_pyproject_that_cannot_be_read_allows_nothing_more(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.aws-replay\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    allowed_accounts.cache_clear()
+    account = rng_secret("account", 3)
+    assert account not in redact(f"acct {account}")
