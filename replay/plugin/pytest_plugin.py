@@ -18,17 +18,16 @@ Example::
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from replay.core.errors import AwsReplayWarning, ReplayError
 from replay.plugin.netguard import NetworkBlocked
+from replay.plugin.paths import MARKER
 from replay.plugin.session import (
     ACTIVE,
     STATE,
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
     from replay.plugin.engine import ActiveCassette
 
 
-MARKER = "aws_replay"
 
 
 _UNUSED_MODES = ("off", "warn", "error")
@@ -207,62 +205,6 @@ def aws_replay_config() -> dict[str, Any]:
     return {}
 
 
-_UNSAFE = re.compile(r"[^\w.\[\]=+-]+")
-
-
-def _default_name(item: pytest.Item) -> str:
-    module = Path(str(item.path)).stem
-    cls = getattr(item, "cls", None)
-    test = f"{cls.__name__}.{item.name}" if cls is not None else item.name
-    return f"{module}/{_UNSAFE.sub('-', test)}"
-
-
-def _cassette_folder(item: pytest.Item, cassette_dir: str | None, rootdir: Path,
-                     chosen_by: str | None) -> tuple[Path, str]:
-    """Where a test's cassette names are relative to, and the setting that says so."""
-    if cassette_dir is None:  # pytest-recording's default: beside the test module
-        return (Path(str(item.path)).parent / "cassettes",
-                "the default folder: cassettes/ beside the test module")
-    return rootdir / cassette_dir, f"aws_replay_cassette_dir {cassette_dir!r} ({chosen_by})"
-
-
-def _cassette_origins(item: pytest.Item, markers: list[pytest.Mark], folder: Path,
-                      folder_origin: str) -> dict[Path, str]:
-    """Each cassette path of the test, and what chose it (for the "not found" message)."""
-    named = [str(name) for mark in markers for name in mark.args
-             if isinstance(name, str | Path) and str(name)]
-    origins: dict[Path, str] = {}
-    for path, name in zip(_cassette_paths(item, markers, folder),
-                          dict.fromkeys(named) or [None], strict=True):
-        if name is None:
-            origins[path] = f"the default name <module>/<test> in {folder_origin}"
-        elif Path(name).is_absolute():
-            origins[path] = f"@pytest.mark.{MARKER}({name!r}), an absolute path"
-        else:
-            origins[path] = f"@pytest.mark.{MARKER}({name!r}) in {folder_origin}"
-    return origins
-
-
-def _cassette_paths(item: pytest.Item, markers: list[pytest.Mark], folder: Path) -> list[Path]:
-    names: list[str] = []
-    for mark in markers:
-        for name in mark.args:
-            if not isinstance(name, str | Path) or not str(name):
-                raise ReplayError(f"{item.nodeid}: @pytest.mark.aws_replay takes cassette "
-                                  f"names as strings, got {name!r}")
-            if str(name) not in names:
-                names.append(str(name))
-    paths = []
-    for name in names or [_default_name(item)]:
-        path = folder / name
-        if path.suffix not in (".yaml", ".yml", ".json"):
-            from replay.cassette.write import cassette_suffix
-
-            path = path.with_name(path.name + cassette_suffix(folder))
-        paths.append(path)
-    return paths
-
-
 @pytest.fixture(autouse=True)
 def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassette | None]:
     item = request.node
@@ -271,6 +213,7 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
         yield None
         return
     from replay.plugin.engine import ActiveCassette, DriftCache
+    from replay.plugin.paths import cassette_folder, cassette_origins
     from replay.plugin.settings import merge_settings, setting_source
 
     # Requested here, not as a parameter: unmarked tests never build the user's config fixture.
@@ -287,9 +230,9 @@ def _aws_replay_active(request: pytest.FixtureRequest) -> Iterator[ActiveCassett
     settings = merge_settings(*layers)
     if state.drift is None:
         state.drift = DriftCache(state.baseline)
-    folder, folder_origin = _cassette_folder(
+    folder, folder_origin = cassette_folder(
         item, settings.cassette_dir, config.rootpath, setting_source(layers, "cassette_dir"))
-    origins = _cassette_origins(item, markers, folder, folder_origin)
+    origins = cassette_origins(item, markers, folder, folder_origin)
     active = ActiveCassette(list(origins), settings, origins=origins,
                             test_id=item.nodeid, rootdir=config.rootpath, drift=state.drift,
                             run_started_ns=state.run_started_ns)
