@@ -227,16 +227,21 @@ def _resend(clients: _Clients, ref: OperationRef, recorded: Interaction,
     for attempt in range(clients.max_attempts):
         signed = sign_request(request.method, url, headers, request.body.encode("utf-8"),
                               credentials, model.signing_name, region)
+        last = attempt + 1 == clients.max_attempts
         try:
             response = send_request(signed, http=clients.http)
         except EndpointError:
-            raise _Stop(EndpointError(
-                f"cannot reach {where} after {attempt + 1} attempt(s); check --endpoint-url, "
-                "--region and the network, or try again later")) from None
-        code = error_code(recorded_response(response))
-        if code not in THROTTLING_CODES or attempt + 1 == clients.max_attempts:
-            break
-        time.sleep(min(0.2 * 2 ** attempt, 5.0))  # backoff, as botocore's standard mode does
+            if last:
+                raise _Stop(EndpointError(
+                    f"cannot reach {where} after {clients.max_attempts} attempt(s); check "
+                    "--endpoint-url, --region and the network, or try again later")) from None
+            code = None
+        else:
+            code = error_code(recorded_response(response))
+            if code not in THROTTLING_CODES or last:
+                break
+        # refused, dropped or throttled: back off and try again, as botocore's standard mode does
+        time.sleep(min(0.2 * 2 ** attempt, 5.0))
     if code in THROTTLING_CODES:
         return None, f"throttled ({code}) after {clients.max_attempts} attempt(s)"
     if code in REJECTED_CREDENTIAL_CODES:

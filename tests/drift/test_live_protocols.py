@@ -93,3 +93,11 @@ def test_an_upload_stored_as_its_digest_is_not_compared_and_says_why(
         ("not-compared", "s3:PutObject")]
     assert "stored as a digest" in report["findings"][0]["message"]
     assert report["summary"]["not_compared"] == 1
+
+
+def test_an_unreachable_endpoint_is_tried_again_then_one_line_exit_2(recorded: Path) -> None:
+    result = _drift("http://127.0.0.1:9", "--max-attempts", "2")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "aws-replay: error: cannot reach http://127.0.0.1:9 after 2 attempt(s); check "
+        "--endpoint-url, --region and the network, or try again later")
