@@ -66,7 +66,8 @@ _SEEN_MAX = 4096
 _MISSING = object()
 _NOTHING = object()  # no key waiting for its value
 _ITEM = object()  # an item ("-" alone) waiting for its value
-# lines already read that hold only a key and short plain scalars, as entry() gives them
+# lines already read that hold only a key and a one-line scalar (short plain, or single-quoted),
+# as entry() gives them
 _LINES: dict[str, tuple[int, bool, Any, Any]] = {}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _CONSTANTS: dict[str, Any] = {
@@ -243,7 +244,8 @@ class _Reader:
                 raise Unsupported
             if not _starts_mapping(content):
                 value, end = self.inline(content, at, after, column)
-                if end == after and _SEEN_VALUES.get(content, _MISSING) is value:
+                if end == after and (content[0] == "'"
+                                     or _SEEN_VALUES.get(content, _MISSING) is value):
                     self.remember(line, (indent, True, _NOTHING, value))
                 return indent, True, _NOTHING, value, end
             column += 2  # the item's mapping: its first key follows "- "
@@ -252,8 +254,9 @@ class _Reader:
             self.remember(line, (indent, dash, key, _NOTHING))
             return indent, dash, key, _NOTHING, after
         value, end = self.inline(rest, at, after, column)
-        if end == after and _SEEN_VALUES.get(rest, _MISSING) is value:
-            self.remember(line, (indent, dash, key, value))  # a short plain value, one line
+        if end == after and (rest[0] == "'" or _SEEN_VALUES.get(rest, _MISSING) is value):
+            # a short plain value, or a quoted one closed on this line
+            self.remember(line, (indent, dash, key, value))
         return indent, dash, key, value, end
 
     @staticmethod
