@@ -11,9 +11,8 @@ import io
 import ipaddress
 import os
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from replay.plugin.settings import ReplaySettings
 from replay.protocols.wire import DIGEST_PREFIX, body_bytes, digest_text
 from replay.record.capture import capture_exchanges, save_recording
 from replay.sanitize.sanitizer import Sanitizer
+from tests.support.local_server import LocalServer
 from tests.support.moto import moto_server
 
 MB = 1024 * 1024
@@ -154,7 +154,7 @@ def test_sts_calls_that_hand_out_credentials_are_never_captured_the_others_are(
 # ------------------------------------------------------------------ aws-chunked, over HTTPS
 
 
-class TlsBucket:
+class TlsBucket(LocalServer):
     """An HTTPS endpoint taking S3 ``PutObject`` uploads in any framing: botocore sends
     ``Content-Encoding: aws-chunked`` with a trailing checksum only over TLS."""
 
@@ -163,23 +163,7 @@ class TlsBucket:
         self.uploads: list[bytes] = []
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*self._self_signed(folder))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> TlsBucket:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(self._handler(), tls=context)
 
     def _self_signed(self, folder: Path) -> tuple[Path, Path]:
         from cryptography import x509

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import pytest
 from botocore.model import Shape
 from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
@@ -113,29 +114,12 @@ def round_trip(service: str, operation: str, data: st.DataObject) -> None:
     assert check_body(ref.model, body) == []
 
 
-PROPERTY = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-@PROPERTY
-@given(st.data())
-def test_s3_list_objects_v2_bodies_from_the_model_check_clean(data: st.DataObject) -> None:
-    round_trip("s3", "ListObjectsV2", data)
-
-
-@PROPERTY
-@given(st.data())
-def test_s3_get_object_acl_bodies_from_the_model_check_clean(data: st.DataObject) -> None:
-    round_trip("s3", "GetBucketAcl", data)
-
-
-@PROPERTY
-@given(st.data())
-def test_sts_bodies_from_the_model_check_clean(data: st.DataObject) -> None:
-    round_trip("sts", "GetCallerIdentity", data)
-
-
-@PROPERTY
-@given(st.data())
-def test_ec2_describe_instances_bodies_from_the_model_check_clean(data: st.DataObject) -> None:
-    round_trip("ec2", "DescribeInstances", data)
+@pytest.mark.parametrize(("service", "operation"), [
+    ("s3", "ListObjectsV2"), ("s3", "GetBucketAcl"), ("sts", "GetCallerIdentity"),
+    ("ec2", "DescribeInstances")], ids=lambda name: name)
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_bodies_drawn_from_the_model_check_clean_and_botocore_reads_them(
+        service: str, operation: str, data: st.DataObject) -> None:
+    round_trip(service, operation, data)

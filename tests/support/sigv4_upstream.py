@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.support.local_server import LocalServer
 from tests.support.stub_sagemaker import StubSageMaker
 
 _AUTHORIZATION = re.compile(
@@ -69,7 +69,7 @@ class SeenRequest:
 
 
 @dataclass
-class SigV4Upstream:
+class SigV4Upstream(LocalServer):
     """Start with ``with SigV4Upstream(secrets, stub) as upstream: ... upstream.url``."""
 
     secrets: dict[str, str]
@@ -78,27 +78,11 @@ class SigV4Upstream:
     seen: list[SeenRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._serve(self._handler())
 
     @property
     def rejected(self) -> list[SeenRequest]:
         return [request for request in self.seen if request.problem is not None]
-
-    def __enter__(self) -> SigV4Upstream:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         upstream = self

@@ -10,35 +10,20 @@ requests it saw.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.support.local_server import LocalServer
 
-class StubSageMaker:
+
+class StubSageMaker(LocalServer):
     def __init__(self, jobs: dict[str, Any] | None = None) -> None:
         self.jobs: dict[str, Any] = dict(jobs or {})
         self.requests: list[dict[str, Any]] = []
         self.drop_connection_for: set[str] = set()
         self.throttle_next = 0
         self._served: dict[str, int] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> StubSageMaker:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()  # returns within serve_forever's poll interval
-        self._server.server_close()
+        self._serve(self._handler())
 
     def answer(self, target: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.throttle_next > 0:
