@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from replay.core.bounded import BoundedCache
 from replay.protocols.wire import WireRequest
 
 _LABEL = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
@@ -127,18 +128,19 @@ def _compile(operation: Any) -> UriTemplate:
                        tuple(required_headers))
 
 
-_templates: dict[int, tuple[Any, dict[str, UriTemplate]]] = {}
+# bounded: botocore builds a model per client, and a suite may make thousands of clients
+_templates: BoundedCache[int, tuple[Any, dict[str, UriTemplate]]] = BoundedCache(maxsize=32)
 
 
 def templates(service_model: Any) -> dict[str, UriTemplate]:
     """Every operation's template of ``service_model`` by operation name, compiled once per
-    model."""
+    model (kept with it while cached, so its id stays unique)."""
     hit = _templates.get(id(service_model))
     if hit is not None and hit[0] is service_model:
         return hit[1]
     result = {name: _compile(service_model.operation_model(name))
               for name in service_model.operation_names}
-    _templates[id(service_model)] = (service_model, result)  # the model is kept: its id is unique
+    _templates.put(id(service_model), (service_model, result))
     return result
 
 

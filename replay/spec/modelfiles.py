@@ -22,7 +22,6 @@ import gzip
 import importlib.util
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
@@ -92,20 +91,26 @@ def available_services() -> frozenset[str]:
     return frozenset(found)
 
 
-def _read(relative: str) -> Any | None:
-    """The first of the search paths' ``relative`` + ``.json``/``.json.gz``, parsed."""
+def _read(relative: str) -> dict[str, Any] | None:
+    """The first of the search paths' ``relative`` + ``.json``/``.json.gz``, parsed (a JSON
+    object), or ``None`` when there is none."""
     for root in search_paths():
         base = os.path.join(root, relative)
         for suffix in _SUFFIXES:
             path = base + suffix
-            if os.path.isfile(path):
-                try:
-                    with gzip.open(path) if suffix.endswith(".gz") else open(path, "rb") as handle:
-                        return json.loads(handle.read().decode("utf-8"))
-                except (OSError, EOFError, ValueError) as exc:  # unreadable, bad gzip, not JSON
-                    raise ConfigError(
-                        f"{path}: botocore's model file cannot be read ({_reason(exc)}); "
-                        "reinstall botocore, or fix or remove the file") from None
+            if not os.path.isfile(path):
+                continue
+            try:
+                with gzip.open(path) if suffix.endswith(".gz") else open(path, "rb") as handle:
+                    data = json.loads(handle.read().decode("utf-8"))
+            except (OSError, EOFError, ValueError) as exc:  # unreadable, bad gzip, not JSON
+                problem = _reason(exc)
+            else:
+                if isinstance(data, dict):
+                    return data
+                problem = "not a JSON object"
+            raise ConfigError(f"{path}: botocore's model file cannot be read ({problem}); "
+                              "reinstall botocore, or fix or remove the file")
     return None
 
 
@@ -141,23 +146,27 @@ def _load(service: str) -> dict[str, Any]:
             "upgrade botocore or check the cassette")
     version = max(versions)
     document = _read(os.path.join(service, version, MODEL_TYPE))
-    if not isinstance(document, dict):
-        raise UnknownOperationError(f"botocore's model of {service!r} ({version}) is not a "
-                                    "JSON object; reinstall botocore")
+    if document is None:  # listed a moment ago, gone now
+        raise UnknownOperationError(f"botocore's model of {service!r} ({version}) went away "
+                                    "while it was read; run the command again")
     for extras in _EXTRAS:
         extra = _read(os.path.join(service, version, f"{MODEL_TYPE}.{extras}-extras"))
-        if isinstance(extra, dict) and isinstance(extra.get("merge"), dict):
+        if extra is not None and isinstance(extra.get("merge"), dict):
             _deep_merge(document, extra["merge"])
     return document
 
 
-def each_service_metadata() -> Iterator[tuple[str, dict[str, Any]]]:
-    """(service, metadata) of every model, sorted by name; a model that cannot be read is
-    passed over (slow: reads every model)."""
+@functools.cache
+def each_service_metadata() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(service, metadata) of every model, sorted by name, read once per process (slow: every
+    model is read; only the small metadata is kept); a model that cannot be read is passed
+    over."""
+    found = []
     for service in sorted(available_services()):
-        try:  # not kept: every model at once would take hundreds of MB
+        try:  # the documents are not kept: all of them at once would take hundreds of MB
             metadata = _load(service).get("metadata", {})
-        except ReplayError:  # a model that cannot be read is passed over here
+        except ReplayError:
             continue
         if isinstance(metadata, dict):
-            yield service, metadata
+            found.append((service, metadata))
+    return tuple(found)

@@ -147,13 +147,17 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
                 "request")
         return operation_ref(service_for_target_prefix(prefix), operation, region)
     authorization = request.header("Authorization")
-    # the services named directly; only when there is none, those known under another name
-    candidates = (services_of_request(wire, authorization)
-                  or services_of_request(wire, authorization, scan=True))
-    for service in candidates:
-        found = operation_in_service(service_model(service), wire)
-        if found is not None:
-            return operation_ref(service, found, region)
+    # the services named directly first; only when none of them fits, those known under another
+    # name (iot-data signs as iotdata and is served from data-ats.iot...: a scan of every model)
+    candidates = services_of_request(wire, authorization)
+    found = _first_fit(candidates, wire)
+    if found is None:
+        others = [service for service in services_of_request(wire, authorization, scan=True)
+                  if service not in candidates]
+        candidates += others
+        found = _first_fit(others, wire)
+    if found is not None:
+        return operation_ref(found[0], found[1], region)
     if not candidates:
         raise UnknownOperationError(
             f"request {request.method} {_shown_url(request.uri)} names no AWS service: no "
@@ -162,6 +166,15 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
         f"request {request.method} {_shown_url(request.uri)} fits no operation of "
         f"{', '.join(candidates)} in botocore {botocore_version()}'s model; upgrade botocore "
         "or check the recorded request")
+
+
+def _first_fit(services: list[str], wire: WireRequest) -> tuple[str, str] | None:
+    """The first of ``services`` with an operation ``wire`` fits, and that operation."""
+    for service in services:
+        operation = operation_in_service(service_model(service), wire)
+        if operation is not None:
+            return service, operation
+    return None
 
 
 def _shown_url(uri: str) -> str:

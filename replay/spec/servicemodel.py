@@ -22,7 +22,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from replay.core.errors import ConfigError
 from replay.protocols.requests import resolved_protocol
+
+_FIX = "reinstall botocore, or fix the model you put in ~/.aws/models"
 
 # botocore.model.Shape.SERIALIZED_ATTRS and METADATA_ATTRS
 SERIALIZED_ATTRS = ("locationName", "queryName", "flattened", "location", "payload",
@@ -34,7 +37,7 @@ METADATA_ATTRS = ("required", "min", "max", "pattern", "sensitive", "enum", "ide
                   "contextParam", "clientContextParams", "requiresLength")
 
 
-class ModelError(Exception):
+class ModelError(ConfigError):
     """The model document is not what botocore's own model classes accept."""
 
 
@@ -138,8 +141,9 @@ class ShapeResolver:
     """Shapes by name, a reference's member traits merged over its shape's own. A shape
     without traits is built once per name (botocore builds one per reference)."""
 
-    def __init__(self, shapes: dict[str, Any]) -> None:
+    def __init__(self, shapes: dict[str, Any], service: str = "a service") -> None:
         self._shapes = shapes
+        self._service = service
         self._plain: dict[str, Shape] = {}
 
     def shape(self, name: str, traits: dict[str, Any] | None = None) -> Shape:
@@ -151,7 +155,8 @@ class ShapeResolver:
             model = self._shapes[name]
             kind = _KINDS.get(model["type"], Shape)
         except KeyError:
-            raise ModelError(f"shape {name!r} is missing or has no type") from None
+            raise ModelError(f"botocore's model of {self._service}: shape {name!r} is missing "
+                             f"or has no type; {_FIX}") from None
         if traits:
             model = {**model, **traits}
         built = kind(name, model, self)
@@ -161,7 +166,8 @@ class ShapeResolver:
 
     def resolve(self, reference: dict[str, Any]) -> Shape:
         if "shape" not in reference:
-            raise ModelError(f"a shape reference names no shape: {reference}")
+            raise ModelError(f"botocore's model of {self._service}: a member names no shape "
+                             f"({reference}); {_FIX}")
         if len(reference) == 1:
             return self.shape(reference["shape"])
         traits = {key: value for key, value in reference.items() if key != "shape"}
@@ -212,7 +218,9 @@ class ServiceModel:
     def __init__(self, description: dict[str, Any], service_name: str | None = None) -> None:
         self._description = description
         self.metadata: dict[str, Any] = description.get("metadata", {})
-        self._resolver = ShapeResolver(description.get("shapes", {}))
+        self._resolver = ShapeResolver(
+            description.get("shapes", {}),
+            service_name or str(self.metadata.get("endpointPrefix", "a service")))
         self._service_name = service_name
         self._operations: dict[str, OperationModel] = {}
 
@@ -236,8 +244,8 @@ class ServiceModel:
             try:
                 model = self._description["operations"][name]
             except KeyError:
-                raise ModelError(f"operation {name!r} is not in the model of "
-                                 f"{self.service_name}") from None
+                raise ModelError(f"operation {name!r} is not in botocore's model of "
+                                 f"{self.service_name}; check the operation name") from None
             built = self._operations[name] = OperationModel(model, self, name)
         return built
 
