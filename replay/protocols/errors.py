@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from replay.protocols.wire import credential_scope
+
 PROTOCOLS = ("json", "rest-json", "rest-xml", "query", "ec2")
 """The protocols with an error shape here; any other (``smithy-rpc-v2-cbor``) answers as json."""
 
@@ -37,7 +39,6 @@ REST_JSON_CONTENT_TYPE = "application/json"
 XML_CONTENT_TYPE = "text/xml"
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SCOPE_SERVICE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -99,8 +100,8 @@ def guess_protocol(headers: Mapping[str, str], body: bytes = b"") -> str:
         return "query"  # the body is not read yet: the content type says form
     if body and body.lstrip()[:1] not in (b"{", b"[", b"<") and _has_action(body):
         return "query"
-    scope = _SCOPE_SERVICE.search(headers.get("authorization", ""))
-    if scope and scope.group(1) == "s3":
+    scope = credential_scope(headers.get("authorization"))
+    if scope and scope[1] == "s3":
         return "rest-xml"
     return "json"
 

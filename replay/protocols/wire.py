@@ -142,3 +142,13 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
+
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+
+
+def credential_scope(authorization: str | None) -> tuple[str, str] | None:
+    """``(region, service)`` of a SigV4 ``Authorization`` header's credential scope
+    (``Credential=AKIA.../20261201/us-east-1/s3/aws4_request``), or ``None``."""
+    match = _CREDENTIAL_SCOPE.search(authorization or "")
+    return (match.group(1), match.group(2)) if match else None

@@ -40,7 +40,7 @@ from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse
 from replay.core.errors import ConfigError, CredentialsError, ReplayError
 from replay.match.matchers import canonical_params
 from replay.protocols.errors import guess_protocol
-from replay.protocols.wire import stored_request_body
+from replay.protocols.wire import credential_scope, stored_request_body
 from replay.record.capture import save_recording, source_for_endpoint, wanted
 from replay.record.resend import (
     error_code,
@@ -52,7 +52,6 @@ from replay.record.resend import (
 from replay.sanitize.sanitizer import Sanitizer
 from replay.serve.answers import Answer, error_answer, wire_response
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _HINT_CHARACTERS = re.compile(r"[^a-z0-9]+")
 _HINT_LIMIT = 48
 
@@ -210,9 +209,9 @@ class RecordingProxy:
     def _signing_name(self, headers: dict[str, str], target: str | None) -> str | None:
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"),
                              "")
-        scope = _SCOPE.search(authorization)
+        scope = credential_scope(authorization)
         if scope:
-            return scope.group(2)
+            return scope[1]
         if target:
             from replay.spec.operations import service_for_target_prefix
 

@@ -206,9 +206,9 @@ def read_history(path: Path = INDEX_PATH) -> ModelHistory:
 
 
 def _installed() -> str:
-    import botocore
+    from replay.spec.modelfiles import botocore_version
 
-    return str(botocore.__version__)
+    return botocore_version()
 
 
 def _when(history: ModelHistory, version: str) -> str:

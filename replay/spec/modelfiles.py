@@ -43,7 +43,8 @@ def botocore_root() -> str:
 
 @functools.cache
 def botocore_version() -> str:
-    """The installed botocore's version, read from its ``__init__`` without importing it."""
+    """The installed botocore's version, read from its ``__init__`` without importing it
+    (``import botocore`` brings in ``logging``, which ``check`` otherwise never needs)."""
     with open(os.path.join(botocore_root(), "__init__.py"), encoding="utf-8") as handle:
         for line in handle:
             if line.startswith("__version__"):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
 from replay.protocols.requests import operation_in_service, protocol_of
-from replay.protocols.wire import WireRequest
+from replay.protocols.wire import WireRequest, credential_scope
 from replay.spec.modelfiles import (
     botocore_version,
     each_service_metadata,
@@ -37,7 +37,6 @@ from replay.spec.servicemodel import OperationModel, ServiceModel
 _KNOWN_TARGET_PREFIXES = {"SageMaker": "sagemaker", "GraniteServiceVersion20100801": "cloudwatch"}
 
 _REGION_IN_HOST = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com")
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 
 
 @dataclass(frozen=True)
@@ -106,10 +105,9 @@ def service_for_target_prefix(prefix: str) -> str:
 
 def region_of(uri: str, authorization: str | None) -> str | None:
     """The region from the SigV4 credential scope, else from an ``*.amazonaws.com`` host."""
-    if authorization:
-        scope = _CREDENTIAL_SCOPE.search(authorization)
-        if scope:
-            return scope.group(1)
+    scope = credential_scope(authorization)
+    if scope:
+        return scope[0]
     host = urlsplit(uri).hostname or ""
     match = _REGION_IN_HOST.search(f"{host}.amazonaws.com" if "amazonaws" not in host else host)
     return match.group(1) if match else None
@@ -193,10 +191,10 @@ def services_of_request(wire: WireRequest, authorization: str | None, *,
     its credential scope (header or presigned query), then by its host. ``scan`` adds services
     known under another name (slow: reads every model)."""
     names: list[str] = []
-    scope = _CREDENTIAL_SCOPE.search(authorization or "")
+    scope = credential_scope(authorization)
     credential = dict(wire.query_pairs()).get("X-Amz-Credential", "")
     if scope:
-        names.append(scope.group(2))
+        names.append(scope[1])
     elif credential.count("/") >= 4:
         names.append(credential.split("/")[3])
     host = wire.host
