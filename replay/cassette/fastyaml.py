@@ -26,7 +26,6 @@ class Unsupported(Exception):
     """The text is outside the subset: read it with the full loader."""
 
 
-UNSUPPORTED = Unsupported
 
 
 class DuplicateKey(Exception):

@@ -225,15 +225,6 @@ def request_header(request: Any, name: str) -> str | None:
     return value if value is None else str(value)
 
 
-def operation_name(request: Any, event_name: str) -> str:
-    """The request's ``X-Amz-Target``, else ``service.Operation`` from the event name."""
-    target = request_header(request, "X-Amz-Target")
-    if target:
-        return target
-    parts = event_name.split(".")
-    return f"{parts[1]}.{parts[2]}" if len(parts) >= 3 else "the request"
-
-
 # ----------------------------------------------------------------------------------- credentials
 
 

@@ -307,11 +307,16 @@ class ActiveCassette:
 
     def _blocked_message(self, host: str, port: int | None) -> str:
         where = f"{host}:{port}" if port else host
+        mode = self.settings.mode
+        why = (f"mode '{mode}' never reaches the network" if mode == "none" else
+               f"mode '{mode}' replays the existing cassette and never reaches the network")
+        # 'once' records only a cassette that does not exist yet; new_episodes adds to one
+        record = "once" if self.missing else "new_episodes"
         return (f"aws-replay: network access blocked in replayed test {self.test_id}: {where} "
-                f"(mode '{self.settings.mode}' never reaches the network)\n"
+                f"({why})\n"
                 f"to allow it: @pytest.mark.aws_replay(allowed_hosts=[{host!r}]) or "
                 f"--aws-replay-allowed-hosts={host}; to record AWS calls instead: "
-                f"{record_command(self.test_id, 'once')}")
+                f"{record_command(self.test_id, record)}")
 
     # ------------------------------------------------------------------ activation
 

@@ -131,10 +131,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*names, **settings): serve boto3 calls from cassettes <cassette dir>/<name>"
-        ".yaml (cassette dir: cassettes/ beside the test module unless aws_replay_cassette_dir;"
-        " name: <module>/<test> by default); settings: mode, drift, drift_fail_on, "
-        "allowed_hosts, match_host, region, cassette_dir, ignore_parameters, match_on, "
-        "sanitize, allow_playback_repeats, record_failed.")
+        ".yaml or .json (cassette dir: cassettes/ beside the test module unless "
+        "aws_replay_cassette_dir; name: <module>/<test> by default); settings: mode, drift, "
+        "drift_fail_on, allowed_hosts, match_host, region, cassette_dir, ignore_parameters, "
+        "match_on, sanitize, allow_playback_repeats, record_failed.")
     unused = _given(config, "unused") or "off"
     if unused not in _UNUSED_MODES:
         raise usage_error(f"aws-replay unused {unused!r} is not one of off, warn, error")
@@ -313,7 +313,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
                                 "if the code handles it, accept it (a fact about the API, in "
                                 "every cassette):\n" + commands + "\n"
                                 "or re-record the cassette and update the code that reads it; "
-                                "--aws-replay-drift=warn turns every drift check off")
+                                "--aws-replay-drift=warn reports drift as warnings, =off "
+                                "skips the check")
         # attributed to the test, not to this plugin, in pytest's warnings summary
         path, line, _ = item.location
         warnings.warn_explicit(AwsReplayWarning(drift_text(active.findings, settings.drift)),
@@ -339,8 +340,9 @@ def pytest_runtest_makereport(item: pytest.Item,
 
         # Any other failure of a replayed test may quote the cassette (botocore's parse error).
         text = str(report.longrepr)
-        if redact(text) != text:
-            report.longrepr = redact(text)
+        masked = redact(text)
+        if masked != text:
+            report.longrepr = masked
     if active is not None and call.when == "call":
         plays = {cassette.name: counts for cassette, counts
                  in zip(active.cassettes, active.play_counts, strict=True)}

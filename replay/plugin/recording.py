@@ -88,7 +88,7 @@ class SentCalls:
             if missing > 0:
                 call = calls[key]
                 lines.append(f"  {call.service}.{call.operation} ({call.protocol} protocol): "
-                             f"{missing} of {count} call(s) not captured; {_why(call)}")
+                             f"{missing} of {count} call(s) not captured; {_NOT_CAPTURED}")
         if not lines:
             return None
         return (f"aws-replay: test {test_id} sent calls in mode '{mode}' that could not be "
@@ -98,11 +98,11 @@ class SentCalls:
                 "--aws-replay-record-failed to save what was captured")
 
 
-def _why(call: SentCall) -> str:
-    """Why a call the network answered left no captured exchange, from what is known of it."""
-    return ("the recorder never saw its exchange: it went over a connection vcrpy does not "
-            "patch (a custom HTTP session, or a connection the client opened before recording "
-            "started)")
+# Why a call the network answered left no captured exchange: the two ways it can happen.
+_NOT_CAPTURED = ("the recorder kept no exchange of it: it went over a connection vcrpy does "
+                 "not patch (a custom HTTP session, or a connection the client opened before "
+                 "recording started), or aws-replay could not tell which operation its request "
+                 "calls, so could not replay it")
 
 
 # ------------------------------------------------------------------------ capture, lock

@@ -81,7 +81,8 @@ class SessionCollector:
         """The played cassettes older than ``--aws-replay-max-age``: worked out once per run,
         on the controller, from every worker's play counts."""
         if self._stale is None:
-            self._stale = [] if self.state.max_age is None else _stale(self.state)
+            self._stale = ([] if self.state.max_age is None
+                           else _stale(self.state, self.config.rootpath))
         return self._stale
 
     def unused(self) -> list[str]:
@@ -154,7 +155,7 @@ class SessionCollector:
             terminalreporter.write_line(f"aws-replay: drift report written to {state.report}")
 
 
-def _stale(state: SessionState) -> list[Finding]:
+def _stale(state: SessionState, rootdir: Path) -> list[Finding]:
     from datetime import UTC, datetime
 
     from replay.cassette.age import age_finding, cassette_age
@@ -167,7 +168,7 @@ def _stale(state: SessionState) -> list[Finding]:
     found = []
     for name in sorted(state.plays):
         try:
-            cassette = load_cassette(Path(name))
+            cassette = load_cassette(rootdir / name)  # names are relative to the rootdir
         except ReplayError:
             continue  # a cassette the run could not read already failed its tests
         finding = age_finding(cassette_age(cassette), oldest, now, text)

@@ -15,7 +15,6 @@ from replay.cassette.model import RecordedResponse
 from replay.plugin.botocore_hook import (
     aws_response,
     dummy_aws_environment,
-    operation_name,
     request_header,
     serving,
 )
@@ -87,17 +86,6 @@ def test_request_header_is_text(headers: dict[str, str | bytes], name: str,
     assert request_header(_prepared(headers), name) == expected
 
 
-@pytest.mark.parametrize(("headers", "event_name", "expected"), [
-    ({"X-Amz-Target": b"SageMaker.DescribeAutoMLJob"}, "before-send.sagemaker.Other",
-     "SageMaker.DescribeAutoMLJob"),
-    ({}, "before-send.s3.ListBuckets", "s3.ListBuckets"),
-    ({}, "before-send", "the request"),
-])
-def test_operation_name(headers: dict[str, str | bytes], event_name: str,
-                        expected: str) -> None:
-    assert operation_name(_prepared(headers), event_name) == expected
-
-
 def test_aws_response_is_what_botocore_would_have_read() -> None:
     recorded = RecordedResponse(400, "Bad Request",
                                 {"X-Amzn-ErrorType": ["ResourceNotFound"],
@@ -118,7 +106,8 @@ class _Answer:
         self.calls: list[tuple[str, str]] = []
 
     def respond(self, request: Any, event_name: str, service_model: Any) -> Any:
-        self.calls.append((operation_name(request, event_name), service_model.service_name))
+        self.calls.append((str(request_header(request, "X-Amz-Target")),
+                           service_model.service_name))
         return aws_response(request.url, RecordedResponse(
             200, "OK", {"Content-Type": ["application/x-amz-json-1.1"]},
             json.dumps(self.body).encode()))

@@ -98,3 +98,15 @@ def test_a_usage_error_passes_the_output_gate(project: pytest.Pytester) -> None:
     output = result.stderr.str() + result.stdout.str()
     assert key not in output
     assert f"aws-replay max_age '{key[:4]}****" in output
+
+
+def test_a_stale_cassette_is_listed_when_pytest_starts_in_a_subfolder(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = project.path / "docs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = project.runpytest(str(project.path), "--rootdir", str(project.path),
+                               "--aws-replay-max-age", "90d")
+    result.assert_outcomes(passed=4)
+    assert _section(result.outlines)[1].startswith(
+        "  cassettes/automl/old-job.yaml: recorded 2020-01-01, ")

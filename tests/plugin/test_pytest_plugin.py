@@ -208,7 +208,7 @@ def test_network_attempt_failure_text(suite: pytest.Pytester) -> None:
         "status.example.com:443 (mode 'none' never reaches the network)",
         "to allow it: @pytest.mark.aws_replay(allowed_hosts=['status.example.com']) or "
         "--aws-replay-allowed-hosts=status.example.com; to record AWS calls instead: "
-        "pytest --aws-replay-mode=once test_network.py::test_reaches_out",
+        "pytest --aws-replay-mode=new_episodes test_network.py::test_reaches_out",
     ])
 
 
@@ -277,7 +277,7 @@ def test_drift_finding_failure_text(drifted: pytest.Pytester) -> None:
         "if the code handles it, accept it (a fact about the API, in every cassette):",
         "  aws-replay accept cassettes/automl/drifted.yaml --path '$.AutoMLJobSecondaryStatus'",
         "or re-record the cassette and update the code that reads it; --aws-replay-drift=warn "
-        "turns every drift check off",
+        "reports drift as warnings, =off skips the check",
     ])
 
 
@@ -490,17 +490,9 @@ def test_marker_is_registered(suite: pytest.Pytester) -> None:
 
 
 @pytest.fixture
-def recording(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+def recording(suite: pytest.Pytester, stub_project: pytest.Pytester,
               stub_sagemaker: StubSageMaker) -> StubSageMaker:
     """The suite's boto3 clients talk to a local SageMaker, with dummy credentials."""
-    monkeypatch.delenv("AWS_PROFILE")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(suite.path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(suite.path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", stub_sagemaker.url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    stub_sagemaker.jobs["second-job"] = dict(full_body(), AutoMLJobName="second-job")
     add_test(suite, "test_record", """
         import pytest
 

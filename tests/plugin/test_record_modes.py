@@ -151,7 +151,7 @@ def test_a_call_that_was_not_captured_fails_the_recording_test(
     assert ("aws-replay: test test_own_session.py::test_own_session sent calls in mode 'once' "
             "that could not be recorded, so its cassette would not replay them:") in output
     assert ("sagemaker.DescribeAutoMLJob (json protocol): 1 of 1 call(s) not captured; the "
-            "recorder never saw its exchange: it went over a connection vcrpy does not patch")\
+            "recorder kept no exchange of it: it went over a connection vcrpy does not patch")\
         in output
     assert not (project.path / "cassettes" / "recorded" / "own-session.yaml").exists()
 
@@ -174,9 +174,10 @@ def test_a_call_not_captured_is_named_with_its_protocol_and_reason() -> None:
     message = calls.not_recorded([], "tests/test_s3.py::test_get", "once")
     assert message is not None
     assert ("  s3.GetObject (rest-xml protocol): 1 of 1 call(s) not captured; the recorder "
-            "never saw its exchange: it went over a connection vcrpy does not patch (a custom "
-            "HTTP session, or a connection the client opened before recording started)"
-            ) in message.splitlines()
+            "kept no exchange of it: it went over a connection vcrpy does not patch (a custom "
+            "HTTP session, or a connection the client opened before recording started), or "
+            "aws-replay could not tell which operation its request calls, so could not replay "
+            "it") in message.splitlines()
 
 
 def test_credential_calls_are_never_expected_in_a_cassette() -> None:
