@@ -26,13 +26,14 @@ Example::
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from types import FrameType, TracebackType
 from typing import Any
+
+from replay.core.hosts import is_aws_host, is_loopback
 
 
 class NetworkBlocked(RuntimeError):
@@ -75,12 +76,6 @@ def calling_client(frame: FrameType | None = None) -> str | None:
     return found
 
 
-def is_aws_host(host: str) -> bool:
-    """An AWS endpoint name (``*.amazonaws.com``, ``*.amazonaws.com.cn``, ``*.api.aws``)."""
-    name = host.strip("[]").lower().rstrip(".")
-    return name.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
-
-
 def client_note(host: str, client: str) -> str:
     """The line that names the client a blocked call came from, and what to do about it."""
     if client.endswith("did not hook"):
@@ -91,17 +86,6 @@ def client_note(host: str, client: str) -> str:
                 "botocore and aiobotocore clients (boto3, aioboto3); make the call through one "
                 "of them, or mock it")
     return f"the call was made with {client}"
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` names and loopback addresses (IPv4 ``127.0.0.0/8``, IPv6 ``::1``)."""
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
 
 
 def host_allowed(host: str | None, allowed: Iterable[str]) -> bool:

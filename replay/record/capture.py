@@ -35,6 +35,7 @@ from replay.cassette.model import (
 from replay.cassette.read import read_cassette
 from replay.cassette.write import atomic_writer, build_meta, dump_cassette
 from replay.core.errors import CassetteError, ConfigError, ReplayError
+from replay.core.hosts import is_aws_host
 from replay.protocols.credentials import (
     CREDENTIAL_TARGET_PREFIXES,
     is_credential_operation,
@@ -293,10 +294,8 @@ def save_recording(path: Path, interactions: Sequence[Interaction], *, source: s
 
 
 def source_for_endpoint(endpoint_url: str | None) -> str:
-    """``live`` for AWS itself (no endpoint, or ``*.amazonaws.com``), else ``local-endpoint``."""
+    """``live`` for AWS itself (no endpoint, or an AWS host: ``*.amazonaws.com``, ``*.api.aws``),
+    else ``local-endpoint``."""
     if not endpoint_url:
         return "live"
-    host = (urlsplit(endpoint_url).hostname or "").lower()
-    if host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn"):
-        return "live"
-    return "local-endpoint"
+    return "live" if is_aws_host(urlsplit(endpoint_url).hostname or "") else "local-endpoint"

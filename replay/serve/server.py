@@ -39,7 +39,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import signal
 import socket
 import sys
@@ -54,6 +53,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from replay.cassette.model import Cassette
 from replay.core.errors import ConfigError, EndpointError
+from replay.core.hosts import is_loopback
 from replay.core.redaction import redact
 from replay.protocols.errors import guess_protocol
 from replay.serve.answers import Answer, BadRequest, error_answer
@@ -309,16 +309,6 @@ class ReplayHTTPServer(ConnectionCap, ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def start_server(sources: Iterable[Path | Cassette] = (), *, synthetic: bool = False,
