@@ -27,7 +27,12 @@ from replay.cassette.model import Cassette, RecordedRequest, text_headers
 from replay.core.errors import ReplayError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import DEAD, PathSet, State
-from replay.protocols.requests import RequestBodyError, protocol_of, request_params
+from replay.protocols.requests import (
+    RequestBodyError,
+    operation_target,
+    protocol_of,
+    request_params,
+)
 from replay.protocols.wire import WireRequest, stored_request_body
 
 
@@ -175,14 +180,6 @@ def key_of_operation(operation: Any, request: WireRequest, *, match_host: bool =
         params = _drop(params, ignore, ignore.start)
     return RequestKey(key.target, json.dumps(params, sort_keys=True, separators=(",", ":")),
                       key.host, key.region)
-
-
-def operation_target(operation: Any) -> str:
-    """What a key names the operation by: ``X-Amz-Target`` for the JSON protocol
-    (``SageMaker.DescribeAutoMLJob``), ``<service>.<Operation>`` otherwise (``s3.GetObject``)."""
-    service = operation.service_model
-    prefix = service.metadata.get("targetPrefix") or service.service_name
-    return f"{prefix}.{operation.name}"
 
 
 def params_diff(expected: Any, actual: Any, path: str = "$") -> list[str]:

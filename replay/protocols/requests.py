@@ -67,6 +67,15 @@ def protocol_of(service_model: Any) -> str:
     return resolved_protocol(service_model.metadata) or "json"
 
 
+def operation_target(operation: Any) -> str:
+    """How an operation is named in keys and messages: its ``X-Amz-Target`` for the JSON
+    protocol (``SageMaker.DescribeAutoMLJob``), ``<service>.<Operation>`` otherwise
+    (``s3.GetObject``)."""
+    service = operation.service_model
+    prefix = service.metadata.get("targetPrefix") or service.service_name
+    return f"{prefix}.{operation.name}"
+
+
 def operation_in_service(service_model: Any, request: WireRequest) -> str | None:
     """The name of the operation of ``service_model`` that ``request`` calls, or ``None``."""
     protocol = protocol_of(service_model)

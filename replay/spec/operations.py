@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
-from replay.protocols.requests import operation_in_service, protocol_of
+from replay.protocols.requests import operation_in_service, operation_target, protocol_of
 from replay.protocols.wire import WireRequest, credential_scope
 from replay.spec.modelfiles import (
     botocore_version,
@@ -54,8 +54,7 @@ class OperationRef:
 
     @property
     def target(self) -> str:
-        prefix = service_model(self.service).metadata.get("targetPrefix", self.service)
-        return f"{prefix}.{self.operation}"
+        return operation_target(self.model)
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation}"
