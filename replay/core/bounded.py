@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -55,3 +56,21 @@ class BoundedCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class PerObjectCache(Generic[V]):
+    """Values computed once per object and name, for objects that come and go (botocore builds
+    a service model per client): bounded, keyed by identity, each entry holding its object so
+    that its id stays unique while it is cached."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._entries: BoundedCache[tuple[int, str], tuple[object, V]] = BoundedCache(maxsize)
+
+    def get(self, owner: object, name: str, build: Callable[[], V]) -> V:
+        key = (id(owner), name)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] is owner:
+            return hit[1]
+        value = build()
+        self._entries.put(key, (owner, value))
+        return value

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from replay.core.bounded import BoundedCache
+from replay.core.bounded import PerObjectCache
 from replay.protocols.wire import WireRequest
 
 _LABEL = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
@@ -129,19 +129,15 @@ def _compile(operation: Any) -> UriTemplate:
 
 
 # bounded: botocore builds a model per client, and a suite may make thousands of clients
-_templates: BoundedCache[int, tuple[Any, dict[str, UriTemplate]]] = BoundedCache(maxsize=32)
+_templates: PerObjectCache[dict[str, UriTemplate]] = PerObjectCache(maxsize=32)
 
 
 def templates(service_model: Any) -> dict[str, UriTemplate]:
     """Every operation's template of ``service_model`` by operation name, compiled once per
-    model (kept with it while cached, so its id stays unique)."""
-    hit = _templates.get(id(service_model))
-    if hit is not None and hit[0] is service_model:
-        return hit[1]
-    result = {name: _compile(service_model.operation_model(name))
-              for name in service_model.operation_names}
-    _templates.put(id(service_model), (service_model, result))
-    return result
+    model."""
+    return _templates.get(service_model, "", lambda: {
+        name: _compile(service_model.operation_model(name))
+        for name in service_model.operation_names})
 
 
 def path_style(request: WireRequest, service_model: Any) -> str:

@@ -128,10 +128,12 @@ def reason_phrase(status: int) -> str:
         return "Unknown"
 
 
-def recorded_response(response: Any) -> RecordedResponse:
-    """A botocore HTTP response as a cassette holds it: decoded body, no hop-by-hop headers."""
+def recorded_response(response: Any, *, head: bool = False) -> RecordedResponse:
+    """A botocore HTTP response as a cassette holds it: decoded body, no hop-by-hop headers.
+    The answer to a HEAD (``head``) keeps its ``Content-Length``: the size a GET would get."""
     status = int(response.status_code)
     headers = {name: [str(value)] for name, value in response.headers.items()
-               if name.lower() not in NOT_ANSWERED}
+               if name.lower() not in NOT_ANSWERED
+               or (head and name.lower() == "content-length")}
     body = decoded_body(bytes(response.content), response.headers.get("Content-Encoding"))
     return RecordedResponse(status, reason_phrase(status), headers, body)

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
-from replay.core.errors import ConfigError, CredentialsError, ReplayError
+from replay.core.errors import ConfigError, CredentialsError, EndpointError, ReplayError
 from replay.match.matchers import canonical_params
 from replay.protocols.errors import guess_protocol
 from replay.protocols.wire import credential_scope, stored_request_body
@@ -171,10 +171,14 @@ class RecordingProxy:
         except CredentialsError as exc:
             return error_answer("AwsReplayCredentialsError", str(exc), status=403,
                                 protocol=protocol)
+        except EndpointError as exc:
+            return error_answer("AwsReplayUpstreamError", f"{exc} (the upstream: --upstream-url, "
+                                "or AWS in --upstream-region)", status=502, kind="error",
+                                protocol=protocol)
         except ReplayError as exc:
             return error_answer("AwsReplayUpstreamError", str(exc), status=502, kind="error",
                                 protocol=protocol)
-        answer = recorded_response(response)
+        answer = recorded_response(response, head=method == "HEAD")
         status, content = answer.status, answer.body
         answer_headers = [(k, values[0]) for k, values in answer.headers.items()]
         recorded = Interaction(
@@ -196,14 +200,10 @@ class RecordingProxy:
                 return error_answer("AwsReplayRecordingFailed",
                                     f"the exchange was not recorded: {exc}", kind="error",
                                     protocol=protocol)
-        wire = wire_response(status, content, answer_headers, reason=answer.reason)
-        if method == "HEAD":  # no body, but the size of the one a GET would get (S3 HeadObject)
-            head = wire.partition(b"\r\n\r\n")[0]
-            size = response.headers.get("Content-Length")
-            if size is not None and size.isdigit():
-                head = re.sub(rb"\r\nContent-Length: \d+", b"\r\nContent-Length: "
-                              + size.encode(), head)
-            wire = head + b"\r\n\r\n"
+        # a HEAD answer: the size a GET would get (S3 HeadObject); serve sends it without a body
+        size = answer.header("Content-Length") if method == "HEAD" else None
+        wire = wire_response(status, content, answer_headers, reason=answer.reason,
+                             content_length=int(size) if size and size.isdigit() else None)
         return Answer(status, wire, kind, detail=detail)
 
     def _signing_name(self, headers: dict[str, str], target: str | None) -> str | None:

@@ -128,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, False)
 
-    def _forward(self, forwarder: Forwarder) -> None:
+    def _forward(self, forwarder: Forwarder, *, head: bool = False) -> None:
         try:
             answer = forwarder.forward(self.command, self.path, list(self.headers.items()),
                                        self._read_body())
@@ -137,6 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # one bad exchange must not take the proxy down
             answer = error_answer("InternalFailure", f"aws-replay serve failed to forward: "
                                   f"{type(exc).__name__}: {exc}", status=500)
+        if head:  # every answer to a HEAD, errors included, goes without its body
+            answer = Answer(answer.status, _head_only(answer.wire), answer.kind, answer.close,
+                            detail=answer.detail)
         self._send(answer)
 
     def do_POST(self) -> None:
@@ -208,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         server = self.server
         if isinstance(server.responder, Forwarder):
-            return self._forward(server.responder)
+            return self._forward(server.responder, head=True)
         if server.requests is not None:
             answer = self._answer_request(server.requests)
         else:

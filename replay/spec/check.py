@@ -27,6 +27,7 @@ from typing import Any
 from replay.cassette.model import Cassette, Interaction, header_value
 from replay.cassette.read import find_cassettes as _find_cassettes
 from replay.cassette.read import read_cassette
+from replay.core.bounded import PerObjectCache
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -95,16 +96,17 @@ class OperationChecker:
         return sink_findings(sink)
 
 
-_compiled: dict[tuple[int, str], tuple[ServiceModel, OperationChecker]] = {}
+# bounded: the plugin checks with each client's own model, and botocore builds one per client
+_compiled: PerObjectCache[OperationChecker] = PerObjectCache(maxsize=256)
 
 
 def checker_for(operation: OperationModel) -> OperationChecker:
     """The compiled checker of ``operation``, built once per service model and operation."""
-    service = operation.service_model
-    key = (id(service), operation.name)
-    hit = _compiled.get(key)
-    if hit is not None and hit[0] is service:
-        return hit[1]
+    return _compiled.get(operation.service_model, operation.name,
+                         lambda: _compile_checker(operation))
+
+
+def _compile_checker(operation: OperationModel) -> OperationChecker:
     protocol = resolved_protocol(operation.metadata)
     compiler = ShapeCompiler(_DEFAULT_TIMESTAMPS.get(protocol, "iso8601"))
     header_compiler = ShapeCompiler("rfc822")
@@ -123,10 +125,8 @@ def checker_for(operation: OperationModel) -> OperationChecker:
     headers = HeaderBinding.compile(shape, header_compiler) if shape else None
     xml = (XmlOperation.compile(operation, {name: s for name, (s, _) in errors.items()})
            if protocol in XML_PROTOCOLS else None)
-    checker = OperationChecker(operation, output, errors, protocol, headers or None,
-                               error_headers, xml)
-    _compiled[key] = (service, checker)  # the model is kept alive so its id stays unique
-    return checker
+    return OperationChecker(operation, output, errors, protocol, headers or None,
+                            error_headers, xml)
 
 
 def error_code_of(body: Any, headers: Mapping[str, list[str]] | None) -> str | None:

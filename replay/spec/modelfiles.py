@@ -63,14 +63,15 @@ def _has_model(base: str) -> bool:
     return any(os.path.isfile(base + suffix) for suffix in _SUFFIXES)
 
 
-def _versions(service: str) -> set[str]:
+@functools.cache
+def _versions(service: str) -> frozenset[str]:
     found: set[str] = set()
     for root in search_paths():
         folder = os.path.join(root, service)
         if os.path.isdir(folder):
             found.update(version for version in os.listdir(folder)
                          if _has_model(os.path.join(folder, version, MODEL_TYPE)))
-    return found
+    return frozenset(found)
 
 
 def service_exists(service: str) -> bool:
@@ -90,6 +91,13 @@ def available_services() -> frozenset[str]:
                     for version in os.listdir(folder)):
                 found.add(service)
     return frozenset(found)
+
+
+def forget() -> None:
+    """Forget what was found and read (after the search paths changed: tests moving HOME)."""
+    for cached in (_versions, available_services, load_service_document,
+                   each_service_metadata):
+        cached.cache_clear()
 
 
 def _read(relative: str) -> dict[str, Any] | None:
@@ -140,7 +148,7 @@ def load_service_document(service: str) -> dict[str, Any]:
 
 
 def _load(service: str) -> dict[str, Any]:
-    versions = _versions(service) if service and os.sep not in service else set()
+    versions = _versions(service) if service and os.sep not in service else frozenset()
     if not versions:
         raise UnknownOperationError(
             f"service {service!r} is not known to botocore {botocore_version()}; "

@@ -134,7 +134,6 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
     rest-xml). Raises :class:`UnknownOperationError` naming what was missing.
     """
     target = request.header("X-Amz-Target")
-    wire = WireRequest.from_recorded(request)
     region = region_of(request.uri, request.header("Authorization"))
     if target:
         prefix, _, operation = target.strip().rpartition(".")
@@ -144,6 +143,7 @@ def identify_operation(request: RecordedRequest) -> OperationRef:
                 "request")
         return operation_ref(service_for_target_prefix(prefix), operation, region)
     authorization = request.header("Authorization")
+    wire = WireRequest.from_recorded(request)
     # the services named directly first; only when none of them fits, those known under another
     # name (iot-data signs as iotdata and is served from data-ats.iot...: a scan of every model)
     candidates = services_of_request(wire, authorization)

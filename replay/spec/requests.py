@@ -21,23 +21,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from replay.core.bounded import PerObjectCache
 from replay.core.findings import Finding, Severity
-from replay.spec.servicemodel import OperationModel, ServiceModel
+from replay.spec.servicemodel import OperationModel
 from replay.spec.shapes import Check, ShapeCompiler, Sink, sink_findings
 
-_compiled: dict[tuple[int, str], tuple[ServiceModel, Check | None]] = {}
+# bounded: botocore builds a model per client
+_compiled: PerObjectCache[Check | None] = PerObjectCache(maxsize=256)
 
 
 def _input_check(operation: OperationModel) -> Check | None:
-    service = operation.service_model
-    key = (id(service), operation.name)
-    hit = _compiled.get(key)
-    if hit is not None and hit[0] is service:
-        return hit[1]
     shape = operation.input_shape
-    check = ShapeCompiler().compile(shape) if shape is not None else None
-    _compiled[key] = (service, check)  # the model is kept alive so its id stays unique
-    return check
+    return _compiled.get(operation.service_model, operation.name,
+                         lambda: ShapeCompiler().compile(shape) if shape is not None else None)
 
 
 def check_request(operation: OperationModel, params: Mapping[str, Any]) -> list[Finding]:

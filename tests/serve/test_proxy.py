@@ -273,18 +273,25 @@ def test_serve_record_options_are_checked(args: list[str], message: str, aws_env
     assert not (tmp_path / "out").exists()
 
 
+def s3_client(url: str) -> Any:
+    return boto3.client("s3", region_name="us-east-1", endpoint_url=url,
+                        aws_access_key_id=DUMMY_ACCESS_KEY, aws_secret_access_key=DUMMY_SECRET_KEY,
+                        config=Config(s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 1, "mode": "standard"}))
+
+
 def test_s3_head_object_answers_the_size_of_the_object(
         proxy: tuple[RecordingProxy, RunningServer], upstream: SigV4Upstream) -> None:
     recorder, server = proxy
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=server.url,
-                      aws_access_key_id=DUMMY_ACCESS_KEY, aws_secret_access_key=DUMMY_SECRET_KEY,
-                      config=Config(s3={"addressing_style": "path"},
-                                    retries={"max_attempts": 1, "mode": "standard"}))
+    s3 = s3_client(server.url)
     head = s3.head_object(Bucket="training-data", Key="churn/train.csv")
     assert head["ContentLength"] == len(OBJECT)
     assert s3.get_object(Bucket="training-data", Key="churn/train.csv")["Body"].read() == OBJECT
     assert [problem for _, _, problem in answers_of(upstream)] == [None, None]
     assert len(recorder.recorded()) == 2
+    with start_server([recorder.folder], log=lambda line: None) as replayed:  # and served back
+        again = s3_client(replayed.url).head_object(Bucket="training-data", Key="churn/train.csv")
+    assert again["ContentLength"] == len(OBJECT)
 
 
 def test_s3_and_sts_recorded_through_serve_from_moto_are_served_back(

@@ -133,8 +133,7 @@ def test_a_model_in_aws_models_is_found_newest_version_first_with_its_extras(
     _write(models / "things" / "2020-01-01" / "service-2.sdk-extras",
            {"version": 1.0, "merge": {"metadata": {"serviceId": "Things Extra"}}})
     monkeypatch.setenv("HOME", str(tmp_path))
-    modelfiles.load_service_document.cache_clear()
-    modelfiles.available_services.cache_clear()
+    modelfiles.forget()
     try:
         ours = modelfiles.load_service_document("things")
         theirs = botocore.loaders.Loader(extra_search_paths=[str(models)]).load_service_model(
@@ -144,8 +143,7 @@ def test_a_model_in_aws_models_is_found_newest_version_first_with_its_extras(
         assert ours["metadata"]["serviceId"] == "Things Extra"
         assert "things" in modelfiles.available_services()
     finally:
-        modelfiles.load_service_document.cache_clear()
-        modelfiles.available_services.cache_clear()
+        modelfiles.forget()
 
 
 def test_an_unknown_service_names_the_botocore_version() -> None:
@@ -193,9 +191,9 @@ def test_a_broken_model_file_is_a_clear_error_naming_it(
     folder.mkdir(parents=True)
     (folder / name).write_bytes(content)
     monkeypatch.setenv("HOME", str(tmp_path))
-    modelfiles.load_service_document.cache_clear()
+    modelfiles.forget()
     try:
         with pytest.raises(ConfigError, match=rf"{name}: botocore's model file cannot be read"):
             modelfiles.load_service_document("sagemaker")
     finally:
-        modelfiles.load_service_document.cache_clear()
+        modelfiles.forget()
