@@ -19,6 +19,7 @@ from replay.drift.diff import diff_cassettes, diff_interactions, diff_paths
 from replay.drift.volatile import (
     DriftSettings,
 )
+from replay.spec.operations import operation_ref
 from tests.support.drift import changes, interaction, request, rerecorded
 
 # ------------------------------------------------------------------------------ responses
@@ -299,3 +300,19 @@ def test_xml_bodies_are_diffed_member_by_member_and_each_interaction_names_its_o
         (1, "s3:ListObjectsV2", "$.Contents[0].RestoreStatus2", "member-added"),
     }
     assert diff_cassettes(old, _s3_and_sts("STANDARD")) == []
+
+
+@pytest.mark.parametrize(("service", "operation", "old", "new"), [
+    ("s3", "GetObject", b'{"a": 1, "b": 2}', b'{"a": "one"}'),
+    ("lambda", "Invoke", b'{"statusCode": 200, "score": 0.9}', b'{"statusCode": 500}'),
+    ("s3", "GetObject", b'{"a": 1}', b"\x89PNG\r\n"),
+])
+def test_a_payload_the_api_hands_back_as_it_is_is_compared_as_bytes(
+        service: str, operation: str, old: bytes, new: bytes) -> None:
+    """An S3 object or a Lambda result is the user's own data, not the API's answer: its change
+    is one info finding, never a member removed or a type changed."""
+    model = operation_ref(service, operation).model
+    before = Interaction(request(), RecordedResponse(200, "OK", {}, old))
+    after = Interaction(request(), RecordedResponse(200, "OK", {}, new))
+    assert [(f.kind, f.severity, f.path) for f in diff_interactions(before, after, None, model)] \
+        == [("value-changed", Severity.INFO, "$")]
