@@ -162,8 +162,7 @@ class RecordingProxy:
                 "aws-replay serve --record-to forwards SigV4-signed requests only (it reads the "
                 "service from the signature's credential scope); sign the request with any "
                 "credentials", protocol=protocol)
-        upstream = self._endpoint(signing)
-        url = upstream + path
+        url = self.upstream_for(method, path, given, body, signing) + path
         try:
             request = sign_request(method, url, given, body,
                                    frozen_credentials(self.session), signing, self.region)
@@ -221,13 +220,27 @@ class RecordingProxy:
                 return None
         return None
 
-    def _endpoint(self, signing: str) -> str:
+    def upstream_for(self, method: str, path: str, headers: dict[str, str], body: bytes,
+                     signing: str) -> str:
+        """Where a request goes: ``--upstream-url``, else the endpoint of the service it calls
+        in ``--upstream-region``. The service is the operation's when it can be told (a
+        ``sagemaker-runtime`` call is signed as ``sagemaker`` but served from ``runtime.``),
+        else the signing name."""
         if self.upstream_url is not None:
             return self.upstream_url
-        if signing not in self._endpoints:
-            client = self.session.create_client(signing, region_name=self.region)
-            self._endpoints[signing] = str(client.meta.endpoint_url).rstrip("/")
-        return self._endpoints[signing]
+        from replay.spec.operations import identify_operation
+
+        request = RecordedRequest(method, f"http://127.0.0.1{path}",
+                                  {name: [value] for name, value in headers.items()},
+                                  stored_request_body(body))
+        try:
+            service = identify_operation(request).service
+        except ReplayError:
+            service = signing
+        if service not in self._endpoints:
+            client = self.session.create_client(service, region_name=self.region)
+            self._endpoints[service] = str(client.meta.endpoint_url).rstrip("/")
+        return self._endpoints[service]
 
     def _session_http(self) -> Any:
         from botocore.httpsession import URLLib3Session

@@ -317,3 +317,18 @@ def test_s3_and_sts_recorded_through_serve_from_moto_are_served_back(
         assert s3.get_object(Bucket="proxied-bucket", Key="blob")["Body"].read() == upload
         account = sts.get_caller_identity()["Account"]
     assert account != live_account and len(account) == 12  # the sanitizer's placeholder
+
+
+@pytest.mark.parametrize(("headers", "path", "upstream"), [
+    ({"X-Amz-Target": "SageMaker.DescribeAutoMLJob"}, "/",
+     "https://api.sagemaker.us-east-1.amazonaws.com"),
+    # signed as sagemaker, served from runtime.sagemaker...
+    ({}, "/endpoints/churn/invocations", "https://runtime.sagemaker.us-east-1.amazonaws.com"),
+], ids=["sagemaker", "sagemaker-runtime"])
+def test_a_request_goes_to_the_endpoint_of_the_service_it_calls(
+        aws_env: None, tmp_path: Path, headers: dict[str, str], path: str,
+        upstream: str) -> None:
+    recorder = RecordingProxy(tmp_path / "out", "us-east-1", session=_session())
+    signed = {**headers, "Authorization": f"AWS4-HMAC-SHA256 Credential={DUMMY_ACCESS_KEY}/"
+              "20261201/us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature=00"}
+    assert recorder.upstream_for("POST", path, signed, b"{}", "sagemaker") == upstream
