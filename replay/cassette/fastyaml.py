@@ -2,30 +2,31 @@
 
 ``yaml.load`` builds every cassette through libyaml's events and PyYAML's Python constructor,
 about 14x the cost of ``json.loads`` on the same document. Cassettes are almost all one shape:
-block mappings and sequences, plain and single-quoted scalars, and one literal block (``|-``)
-per body. This reader handles exactly that subset, in one pass over the lines with a stack of
-open collections (a line read before, such as ``method: POST``, is looked up, not read again;
-a body's literal block is cut out whole), and gives up (raises :class:`Unsupported`) on
-anything else: flow collections other than ``{}``/``[]``, double quotes, tags (``!!binary``),
-anchors and aliases, comments, tabs and control characters, directives, typed scalars it does
-not resolve exactly as PyYAML's safe loader would. The caller then reads the text with the full safe
-loader, so a document always gives the same data (or the same error) either way.
+block mappings and sequences, plain and single-quoted scalars, one-line flow collections (the
+header lists, the status, meta's sanitizer) and one literal block (``|-``) per body. This
+reader handles exactly that subset, in one pass over the lines with a stack of open
+collections (a line read before, such as ``method: POST`` or ``Content-Type: [text/xml]``, is
+looked up, not read again; a body's literal block is cut out whole), and gives up (raises
+:class:`Unsupported`) on anything else: flow collections over several lines or spaced unlike
+the writer's, double quotes, tags (``!!binary``), anchors and aliases, comments, tabs and
+control characters, directives, typed scalars it does not resolve exactly as PyYAML's safe
+loader would. The caller then reads the text with the full safe loader, so a document always
+gives the same data (or the same error) either way.
 
-The one error it raises itself is a duplicate mapping key, with the same message and line as
-the full loader's (:class:`DuplicateKey`).
+The one error it raises itself is a duplicate key in a block mapping, with the same message
+and line as the full loader's (:class:`DuplicateKey`).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 
 class Unsupported(Exception):
     """The text is outside the subset: read it with the full loader."""
-
-
 
 
 class DuplicateKey(Exception):
@@ -76,6 +77,7 @@ _CONSTANTS: dict[str, Any] = {
 }
 _SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _QUOTED = re.compile(r"'((?:[^']|'')*)'(?!')")
+_FLOW_LINE_MAX = 1024  # a remembered line holding a flow collection (meta's rules list)
 _BLOCK_END: dict[int, re.Pattern[str]] = {}
 # what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM, tabs) or
 # rejects (control characters): such documents take the full loader
@@ -105,6 +107,95 @@ def _check_plain(text: str) -> None:
     if (text[0] in _SPECIAL_START or ": " in text or " #" in text or text.endswith(":")
             or "\t" in text):
         raise Unsupported
+
+
+class _Frozen:
+    """A flow collection read from a remembered line: builds a new value for each document
+    (a cached list or dict handed out twice would be shared between cassettes)."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self.build = build
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        items = tuple(_freeze(item) for item in value)
+        if not any(isinstance(item, _Frozen) for item in items):
+            return _Frozen(functools.partial(list, items))
+        return _Frozen(lambda: [_thawed(item) for item in items])
+    if isinstance(value, dict):
+        pairs = tuple((key, _freeze(item)) for key, item in value.items())
+        if not any(isinstance(item, _Frozen) for _, item in pairs):
+            return _Frozen(functools.partial(dict, pairs))
+        return _Frozen(lambda: {key: _thawed(item) for key, item in pairs})
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    return value.build() if value.__class__ is _Frozen else value
+
+
+# a plain scalar inside a flow collection, as aws-replay's writer leaves it: no indicator first
+# (but "-" before more text), none of ",[]{}:#", no quote and no tab inside, no space at either
+# end
+_FLOW_CHAR = r"[^\s,\[\]{}:#'\"]"
+_FLOW_PLAIN = re.compile(rf"(?![?!&*|>%@`]|-(?!{_FLOW_CHAR})){_FLOW_CHAR}+(?: +{_FLOW_CHAR}+)*")
+
+
+def _flow(text: str) -> Any:
+    """A flow collection written on one line (``[a, 'b c']``, ``{code: 200, message: OK}``,
+    nested), in exactly the form aws-replay's writer gives it; else give up."""
+    value, end = _flow_node(text, 0)
+    if end != len(text):
+        raise Unsupported
+    return value
+
+
+def _flow_node(text: str, at: int) -> tuple[Any, int]:
+    opener = text[at:at + 1]
+    if opener == "[":
+        items: list[Any] = []
+        if text.startswith("]", at + 1):
+            return items, at + 2
+        while True:
+            item, at = _flow_node(text, at + 1)
+            items.append(item)
+            if text.startswith(", ", at):
+                at += 1
+            elif text.startswith("]", at):
+                return items, at + 1
+            else:
+                raise Unsupported
+    if opener == "{":
+        mapping: dict[Any, Any] = {}
+        if text.startswith("}", at + 1):
+            return mapping, at + 2
+        while True:
+            key, at = _flow_scalar(text, at + 1)
+            if not text.startswith(": ", at) or key in mapping:
+                raise Unsupported  # a repeated key: the full loader says what it says
+            mapping[key], at = _flow_node(text, at + 2)
+            if text.startswith(", ", at):
+                at += 1
+            elif text.startswith("}", at):
+                return mapping, at + 1
+            else:
+                raise Unsupported
+    return _flow_scalar(text, at)
+
+
+def _flow_scalar(text: str, at: int) -> tuple[Any, int]:
+    if text.startswith("'", at):
+        match = _QUOTED.match(text, at)
+        if match is None:
+            raise Unsupported
+        return match.group(1).replace("''", "'"), match.end()
+    match = _FLOW_PLAIN.match(text, at)
+    if match is None:
+        raise Unsupported
+    return _plain(match.group()), match.end()
 
 
 def _remember_key(name: str) -> None:
@@ -172,6 +263,8 @@ class _Reader:
             known = known_line(line)
             if known is not None:  # a line read before (method: POST, status:, - OK, ...)
                 indent, dash, key, value = known
+                if value.__class__ is _Frozen:  # a flow collection: a new one each time
+                    value = value.build()
             else:
                 indent, dash, key, value, after = self.entry(line, at, after)
             if waiting is not nothing:
@@ -253,14 +346,17 @@ class _Reader:
             self.remember(line, (indent, dash, key, _NOTHING))
             return indent, dash, key, _NOTHING, after
         value, end = self.inline(rest, at, after, column)
-        if end == after and (rest[0] == "'" or _SEEN_VALUES.get(rest, _MISSING) is value):
-            # a short plain value, or a quoted one closed on this line
-            self.remember(line, (indent, dash, key, value))
+        if end == after:
+            if rest[0] in "[{":
+                self.remember(line, (indent, dash, key, _freeze(value)), _FLOW_LINE_MAX)
+            elif rest[0] == "'" or _SEEN_VALUES.get(rest, _MISSING) is value:
+                # a short plain value, or a quoted one closed on this line
+                self.remember(line, (indent, dash, key, value))
         return indent, dash, key, value, end
 
     @staticmethod
-    def remember(line: str, entry: tuple[int, bool, Any, Any]) -> None:
-        if len(_LINES) < _SEEN_MAX and len(line) <= 80:
+    def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
+        if len(_LINES) < _SEEN_MAX and len(line) <= longest:
             _LINES[line] = entry
 
     def key(self, body: str) -> tuple[Any, str]:
@@ -295,8 +391,8 @@ class _Reader:
             return self.quoted(rest, after, parent)
         if first == "|":
             return self.literal(rest, after, parent)
-        if rest in ("{}", "[]"):
-            return ({} if rest == "{}" else []), after
+        if first in "[{":  # a flow collection, on this line
+            return _flow(rest.rstrip(" ")), after
         rest = rest.rstrip(" ")
         if rest not in _SEEN_VALUES:
             _check_plain(rest)
@@ -398,6 +494,8 @@ class _Reader:
 
 
 def _starts_mapping(content: str) -> bool:
+    if content[0] in "[{":
+        return False  # a flow collection (its ": " is inside)
     if content[0] == "'":
         match = _QUOTED.match(content)
         return match is not None and content[match.end():match.end() + 1] == ":"

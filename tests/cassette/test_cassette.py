@@ -45,6 +45,9 @@ def test_written_cassette_is_readable_text_and_plain_vcrpy_replays_it(
     text = path.read_text()
     assert "!!binary" not in text
     assert '    "AutoMLJobName": "churn-automl-2026",\n' in text  # pretty JSON, literal block
+    # each header, the status and meta's sanitizer on one line (flow style, still vcrpy's YAML)
+    assert "      Content-Type: [application/x-amz-json-1.1]\n" in text
+    assert "    status: {code: 200, message: OK}\n" in text
     data = yaml.safe_load(text)
     body = data["interactions"][0]["response"]["body"]["string"]
     assert data["interactions"][0]["response"]["headers"]["Content-Length"] == [

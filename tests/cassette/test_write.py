@@ -4,6 +4,7 @@ same, and replayed by plain vcrpy's json serializer."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,21 @@ def test_plain_vcrpy_replays_a_json_cassette(
     with vcr.VCR(record_mode="none", serializer="json").use_cassette(str(path)):
         job = client.describe_auto_ml_job(AutoMLJobName=full_body["AutoMLJobName"])
     assert job["BestCandidate"]["CandidateName"] == full_body["BestCandidate"]["CandidateName"]
+
+
+def test_the_yaml_layout_keeps_small_collections_and_long_values_on_one_line(
+        tmp_path: Path, full_body: dict[str, Any]) -> None:
+    cassette = make_cassette(full_body, full_body["AutoMLJobName"])
+    long_value = "AWS4-HMAC-SHA256 Credential=x/y, SignedHeaders=" + ";".join(["h"] * 60)
+    request = cassette.interactions[0].request
+    request = replace(request, headers={**request.headers, "Authorization": [long_value]})
+    meta = {"source": "synthetic", "sanitizer": {"version": 1, "rules": ["a-rule", "b-rule"]}}
+    cassette = replace(cassette, meta=meta,
+                       interactions=(replace(cassette.interactions[0], request=request),))
+    write_cassette(tmp_path / "job.yaml", cassette)
+    lines = (tmp_path / "job.yaml").read_text().splitlines()
+    assert "  sanitizer: {version: 1, rules: [a-rule, b-rule]}" in lines
+    assert f"      Authorization: ['{long_value}']" in lines  # quoted (", "), never folded
+    assert read_cassette(tmp_path / "job.yaml").interactions[0].request.header(
+        "Authorization") == long_value
+    assert read_cassette(tmp_path / "job.yaml").meta == meta

@@ -138,7 +138,7 @@ def test_an_alias_into_the_meta_block_is_refused_not_shortcut(
     text = (old / "job.yaml").read_text()
     # the same bytes after the meta block, but *target would mean another operation in each
     rest = text.split("interactions:\n", 1)[1].replace(
-        "- SageMaker.DescribeAutoMLJob", "- *target")
+        "[SageMaker.DescribeAutoMLJob]", "[*target]")
     (old / "job.yaml").write_text(
         "meta:\n  tool: &target SageMaker.DescribeAutoMLJobV2\ninteractions:\n" + rest)
     new.mkdir()
