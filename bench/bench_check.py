@@ -272,7 +272,7 @@ def _fleet_caches(first: str) -> Iterator[None]:
         cache.clear()
     fastyaml.load(first)
     for index in range(fastyaml._SEEN_MAX):  # padding no real line or value can match
-        fastyaml._LINES.setdefault(f"\x00{index}", (0, False, None, None))
+        fastyaml._LINES.setdefault(f"\x00{index}", (0, False, None, None, False))
         fastyaml._SEEN_VALUES.setdefault(f"\x00{index}", None)
         fastyaml._SEEN_KEYS.add(f"\x00{index}")
     try:

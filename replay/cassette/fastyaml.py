@@ -66,9 +66,10 @@ _SEEN_MAX = 4096
 _MISSING = object()
 _NOTHING = object()  # no key waiting for its value
 _ITEM = object()  # an item ("-" alone) waiting for its value
-# lines already read that hold only a key and a one-line scalar (short plain, or single-quoted),
-# as entry() gives them
-_LINES: dict[str, tuple[int, bool, Any, Any]] = {}
+# lines already read that hold a key or an item and, if any, a one-line value (a short plain
+# scalar, a single-quoted one, a flow collection), as entry() gives them, and whether the line
+# is a plain "key: value" (no "- ", a value on the line)
+_LINES: dict[str, tuple[int, bool, Any, Any, bool]] = {}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _CONSTANTS: dict[str, Any] = {
     **dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
@@ -247,7 +248,10 @@ class _Reader:
 
     def document(self) -> dict[Any, Any]:
         """The whole document: one pass over its lines with a stack of open collections (no
-        call per node: each line says by its indentation and a leading "- " where it goes)."""
+        call per node: each line says by its indentation and a leading "- " where it goes).
+        The lines before the next ``|`` (so before any literal block) are split in one call;
+        a value running over several lines ends the run, and the lines after it are split
+        anew."""
         text, size = self.text, self.size
         root: dict[Any, Any] = {}
         outer: list[tuple[int, Any, bool]] = []  # the collections the current one is inside
@@ -257,60 +261,73 @@ class _Reader:
         find, known_line = text.find, _LINES.get  # (locals: this loop runs once per line)
         at = 0
         while at < size:
-            end = find("\n", at)
-            line = text[at:end]
-            after = end + 1
-            known = known_line(line)
-            if known is not None:  # a line read before (method: POST, status:, - OK, ...)
-                indent, dash, key, value = known
-                if value.__class__ is _Frozen:  # a flow collection: a new one each time
-                    value = value.build()
-            else:
-                indent, dash, key, value, after = self.entry(line, at, after)
-            if waiting is not nothing:
-                if indent > column or (indent == column and dash and not in_list
-                                       and waiting is not _ITEM):
-                    # the value is the block collection starting here (a list may sit at its
-                    # key's own indentation)
-                    new: Any = [] if dash else {}
-                    if waiting is _ITEM:
-                        container.append(new)
-                    else:
-                        container[waiting] = new
-                    outer.append((column, container, in_list))
-                    column, container, in_list = indent, new, dash
-                elif waiting is _ITEM:
-                    container.append(None)
+            bar = find("|", at)
+            stop = size if bar < 0 else text.rfind("\n", at, bar) + 1
+            # no literal block can start before ``stop``; else the line at ``at`` holds a "|"
+            lines = (text[at:stop - 1].split("\n") if stop > at
+                     else [text[at:find("\n", at)]])
+            for line in lines:
+                line_end = at + len(line) + 1
+                known = known_line(line)
+                if known is not None:  # a line read before (method: POST, status:, ...)
+                    indent, dash, key, value, simple = known
+                    if value.__class__ is _Frozen:  # a flow collection: a new one each time
+                        value = value.build()
+                    if (simple and indent == column and waiting is nothing
+                            and not in_list):  # the common case: key: value, in place
+                        if key in container:
+                            raise DuplicateKey(key, text.count("\n", 0, at) + 1)
+                        container[key] = value
+                        at = line_end
+                        continue
+                    after = line_end
                 else:
-                    container[waiting] = None
-                waiting = nothing
-            while indent < column or (in_list and indent == column and not dash):
-                if not outer:
-                    raise Unsupported
-                column, container, in_list = outer.pop()
-            if indent != column:
-                raise Unsupported  # deeper than its collection: nothing else may be
-            if in_list:
-                if key is nothing:  # a plain item
+                    indent, dash, key, value, after = self.entry(line, at, line_end)
+                if waiting is not nothing:
+                    if indent > column or (indent == column and dash and not in_list
+                                           and waiting is not _ITEM):
+                        # the value is the block collection starting here (a list may sit
+                        # at its key's own indentation)
+                        new: Any = [] if dash else {}
+                        if waiting is _ITEM:
+                            container.append(new)
+                        else:
+                            container[waiting] = new
+                        outer.append((column, container, in_list))
+                        column, container, in_list = indent, new, dash
+                    elif waiting is _ITEM:
+                        container.append(None)
+                    else:
+                        container[waiting] = None
+                    waiting = nothing
+                while indent < column or (in_list and indent == column and not dash):
+                    if not outer:
+                        raise Unsupported
+                    column, container, in_list = outer.pop()
+                if indent != column:
+                    raise Unsupported  # deeper than its collection: nothing else may be
+                if in_list and key is nothing:  # a plain item
                     if value is nothing:
                         waiting = _ITEM  # "-" alone: the item is the block below
                     else:
                         container.append(value)
-                    at = after
-                    continue
-                new = {}  # "- key: ...": the item is a mapping starting on this line
-                container.append(new)
-                outer.append((column, container, in_list))
-                column, container, in_list = column + 2, new, False
-            elif dash:
-                raise Unsupported  # an item where a key belongs
-            if key in container:
-                raise DuplicateKey(key, text.count("\n", 0, at) + 1)
-            if value is nothing:
-                waiting = key
-            else:
-                container[key] = value
-            at = after
+                else:
+                    if in_list:
+                        new = {}  # "- key: ...": the item is a mapping starting on this line
+                        container.append(new)
+                        outer.append((column, container, in_list))
+                        column, container, in_list = column + 2, new, False
+                    elif dash:
+                        raise Unsupported  # an item where a key belongs
+                    if key in container:
+                        raise DuplicateKey(key, text.count("\n", 0, at) + 1)
+                    if value is nothing:
+                        waiting = key
+                    else:
+                        container[key] = value
+                at = after
+                if after != line_end:
+                    break  # the value ran over more lines: split again after it
         if waiting is _ITEM:
             container.append(None)
         elif waiting is not _NOTHING:
@@ -357,7 +374,8 @@ class _Reader:
     @staticmethod
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
         if len(_LINES) < _SEEN_MAX and len(line) <= longest:
-            _LINES[line] = entry
+            _, dash, key, value = entry
+            _LINES[line] = (*entry, not dash and key is not _NOTHING and value is not _NOTHING)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""
@@ -417,6 +435,8 @@ class _Reader:
         return value, after
 
     def quoted(self, rest: str, after: int, parent: int) -> tuple[str, int]:
+        if rest[-1] == "'" and len(rest) > 1 and rest.find("'", 1, -1) < 0:
+            return rest[1:-1], after  # the common case: one line, no quote inside
         match = _QUOTED.match(rest)
         if match is not None:
             if rest[match.end():].strip(" "):
