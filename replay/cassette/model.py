@@ -47,6 +47,21 @@ def header_value(headers: Mapping[str, list[str]], name: str) -> str | None:
     return None
 
 
+def is_body_checksum(header: str) -> bool:
+    """A header holding a checksum of the body (``Content-MD5``, ``x-amz-checksum-crc32``...,
+    DynamoDB's ``x-amz-crc32``): clients verify it, so it goes when the stored body is not the
+    body as sent."""
+    lower = header.lower()
+    return lower in ("content-md5", "x-amz-crc32") or (
+        lower.startswith("x-amz-checksum-") and lower != "x-amz-checksum-type")
+
+
+def without_body_checksums(headers: Mapping[str, list[str]]) -> Headers:
+    """A copy of ``headers`` without the checksums of the body (:func:`is_body_checksum`)."""
+    return {name: list(values) for name, values in headers.items()
+            if not is_body_checksum(name)}
+
+
 def without_header(headers: Mapping[str, list[str]], name: str) -> Headers:
     """A copy of ``headers`` without ``name`` (case-insensitive)."""
     wanted = name.lower()

@@ -1,6 +1,7 @@
-"""Writing cassettes: header values as text, JSON bodies pretty-printed, ``Content-Length`` equal
-to the stored body, and the file replaced atomically (temporary file in the same folder, then
-rename) so a failed write never loses the old cassette.
+"""Writing cassettes: header values as text, the answers of AWS's JSON protocol pretty-printed
+(any other body, such as an S3 object or a Lambda result that happens to be JSON, kept byte for
+byte), ``Content-Length`` equal to the stored body, and the file replaced atomically (temporary
+file in the same folder, then rename) so a failed write never loses the old cassette.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from replay.cassette.model import (
     Interaction,
     header_value,
     with_header,
+    without_body_checksums,
 )
 from replay.cassette.read import forget_cassette
 from replay.core.atomic import atomic_writer as atomic_writer
@@ -68,6 +70,11 @@ _CassetteDumper.add_representer(_OneLineList, _represent_one_line_list)
 _LINE_WIDTH = 1 << 16
 
 
+# the content type of AWS's JSON protocol (awsJson1_0, awsJson1_1: SageMaker, DynamoDB, ...): its
+# answers are the API's own JSON, whose bytes nothing but the parser reads
+_AWS_JSON = "application/x-amz-json-"
+
+
 def pretty_body(body: bytes) -> bytes:
     """A JSON body pretty-printed (2 spaces, key order kept, non-ASCII kept); others unchanged."""
     stripped = body.strip()
@@ -93,20 +100,30 @@ def _fix_content_length(headers: Headers, body: bytes) -> Headers:
     return with_header(headers, "Content-Length", str(len(body)))
 
 
+def _pretty_answer(headers: Headers, body: bytes) -> tuple[Headers, bytes]:
+    """An answer of AWS's JSON protocol pretty-printed, without the checksums of the bytes as
+    sent (DynamoDB's ``x-amz-crc32``: botocore checks it); any other body as it came."""
+    content_type = header_value(headers, "Content-Type") or ""
+    if not content_type.lower().startswith(_AWS_JSON):
+        return headers, body
+    pretty = pretty_body(body)
+    return (headers, body) if pretty == body else (without_body_checksums(headers), pretty)
+
+
 def normalize_interaction(interaction: Interaction) -> Interaction:
-    """The interaction as it is written: JSON body pretty-printed, ``Content-Length`` matching.
+    """The interaction as it is written: a JSON protocol answer pretty-printed (other bodies are
+    the user's bytes: an S3 object, a Lambda result), ``Content-Length`` matching.
 
     Two lengths stay as they were sent, because they never described the stored bytes: a HEAD
     response's (the length of the body a GET would return; S3 ``HeadObject`` reads it as
     ``ContentLength``) and a request body stored as its digest (the upload's length).
     """
-    body = pretty_body(interaction.response.body)
+    headers, body = _pretty_answer(interaction.response.headers, interaction.response.body)
     head = interaction.request.method.upper() == "HEAD" and not body
     response = replace(
         interaction.response,
         body=body,
-        headers=interaction.response.headers if head
-        else _fix_content_length(interaction.response.headers, body),
+        headers=headers if head else _fix_content_length(headers, body),
     )
     if interaction.request.body.startswith(BODY_DIGEST_PREFIX):
         return Interaction(request=interaction.request, response=response)

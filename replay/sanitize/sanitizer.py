@@ -33,6 +33,7 @@ from replay.cassette.model import (
     RecordedResponse,
     header_value,
     with_header,
+    without_body_checksums,
 )
 from replay.core.detectors import (
     MAYBE_SECRET,
@@ -74,7 +75,7 @@ from replay.sanitize.rules import (
     redact_paths,
     rules_from_settings,
 )
-from replay.sanitize.texts import is_body_checksum, map_strings, texts_of, with_decoded
+from replay.sanitize.texts import map_strings, texts_of, with_decoded
 
 
 class Sanitizer:
@@ -378,8 +379,7 @@ class Sanitizer:
                 headers = with_header(headers, "Content-Length", str(len(body)))
             # A checksum of the body as sent no longer holds for the body as stored, and
             # clients verify it (botocore: S3 ChecksumMode, on by default): drop it.
-            headers = {name: values for name, values in headers.items()
-                       if not is_body_checksum(name)}
+            headers = without_body_checksums(headers)
         return replace(response, reason=self.sanitize_text(response.reason), headers=headers,
                        body=body)
 

@@ -1,6 +1,5 @@
 """The strings of a cassette, as the sanitizer walks them: every text a placeholder must be
-reserved against (decoded forms too), strings inside parsed JSON, and which headers hold a
-checksum of the body (they no longer hold once the body is sanitized).
+reserved against (decoded forms too), and strings inside parsed JSON.
 """
 
 from __future__ import annotations
@@ -10,13 +9,6 @@ from typing import Any
 
 from replay.cassette.model import Cassette
 from replay.sanitize.decoders import views
-
-
-def is_body_checksum(header: str) -> bool:
-    """A header holding a checksum of the body (``Content-MD5``, ``x-amz-checksum-crc32``...)."""
-    lower = header.lower()
-    return lower == "content-md5" or (lower.startswith("x-amz-checksum-")
-                                      and lower != "x-amz-checksum-type")
 
 
 def with_decoded(texts: Iterable[str]) -> Iterator[str]:

@@ -11,6 +11,7 @@ import io
 import ipaddress
 import os
 import ssl
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from replay.cassette.model import Interaction, header_value
+from replay.cassette.model import Interaction, RecordedRequest, RecordedResponse, header_value
 from replay.cassette.read import read_cassette
 from replay.plugin.engine import ActiveCassette, DriftCache
 from replay.plugin.settings import ReplaySettings
@@ -81,6 +82,64 @@ def test_a_binary_download_and_its_head_round_trip_exactly(s3: Any, tmp_path: Pa
         assert replayed["Body"].read() == data
     assert replayed_head["ContentLength"] == head["ContentLength"] == MB
     assert replayed_head["ETag"] == head["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+
+
+
+def test_a_json_object_downloads_as_stored_byte_for_byte_and_its_checksum_still_holds(
+        s3: Any, tmp_path: Path, replaying: Any) -> None:
+    # An S3 object that happens to be JSON is the user's bytes, not an API answer: it was
+    # written pretty-printed, so it replayed other bytes than S3 holds (and than the recorded
+    # x-amz-checksum-crc32, which botocore validates, covers).
+    data = b'{"threshold":0.8,"labels":["a","b"]}'
+    s3.put_object(Bucket=BUCKET, Key="config.json", Body=data, ChecksumAlgorithm="CRC32")
+    with capture_exchanges() as captured:
+        live = s3.get_object(Bucket=BUCKET, Key="config.json", ChecksumMode="ENABLED")
+        assert live["Body"].read() == data
+    (get,) = record(tmp_path / "json-object.yaml", captured)
+
+    assert get.response.body == data
+    assert header_value(get.response.headers, "x-amz-checksum-crc32")
+    with replaying(tmp_path / "json-object.yaml"):
+        replayed = s3.get_object(Bucket=BUCKET, Key="config.json", ChecksumMode="ENABLED")
+        assert replayed["Body"].read() == data
+
+
+
+def test_a_json_protocol_answer_is_stored_pretty_without_the_crc32_of_the_bytes_as_sent(
+        aws: None, tmp_path: Path, replaying: Any) -> None:
+    # DynamoDB signs its answers with x-amz-crc32 and botocore checks it: the pretty-printed
+    # body must not carry the checksum of the compact one.
+    import boto3
+
+    answer = b'{"Item":{"pk":{"S":"model-1"},"score":{"N":"0.93"}}}'
+    request = RecordedRequest(
+        "POST", "https://dynamodb.us-east-1.amazonaws.com/",
+        {"X-Amz-Target": ["DynamoDB_20120810.GetItem"],
+         "Content-Type": ["application/x-amz-json-1.0"]},
+        '{"TableName": "models", "Key": {"pk": {"S": "model-1"}}}')
+    response = RecordedResponse(200, "OK", {
+        "Content-Type": ["application/x-amz-json-1.0"], "Content-Length": [str(len(answer))],
+        "x-amz-crc32": [str(zlib.crc32(answer))]}, answer)
+    (stored,) = record(tmp_path / "dynamodb.yaml", [Interaction(request, response)])
+
+    assert stored.response.body.startswith(b'{\n  "Item": {\n')  # pretty, to read and diff
+    assert header_value(stored.response.headers, "x-amz-crc32") is None
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    with replaying(tmp_path / "dynamodb.yaml"):
+        item = dynamodb.get_item(TableName="models", Key={"pk": {"S": "model-1"}})["Item"]
+    assert item == {"pk": {"S": "model-1"}, "score": {"N": "0.93"}}
+
+
+def test_a_lambda_result_that_is_json_is_stored_as_the_function_returned_it(
+        tmp_path: Path) -> None:
+    result = b'{"statusCode":200,"body":"ok"}'
+    request = RecordedRequest(
+        "POST", "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/score/invocations",
+        {"Content-Type": ["application/json"]}, '{"model": "model-1"}')
+    response = RecordedResponse(200, "OK", {"Content-Type": ["application/json"],
+                                            "Content-Length": [str(len(result))]}, result)
+    (stored,) = record(tmp_path / "lambda.yaml", [Interaction(request, response)])
+    assert stored.response.body == result
 
 
 def test_s3_errors_are_stored_as_sent_and_replay_as_botocore_raises_them(
