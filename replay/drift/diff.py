@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -35,6 +35,7 @@ from replay.cassette.read import find_cassettes, load_document, parse_cassette
 from replay.core.errors import CassetteError, ReplayError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.core.jsonbody import JsonBodyError, parse_json_body
+from replay.core.parallel import ordered_map
 from replay.drift.changes import classify_changes
 from replay.drift.volatile import (
     DriftSettings,
@@ -294,11 +295,6 @@ def _read(path: Path) -> str:
         raise CassetteError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _available_cpus() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
-
-
 def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None, *,
                workers: int | None = None) -> DiffRun:
     """Diff OLD and NEW: two cassettes, or two folders paired by relative path.
@@ -306,22 +302,8 @@ def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None, *,
     Large folders are diffed by ``workers`` processes (default: one per available CPU).
     """
     settings = settings or load_drift_settings()
-    triples = _pair_files(old, new)
-    workers = _available_cpus() if workers is None else workers
-    # the first pair runs here: it loads the model and warms the caches the workers inherit
-    parts = [_diff_pairs(triples[:1], settings)]
-    rest = triples[1:]
-    if workers > 1 and len(rest) >= PARALLEL_MIN_PAIRS:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # small chunks: a pair costs about a millisecond, so the last chunk, which one process
-        # may finish alone while the others idle, stays a fraction of a second
-        size = max(25, min(250, len(rest) // (workers * 8)))
-        chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
-        with ProcessPoolExecutor(max_workers=min(workers, 8)) as pool:
-            parts.extend(pool.map(_diff_pairs, chunks, [settings] * len(chunks)))
-    elif rest:
-        parts.append(_diff_pairs(rest, settings))
+    parts = ordered_map(functools.partial(_diff_pairs, settings=settings),
+                        _pair_files(old, new), workers, min_items=PARALLEL_MIN_PAIRS)
     findings = [f for part in parts for f in part[0]]
     subjects = [s for part in parts for s in part[1]]
     return DiffRun(findings, sum(p[2] for p in parts), sum(p[3] for p in parts), subjects)
