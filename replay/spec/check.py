@@ -355,7 +355,8 @@ def check_interaction(interaction: Interaction,
     else:
         raise UnknownOperationError(
             f"the model given for {ref.service} (a spec lock?) has no operation "
-            f"{ref.operation}; lock it too (aws-replay spec lock {ref.operation})")
+            f"{ref.operation}; lock it too (aws-replay spec lock "
+            f"{ref.service}:{ref.operation})")
     response = interaction.response
     findings = check_body(operation, response.body, response.status, response.headers)
     name = f"{ref.service}:{ref.operation}"

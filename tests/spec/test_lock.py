@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.cassette.write import write_cassette
 from replay.cli.app import main
-from replay.core.errors import ConfigError
-from replay.spec.check import check_paths
+from replay.core.errors import ConfigError, UnknownOperationError
+from replay.spec.check import check_interaction, check_paths
 from replay.spec.lock import (
     member_view,
     read_lock,
@@ -23,6 +23,7 @@ from replay.spec.lock import (
     write_lock,
 )
 from replay.spec.lockdiff import diff_locks
+from tests.support.cassettes import make_cassette
 from tests.support.models import edited_lock, old_shapes, thing_service
 
 # ----------------------------------------------------------------- small models, inline
@@ -105,6 +106,16 @@ def test_check_cli_with_spec_lock(tmp_path: Path, full_body: dict[str, Any]) -> 
                                    str(tmp_path / "none.json")])
     assert missing.exit_code == 2
     assert "none.json: no such spec lock; write it with `aws-replay spec lock" in missing.output
+
+
+def test_a_model_without_the_operation_names_the_lock_command_for_its_service(
+        full_body: dict[str, Any]) -> None:
+    # a bare operation name ("GetObject") would be looked up in SageMaker's model first
+    models = {"sagemaker": ServiceModel(thing_service(old_shapes()), service_name="things")}
+    interaction = make_cassette(full_body).interactions[0]
+    with pytest.raises(UnknownOperationError,
+                       match=r"lock it too \(aws-replay spec lock sagemaker:DescribeAutoMLJob\)"):
+        check_interaction(interaction, models)
 
 
 def test_spec_lock_cli_writes_the_named_operations(tmp_path: Path) -> None:
