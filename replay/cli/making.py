@@ -58,11 +58,15 @@ from replay.cli.options import (
               help="Close a keep-alive connection idle for S seconds.")
 @click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
               metavar="N", help="Answer 503 and close connections past N open at once.")
+@click.option("--max-upload-bytes", type=click.IntRange(min=1), default=32 << 20,
+              show_default=True, metavar="N",
+              help="Refuse (400) a body over N bytes in a request other than an AWS JSON one "
+                   "(an S3 upload, a Lambda payload); AWS JSON requests stay at 1 MiB.")
 def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
           time_scale: float | None, latency_ms: float, quiet: bool, verbose: bool,
           record_to: Path | None, upstream_region: str | None, profile: str | None,
           upstream_url: str | None, header_timeout: float, body_timeout: float,
-          idle_timeout: float, max_connections: int) -> None:
+          idle_timeout: float, max_connections: int, max_upload_bytes: int) -> None:
     """Run a local AWS endpoint that answers from cassettes (or --synthetic AutoML jobs).
 
     PATHS are cassette files or folders. Every protocol is answered: SageMaker and other JSON
@@ -104,7 +108,7 @@ def serve(paths: tuple[Path, ...], host: str, port: int, synthetic: bool,
                           latency_ms=latency_ms, quiet=quiet, verbose=verbose, echo=click.echo,
                           time_scale=time_scale, responder=proxy,
                           limits=ServeLimits(header_timeout, body_timeout, idle_timeout,
-                                             max_connections))
+                                             max_connections, max_upload_bytes))
     if proxy is not None:
         from replay.serve.proxy import recorded_summary
 

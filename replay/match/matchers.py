@@ -50,8 +50,14 @@ class RequestKey:
     def parsed_params(self) -> Any:
         return parse_json_body(self.params)
 
+    @property
+    def operation(self) -> str:
+        """The operation as a message names it (``SageMaker.DescribeAutoMLJob``,
+        ``s3.GetObject``); a request no model identifies says so."""
+        return self.target or "<operation not identified>"
+
     def describe(self) -> str:
-        return f"{self.target or '<no X-Amz-Target>'} {self.params}"
+        return f"{self.operation} {self.params}"
 
 
 @dataclass(frozen=True)

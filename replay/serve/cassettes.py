@@ -171,7 +171,7 @@ class CassetteResponder:
         """
         params = key.params if len(key.params) <= _MESSAGE_PARAMS_CHARS else (
             key.params[:_MESSAGE_PARAMS_CHARS] + "...")
-        head = f"no recorded interaction matches {key.target or '<no X-Amz-Target>'} {params}"
+        head = f"no recorded interaction matches {key.operation} {params}"
         candidates = closest_candidates(key, [recorded for recorded, _, _ in self._recorded])
         if not candidates:
             return error_answer("NoMatchingInteraction",

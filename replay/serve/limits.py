@@ -8,8 +8,8 @@ within :attr:`ServeLimits.body_timeout`, however slowly it trickles; an idle kee
 connection is closed after :attr:`ServeLimits.idle_timeout`; and past
 :attr:`ServeLimits.max_connections` open connections a new one is answered 503 and closed.
 A body is bounded too: 1 MiB for an AWS JSON protocol request (:data:`MAX_REQUEST_BYTES`),
-32 MiB for the rest, which may carry uploads (:data:`MAX_UPLOAD_BYTES`); a refusal comes in the
-error shape of the protocol the request's headers point to.
+:attr:`ServeLimits.max_upload_bytes` (32 MiB unless set) for the rest, which may carry uploads;
+a refusal comes in the error shape of the protocol the request's headers point to.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ this is refused unread."""
 
 MAX_UPLOAD_BYTES = 32 << 20
 """Other requests (an S3 ``PutObject``, a Lambda ``Invoke`` payload) may carry uploads; past
-this they are refused unread."""
+this (unless ``--max-upload-bytes`` says otherwise) they are refused unread."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class ServeLimits:
     """Seconds a keep-alive connection may wait for its next request."""
     max_connections: int = 256
     """Open connections at most; one more is answered 503 ``ServiceUnavailable`` and closed."""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    """The largest body a request other than an AWS JSON protocol one may carry (an upload)."""
 
     def __post_init__(self) -> None:
         for name in ("header_timeout", "body_timeout", "idle_timeout"):
@@ -56,6 +58,9 @@ class ServeLimits:
                                   "positive number of seconds")
         if self.max_connections < 1:
             raise ConfigError(f"max connections {self.max_connections} is not a positive count")
+        if self.max_upload_bytes < 1:
+            raise ConfigError(f"max upload bytes {self.max_upload_bytes} is not a positive "
+                              "count")
 
 
 class DeadlineReader(io.RawIOBase):
@@ -107,21 +112,23 @@ def read_body(rfile: io.BufferedReader, reader: DeadlineReader, headers: Message
     reader.deadline = time.monotonic() + limits.body_timeout
     # Refused before the body is read: the protocol is told from the headers alone.
     if headers.get("X-Amz-Target"):
-        protocol, limit = "json", MAX_REQUEST_BYTES
+        protocol, limit, way_out = "json", MAX_REQUEST_BYTES, ""
     else:
         protocol = guess_protocol({name.lower(): value for name, value in headers.items()})
-        limit = MAX_UPLOAD_BYTES
+        limit, way_out = limits.max_upload_bytes, " (serve --max-upload-bytes raises it)"
     try:
         if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-            return _read_chunked(rfile, limit, protocol)
-        return _read_sized(rfile, headers.get("Content-Length") or "0", limit, protocol)
+            return _read_chunked(rfile, limit, protocol, way_out)
+        return _read_sized(rfile, headers.get("Content-Length") or "0", limit, protocol,
+                           way_out)
     except TimeoutError:
         raise _refused(f"the request body did not arrive within {limits.body_timeout:g} s "
                        "(--body-timeout)", protocol, error_type="RequestTimeout",
                        status=408) from None
 
 
-def _read_sized(rfile: io.BufferedReader, raw_length: str, limit: int, protocol: str) -> bytes:
+def _read_sized(rfile: io.BufferedReader, raw_length: str, limit: int, protocol: str,
+                way_out: str) -> bytes:
     try:
         length = int(raw_length)
         if length < 0:
@@ -130,8 +137,8 @@ def _read_sized(rfile: io.BufferedReader, raw_length: str, limit: int, protocol:
         raise _refused(f"Content-Length {raw_length[:40]!r} is not a byte count",
                        protocol) from None
     if length > limit:
-        raise _refused(f"the request body of {length} bytes is over the {limit}-byte limit",
-                       protocol)
+        raise _refused(f"the request body of {length} bytes is over the {limit}-byte "
+                       f"limit{way_out}", protocol)
     body = rfile.read(length)
     if len(body) < length:
         raise _refused(f"the request body ended after {len(body)} of the {length} bytes its "
@@ -139,7 +146,8 @@ def _read_sized(rfile: io.BufferedReader, raw_length: str, limit: int, protocol:
     return body
 
 
-def _read_chunked(rfile: io.BufferedReader, limit: int, protocol: str) -> bytes:
+def _read_chunked(rfile: io.BufferedReader, limit: int, protocol: str,
+                  way_out: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -156,7 +164,8 @@ def _read_chunked(rfile: io.BufferedReader, limit: int, protocol: str) -> bytes:
             return b"".join(chunks)
         total += size
         if total > limit:
-            raise _refused(f"the request body is over the {limit}-byte limit", protocol)
+            raise _refused(f"the request body is over the {limit}-byte limit{way_out}",
+                           protocol)
         chunk = rfile.read(size)
         if len(chunk) < size:
             raise _refused("the chunked request body ended early", protocol)

@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 
 from replay.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 from replay.cassette.read import read_cassette
+from replay.serve.limits import ServeLimits
 from replay.serve.server import RunningServer, start_server
 from tests.conftest import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
 from tests.serve.conftest import BUCKET, KEY, MISSING_KEY, OBJECT, Recorded, aws_client
@@ -357,8 +358,22 @@ def test_an_oversized_upload_is_refused_in_the_s3_shape(server: RunningServer) -
 
     assert reply.status == 400
     assert reply.xml()["Message"] == "the request body of 67108864 bytes is over the " \
-                                     "33554432-byte limit"
+                                     "33554432-byte limit (serve --max-upload-bytes raises it)"
     assert send(server, "GET", f"/{BUCKET}/{KEY}", headers=GET_OBJECT).status == 200
+
+
+def test_the_upload_limit_is_the_one_serve_was_given(serve: Callable[..., RunningServer],
+                                                     recorded: Recorded) -> None:
+    small = serve(recorded.path, limits=ServeLimits(max_upload_bytes=1024))
+    headers = {"Authorization": SIGNED_S3}
+
+    refused = send(small, "PUT", f"/{BUCKET}/notes.txt", b"x" * 1025, headers=headers)
+    allowed = send(small, "PUT", f"/{BUCKET}/notes.txt", b"x" * 1024, headers=headers)
+
+    assert refused.status == 400 and refused.xml()["Message"] == (
+        "the request body of 1025 bytes is over the 1024-byte limit (serve --max-upload-bytes "
+        "raises it)")
+    assert allowed.xml()["Code"] == "NoMatchingInteraction"  # read, then matched: not recorded
 
 
 # ------------------------------------------------------------------------------- synthetic
