@@ -120,6 +120,16 @@ class _Frozen:
         self.build = build
 
 
+class _Block:
+    """A remembered line that opens a literal block (``string: |-``): the block itself is read
+    anew from the lines below it each time."""
+
+    __slots__ = ("header", "parent")
+
+    def __init__(self, header: str, parent: int) -> None:
+        self.header, self.parent = header, parent
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, list):
         items = tuple(_freeze(item) for item in value)
@@ -281,6 +291,8 @@ class _Reader:
                         at = line_end
                         continue
                     after = line_end
+                    if value.__class__ is _Block:  # string: |- (its block is this body's)
+                        value, after = self.literal(value.header, line_end, value.parent)
                 else:
                     indent, dash, key, value, after = self.entry(line, at, line_end)
                 if waiting is not nothing:
@@ -363,7 +375,9 @@ class _Reader:
             self.remember(line, (indent, dash, key, _NOTHING))
             return indent, dash, key, _NOTHING, after
         value, end = self.inline(rest, at, after, column)
-        if end == after:
+        if rest[0] == "|":
+            self.remember(line, (indent, dash, key, _Block(rest, column)))
+        elif end == after:
             if rest[0] in "[{":
                 self.remember(line, (indent, dash, key, _freeze(value)), _FLOW_LINE_MAX)
             elif rest[0] == "'" or _SEEN_VALUES.get(rest, _MISSING) is value:
@@ -375,7 +389,9 @@ class _Reader:
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
         if len(_LINES) < _SEEN_MAX and len(line) <= longest:
             _, dash, key, value = entry
-            _LINES[line] = (*entry, not dash and key is not _NOTHING and value is not _NOTHING)
+            simple = (not dash and key is not _NOTHING and value is not _NOTHING
+                      and value.__class__ is not _Block)
+            _LINES[line] = (*entry, simple)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""
