@@ -337,7 +337,8 @@ def bench_fleet() -> None:
         lean = (small / "c0000.yaml").read_text()
         samples = [("a lean one (2 headers each way, meta: source only)", lean)] + [
             (f"{name}, recorded", (ROOT / "cassettes" / "automl" / name).read_text())
-            for name in ("completed-job.yaml", "stopped-job.yaml", "lifecycle-job.yaml")]
+            for name in ("completed-job.yaml", "lifecycle-job.yaml", "stopped-job.yaml",
+                         "failed-job.yaml", "missing-job.yaml")]
         for label, text in samples:
             _print_read_ratios(label, text, loader)
         # An installed package has its bytecode (pip compiles it); a checkout run with
