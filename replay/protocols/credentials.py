@@ -9,6 +9,7 @@ Example::
 
     is_credential_operation("sts", "AssumeRole")          # True
     is_credential_operation("sts", "GetCallerIdentity")   # False
+    is_credential_target("AWSSecurityTokenServiceV20110615.AssumeRole")  # True (STS over JSON)
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ CREDENTIAL_SERVICES = frozenset({"sso", "sso-oidc", "cognito-identity", "identit
 """Services none of whose calls are recorded: the SSO portal and its OIDC tokens, Cognito
 identity pools, and the Identity Store behind them (user names and e-mail addresses)."""
 
-# JSON-protocol target prefixes of the same services (a request names its target, not its
-# service): every operation behind them is credential traffic (tests keep the two lists equal).
-CREDENTIAL_TARGET_PREFIXES = frozenset({
-    "AWSCognitoIdentityService", "AWSSecurityTokenServiceV20110615", "AWSSSOOIDCService",
-    "SWBPortalService", "AWSIdentityStore",
-})
+CREDENTIAL_TARGET_PREFIXES: dict[str, str] = {
+    "AWSCognitoIdentityService": "cognito-identity", "AWSSecurityTokenServiceV20110615": "sts",
+    "AWSSSOOIDCService": "sso-oidc", "SWBPortalService": "sso",
+    "AWSIdentityStore": "identitystore",
+}
+"""JSON-protocol target prefixes of the same services (a request names its target, not its
+service) -> the botocore service name (tests hold it equal to botocore's)."""
 
 # The instance metadata service and the container credential endpoints.
 METADATA_HOSTS = frozenset({"169.254.169.254", "169.254.170.2", "169.254.170.23",
@@ -47,6 +49,14 @@ def is_credential_operation(service: str, operation: str) -> bool:
     """``operation`` of botocore service ``service`` is credential traffic, never recorded."""
     return service in CREDENTIAL_SERVICES or \
         operation in CREDENTIAL_OPERATIONS.get(service, frozenset())
+
+
+def is_credential_target(target: str) -> bool:
+    """A JSON-protocol call (``X-Amz-Target: Prefix.Operation``) is credential traffic: an STS
+    ``AssumeRole`` over JSON is, its ``GetCallerIdentity`` is not."""
+    prefix, _, operation = target.partition(".")
+    service = CREDENTIAL_TARGET_PREFIXES.get(prefix)
+    return service is not None and is_credential_operation(service, operation)
 
 
 def is_metadata_url(url: str) -> bool:

@@ -37,8 +37,8 @@ from replay.cassette.write import atomic_writer, build_meta, dump_cassette
 from replay.core.errors import CassetteError, ConfigError, ReplayError
 from replay.core.hosts import is_aws_host
 from replay.protocols.credentials import (
-    CREDENTIAL_TARGET_PREFIXES,
     is_credential_operation,
+    is_credential_target,
     is_metadata_url,
 )
 from replay.protocols.wire import body_bytes, stored_request_body
@@ -106,10 +106,9 @@ def wanted(request: RecordedRequest, targets: Collection[str] | None = None) -> 
     keeps only those services' calls."""
     target = request.header("X-Amz-Target")
     if target:
-        prefix = target.partition(".")[0]
         if targets is not None:
-            return prefix in targets
-        return prefix not in CREDENTIAL_TARGET_PREFIXES
+            return target.partition(".")[0] in targets
+        return not is_credential_target(target)
     if targets is not None or is_metadata_url(request.uri):
         return False
     try:

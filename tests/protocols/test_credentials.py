@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+from replay.cassette.model import RecordedRequest
 from replay.core.errors import UnknownOperationError
 from replay.protocols.credentials import (
     CREDENTIAL_TARGET_PREFIXES,
     is_credential_operation,
+    is_credential_target,
     is_metadata_url,
 )
+from replay.record.capture import wanted
 from replay.spec.operations import service_for_target_prefix
 
 
-def test_every_credential_target_prefix_botocore_knows_is_a_credential_service() -> None:
+def test_every_credential_target_prefix_botocore_knows_names_its_service() -> None:
     known = []
-    for prefix in CREDENTIAL_TARGET_PREFIXES:
+    for prefix, service in CREDENTIAL_TARGET_PREFIXES.items():
         try:
-            service = service_for_target_prefix(prefix)
+            assert service_for_target_prefix(prefix) == service, prefix
         except UnknownOperationError:  # the service speaks another protocol in botocore
             continue
         known.append(service)
-        assert is_credential_operation(service, "AnyOperation"), prefix
     assert {"cognito-identity", "identitystore"} <= set(known)
+
+
+def _json_call(target: str) -> RecordedRequest:
+    return RecordedRequest("POST", "https://example.amazonaws.com/",
+                           {"X-Amz-Target": [target],
+                            "Content-Type": ["application/x-amz-json-1.0"]}, "{}")
+
+
+def test_over_json_sts_is_told_apart_by_operation_and_identity_pools_are_never_kept() -> None:
+    # STS speaks query in botocore today; a JSON STS call must still keep GetCallerIdentity
+    assert is_credential_target("AWSSecurityTokenServiceV20110615.AssumeRole")
+    assert not is_credential_target("AWSSecurityTokenServiceV20110615.GetCallerIdentity")
+    assert not wanted(_json_call("AWSSecurityTokenServiceV20110615.GetSessionToken"))
+    assert wanted(_json_call("AWSSecurityTokenServiceV20110615.GetCallerIdentity"))
+    assert not wanted(_json_call("AWSCognitoIdentityService.ListIdentityPools"))
+    assert wanted(_json_call("SageMaker.DescribeAutoMLJob"))
 
 
 def test_sts_calls_that_return_credentials_are_credential_traffic_and_the_others_not() -> None:
