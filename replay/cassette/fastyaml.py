@@ -173,12 +173,9 @@ def _flow_node(text: str, at: int) -> tuple[Any, int]:
         while True:
             item, at = _flow_node(text, at + 1)
             items.append(item)
-            if text.startswith(", ", at):
-                at += 1
-            elif text.startswith("]", at):
+            if _closes(text, at, "]"):
                 return items, at + 1
-            else:
-                raise Unsupported
+            at += 1
     if opener == "{":
         mapping: dict[Any, Any] = {}
         if text.startswith("}", at + 1):
@@ -188,13 +185,20 @@ def _flow_node(text: str, at: int) -> tuple[Any, int]:
             if not text.startswith(": ", at) or key in mapping:
                 raise Unsupported  # a repeated key: the full loader says what it says
             mapping[key], at = _flow_node(text, at + 2)
-            if text.startswith(", ", at):
-                at += 1
-            elif text.startswith("}", at):
+            if _closes(text, at, "}"):
                 return mapping, at + 1
-            else:
-                raise Unsupported
+            at += 1
     return _flow_scalar(text, at)
+
+
+def _closes(text: str, at: int, closer: str) -> bool:
+    """After an item: whether ``closer`` ends the collection at ``at`` or ``, `` goes on to
+    another item (anything else is outside the subset)."""
+    if text.startswith(", ", at):
+        return False
+    if text.startswith(closer, at):
+        return True
+    raise Unsupported
 
 
 def _flow_scalar(text: str, at: int) -> tuple[Any, int]:
