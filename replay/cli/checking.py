@@ -35,7 +35,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
 
     PATHS are cassette files or folders (searched recursively for *.yaml, *.yml, *.json).
     """
-    from replay.cli.fleet import check_files
+    from replay.spec.check import check_paths
 
     oldest = None
     if max_age is not None:
@@ -47,7 +47,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
         from replay.spec.lock import locked_models
 
         models = locked_models(spec_lock, paths)
-    run = check_files(paths, models=models, jobs=jobs, max_age=oldest, max_age_text=max_age)
+    run = check_paths(paths, models, jobs=jobs, max_age=oldest, max_age_text=max_age)
     findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
     emit_report(findings, summary, fmt, output, fail_on,
                 subjects=run.subjects if fmt == "junit" else None,

@@ -232,11 +232,11 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
     Text output prints each finding as FILE:LINE: KIND: VALUE, the value redacted; the other
     formats are those of check (sarif annotates the leaking line).
     """
-    from replay.cli.fleet import scan_files
     from replay.core.config import load_settings
     from replay.sanitize.sanitizer import Sanitizer
+    from replay.sanitize.scan import scan_paths
 
-    run = scan_files(paths, Sanitizer.from_settings(load_settings()), jobs=jobs)
+    run = scan_paths(paths, Sanitizer.from_settings(load_settings()), jobs=jobs)
     if fmt != "text":
         write_report(run.findings(), run.summary(), fmt, output, fail_on, title="aws-replay scan")
         sys.exit(1 if run.leaks else 0)

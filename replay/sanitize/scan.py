@@ -33,6 +33,7 @@ from replay.cassette.read import find_cassettes, parse_cassette
 from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
+from replay.core.parallel import ordered_map
 from replay.core.redaction import mask
 from replay.sanitize.decoders import Budget, Segment, decompress, printable, sniff, views
 from replay.sanitize.sanitizer import Sanitizer
@@ -284,13 +285,27 @@ def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
     return scan_text(text, path, sanitizer)
 
 
-def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer) -> ScanRun:
-    """Scan cassette files and folders (searched recursively) for leaks."""
-    files = find_cassettes(list(paths))
+# the sanitizer the forked workers of scan_paths inherit (set before they are forked)
+_workers_sanitizer: list[Sanitizer] = []
+
+
+def _scan_chunk(files: Sequence[Path]) -> list[Leak]:
+    return [leak for path in files for leak in scan_file(path, _workers_sanitizer[0])]
+
+
+def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
+               jobs: int | None = 1) -> ScanRun:
+    """Scan cassette files and folders (searched recursively) for leaks, each file read,
+    scanned and dropped, on ``jobs`` processes (``None``: every CPU); the leaks, and the first
+    bad file, are those of a serial run."""
+    paths = list(paths)
+    files = find_cassettes(paths)
     if not files:
         raise CassetteError(f"no cassette files found in {', '.join(str(p) for p in paths)}; "
                             "point aws-replay scan at *.yaml, *.yml or *.json cassettes")
-    leaks: list[Leak] = []
-    for path in files:
-        leaks.extend(scan_file(path, sanitizer))
-    return ScanRun(leaks=leaks, files=len(files))
+    _workers_sanitizer[:] = [sanitizer]
+    try:
+        parts = ordered_map(_scan_chunk, files, jobs)
+    finally:
+        _workers_sanitizer.clear()
+    return ScanRun(leaks=[leak for part in parts for leak in part], files=len(files))

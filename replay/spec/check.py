@@ -19,8 +19,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,10 @@ from replay.cassette.read import find_cassettes as _find_cassettes
 from replay.cassette.read import read_cassette
 from replay.core.bounded import PerObjectCache
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
-from replay.core.findings import Finding, FindingsRun, Severity
+from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import parse_json_path
+from replay.core.parallel import ordered_map
 from replay.protocols.requests import JSON_PROTOCOLS, XML_PROTOCOLS, resolved_protocol
 from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
@@ -375,15 +377,52 @@ def check_cassette(cassette: Cassette,
 
 @dataclass(frozen=True)
 class CheckRun(FindingsRun):
-    """The outcome of checking a set of cassettes."""
+    """The outcome of checking a set of cassettes: findings in file order (then the stale
+    cassettes'), and every interaction looked at (``subjects``, for JUnit's test cases)."""
+
+    subjects: list[Subject] = field(default_factory=list)
 
 
-def check_paths(paths: Iterable[Path],
-                models: Mapping[str, ServiceModel] | None = None) -> CheckRun:
+@dataclass(frozen=True)
+class _Fleet:
+    """What the forked workers of :func:`check_paths` inherit (a model is not something to
+    pickle per chunk)."""
+
+    models: Mapping[str, ServiceModel] | None
+    max_age: timedelta | None
+    max_age_text: str | None
+    now: datetime
+
+
+_fleet: list[_Fleet] = []
+_CheckPart = list[tuple[list[Finding], Finding | None, int]]
+
+
+def _check_chunk(files: Sequence[Path]) -> _CheckPart:
+    fleet = _fleet[0]
+    part: _CheckPart = []
+    for path in files:
+        cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
+        stale = None
+        if fleet.max_age is not None:
+            from replay.cassette.age import age_finding, cassette_age
+
+            stale = age_finding(cassette_age(cassette), fleet.max_age, fleet.now,
+                                fleet.max_age_text)
+        part.append((check_cassette(cassette, fleet.models), stale, len(cassette.interactions)))
+    return part
+
+
+def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None = None, *,
+                jobs: int | None = 1, max_age: timedelta | None = None,
+                max_age_text: str | None = None) -> CheckRun:
     """Check every cassette under ``paths`` (files or folders); raises on a bad cassette.
 
     ``models`` maps a service name to a model used instead of the installed botocore's (a spec
-    lock).
+    lock). The files are spread over ``jobs`` processes (``None``: every CPU), with the
+    findings, and the first bad cassette, of a serial run. With ``max_age``, a cassette
+    recorded longer ago gets a stale-cassette finding (after the others; ``max_age_text`` is
+    how the user wrote it).
     """
     paths = list(paths)
     files = _find_cassettes(paths)
@@ -391,10 +430,15 @@ def check_paths(paths: Iterable[Path],
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
             f"no cassettes (*.yaml, *.yml, *.json) under {where}; check the path")
-    findings: list[Finding] = []
-    interactions = 0
-    for path in files:
-        cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
-        interactions += len(cassette.interactions)
-        findings.extend(check_cassette(cassette, models))
-    return CheckRun(findings, len(files), interactions)
+    _fleet[:] = [_Fleet(models, max_age, max_age_text, datetime.now(UTC))]
+    try:
+        parts = ordered_map(_check_chunk, files, jobs)
+    finally:
+        _fleet.clear()
+    results = [result for part in parts for result in part]
+    findings = [finding for found, _, _ in results for finding in found]
+    findings += [stale for _, stale, _ in results if stale is not None]
+    subjects: list[Subject] = [(str(path), index, None)
+                               for path, (_, _, count) in zip(files, results, strict=True)
+                               for index in range(count)]
+    return CheckRun(findings, len(files), len(subjects), subjects)
