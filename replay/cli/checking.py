@@ -42,12 +42,14 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str,
         from replay.cassette.age import parse_max_age
 
         oldest = parse_max_age(max_age)
-    models = None
+    models = not_locked = None
     if spec_lock is not None:
-        from replay.spec.lock import locked_models
+        from replay.spec.lock import read_lock
 
-        models = locked_models(spec_lock, paths)
-    run = check_paths(paths, models, jobs=jobs, max_age=oldest, max_age_text=max_age)
+        lock = read_lock(spec_lock)
+        models, not_locked = lock.models(), lock.not_locked
+    run = check_paths(paths, models, jobs=jobs, max_age=oldest, max_age_text=max_age,
+                      not_in_models=not_locked)
     findings, summary = with_baseline(run.findings, run.summary, baseline_file, no_baseline)
     emit_report(findings, summary, fmt, output, fail_on,
                 subjects=run.subjects if fmt == "junit" else None,

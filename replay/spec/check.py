@@ -339,6 +339,18 @@ def check_body(operation: OperationModel, body: bytes | str, status: int = 200,
 # ---------------------------------------------------------------------------- cassettes
 
 
+class OperationNotInModel(UnknownOperationError):
+    """The model given for a service (a spec lock's) lacks the operation a request calls."""
+
+    def __init__(self, service: str, operation: str) -> None:
+        super().__init__(f"the model given for {service} (a spec lock?) has no operation "
+                         f"{operation}; lock it too (aws-replay spec lock "
+                         f"{service}:{operation})")
+        self.service, self.operation = service, operation
+        self.index: int | None = None  # the interaction, once check_cassette knows it
+
+
+
 def check_interaction(interaction: Interaction,
                       models: Mapping[str, ServiceModel] | None = None) -> list[Finding]:
     """Findings of one recorded interaction; ``operation`` is filled in.
@@ -355,10 +367,7 @@ def check_interaction(interaction: Interaction,
     elif ref.operation in model.operation_names:
         operation = model.operation_model(ref.operation)
     else:
-        raise UnknownOperationError(
-            f"the model given for {ref.service} (a spec lock?) has no operation "
-            f"{ref.operation}; lock it too (aws-replay spec lock "
-            f"{ref.service}:{ref.operation})")
+        raise OperationNotInModel(ref.service, ref.operation)
     response = interaction.response
     findings = check_body(operation, response.body, response.status, response.headers)
     name = f"{ref.service}:{ref.operation}"
@@ -370,8 +379,13 @@ def check_cassette(cassette: Cassette,
     """Findings of every interaction of ``cassette``, with cassette and interaction filled in."""
     findings: list[Finding] = []
     for index, interaction in enumerate(cassette.interactions):
-        for finding in check_interaction(interaction, models):
-            findings.append(replace(finding, cassette=cassette.name, interaction=index))
+        try:
+            found = check_interaction(interaction, models)
+        except OperationNotInModel as exc:
+            exc.index = index
+            raise
+        findings.extend(replace(finding, cassette=cassette.name, interaction=index)
+                        for finding in found)
     return findings
 
 
@@ -392,6 +406,7 @@ class _Fleet:
     max_age: timedelta | None
     max_age_text: str | None
     now: datetime
+    not_in_models: Callable[[Path, int, str], Exception] | None
 
 
 _fleet: list[_Fleet] = []
@@ -409,20 +424,30 @@ def _check_chunk(files: Sequence[Path]) -> _CheckPart:
 
             stale = age_finding(cassette_age(cassette), fleet.max_age, fleet.now,
                                 fleet.max_age_text)
-        part.append((check_cassette(cassette, fleet.models), stale, len(cassette.interactions)))
+        try:
+            found = check_cassette(cassette, fleet.models)
+        except OperationNotInModel as exc:
+            if fleet.not_in_models is None:
+                raise
+            raise fleet.not_in_models(path, exc.index or 0,
+                                      f"{exc.service}:{exc.operation}") from None
+        part.append((found, stale, len(cassette.interactions)))
     return part
 
 
 def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None = None, *,
                 jobs: int | None = 1, max_age: timedelta | None = None,
-                max_age_text: str | None = None) -> CheckRun:
+                max_age_text: str | None = None,
+                not_in_models: Callable[[Path, int, str], Exception] | None = None) -> CheckRun:
     """Check every cassette under ``paths`` (files or folders); raises on a bad cassette.
 
     ``models`` maps a service name to a model used instead of the installed botocore's (a spec
     lock). The files are spread over ``jobs`` processes (``None``: every CPU), with the
     findings, and the first bad cassette, of a serial run. With ``max_age``, a cassette
     recorded longer ago gets a stale-cassette finding (after the others; ``max_age_text`` is
-    how the user wrote it).
+    how the user wrote it). A request whose operation a given model lacks raises
+    :class:`OperationNotInModel`, or what ``not_in_models(cassette, interaction, name)`` makes
+    of it (a spec lock's "add it" error).
     """
     paths = list(paths)
     files = _find_cassettes(paths)
@@ -430,7 +455,7 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
             f"no cassettes (*.yaml, *.yml, *.json) under {where}; check the path")
-    _fleet[:] = [_Fleet(models, max_age, max_age_text, datetime.now(UTC))]
+    _fleet[:] = [_Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models)]
     try:
         parts = ordered_map(_check_chunk, files, jobs)
     finally:

@@ -31,12 +31,11 @@ from typing import Any
 import botocore
 
 from replay import TOOL_NAME
-from replay.cassette.read import find_cassettes, load_cassette
 from replay.cassette.write import atomic_writer
 from replay.core.errors import ConfigError, ReplayError, UnknownOperationError
 from replay.core.jsonbody import FILE_LIMIT, JsonBodyError, parse_json_body
 from replay.core.jsonpath import member_segment, parse_json_path
-from replay.spec.operations import identify_operation, operation_from_name, service_data
+from replay.spec.operations import operation_from_name, service_data
 from replay.spec.servicemodel import OperationModel, ServiceModel, Shape
 
 LOCK_FORMAT = 1
@@ -225,6 +224,15 @@ class SpecLock:
                                   "`aws-replay spec lock`") from None
         return built
 
+    def not_locked(self, cassette: Path, index: int, name: str) -> ConfigError:
+        """What ``check --spec-lock`` says of a cassette calling ``name``, an operation of a
+        locked service that the lock lacks: the command that adds it (for
+        ``check_paths(not_in_models=...)``)."""
+        return ConfigError(
+            f"{cassette}: interaction {index} calls {name}, which {self.name} does not lock; "
+            f"add it: `aws-replay spec lock {' '.join(sorted(self.operations))} {name} "
+            f"--output {self.name}`")
+
 
 def _bad(path: Path, problem: str) -> ConfigError:
     return ConfigError(f"{path}: {problem}; write it with `aws-replay spec lock --output "
@@ -257,24 +265,6 @@ def read_lock(path: Path) -> SpecLock:
             raise _bad(path, f"operation {name} has no locked model")
     return SpecLock(path, str(document.get("botocore", "?")), operations, models)
 
-
-def locked_models(lock_path: Path, cassettes: Iterable[Path]) -> dict[str, ServiceModel]:
-    """The models of the lock at ``lock_path``, once every operation the cassettes under
-    ``cassettes`` call is known to be in it (else one clear :class:`ConfigError`)."""
-    lock = read_lock(lock_path)
-    for path in find_cassettes(cassettes):
-        for index, interaction in enumerate(load_cassette(path).interactions):
-            try:
-                ref = identify_operation(interaction.request)
-            except ReplayError:
-                continue  # the checker reports it in its own words
-            name = f"{ref.service}:{ref.operation}"
-            if ref.service in lock.model_data and name not in lock.operations:
-                raise ConfigError(
-                    f"{path}: interaction {index} calls {name}, which {lock_path} does not "
-                    f"lock; add it: `aws-replay spec lock {' '.join(sorted(lock.operations))} "
-                    f"{name} --output {lock_path}`")
-    return lock.models()
 
 
 def installed_lock(operations: Iterable[str]) -> SpecLock:
