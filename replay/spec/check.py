@@ -350,7 +350,6 @@ class OperationNotInModel(UnknownOperationError):
         self.index: int | None = None  # the interaction, once check_cassette knows it
 
 
-
 def check_interaction(interaction: Interaction,
                       models: Mapping[str, ServiceModel] | None = None) -> list[Finding]:
     """Findings of one recorded interaction; ``operation`` is filled in.

@@ -266,7 +266,6 @@ def read_lock(path: Path) -> SpecLock:
     return SpecLock(path, str(document.get("botocore", "?")), operations, models)
 
 
-
 def installed_lock(operations: Iterable[str]) -> SpecLock:
     """The installed botocore's view of ``operations``, as a lock held in memory; operations it
     no longer knows are left out (a diff reports them as removed)."""
