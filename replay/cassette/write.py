@@ -100,11 +100,14 @@ def _fix_content_length(headers: Headers, body: bytes) -> Headers:
     return with_header(headers, "Content-Length", str(len(body)))
 
 
-def _pretty_answer(headers: Headers, body: bytes) -> tuple[Headers, bytes]:
-    """An answer of AWS's JSON protocol pretty-printed, without the checksums of the bytes as
-    sent (DynamoDB's ``x-amz-crc32``: botocore checks it); any other body as it came."""
+def _pretty_answer(interaction: Interaction) -> tuple[Headers, bytes]:
+    """An answer of AWS's JSON protocol (its request names an ``X-Amz-Target``, or its type is
+    ``application/x-amz-json-*``) pretty-printed, without the checksums of the bytes as sent
+    (DynamoDB's ``x-amz-crc32``: botocore checks it); any other body as it came."""
+    headers, body = interaction.response.headers, interaction.response.body
     content_type = header_value(headers, "Content-Type") or ""
-    if not content_type.lower().startswith(_AWS_JSON):
+    if not (interaction.request.header("X-Amz-Target")
+            or content_type.lower().startswith(_AWS_JSON)):
         return headers, body
     pretty = pretty_body(body)
     return (headers, body) if pretty == body else (without_body_checksums(headers), pretty)
@@ -118,7 +121,7 @@ def normalize_interaction(interaction: Interaction) -> Interaction:
     response's (the length of the body a GET would return; S3 ``HeadObject`` reads it as
     ``ContentLength``) and a request body stored as its digest (the upload's length).
     """
-    headers, body = _pretty_answer(interaction.response.headers, interaction.response.body)
+    headers, body = _pretty_answer(interaction)
     head = interaction.request.method.upper() == "HEAD" and not body
     response = replace(
         interaction.response,

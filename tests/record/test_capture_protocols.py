@@ -130,6 +130,14 @@ def test_a_json_protocol_answer_is_stored_pretty_without_the_crc32_of_the_bytes_
     assert item == {"pk": {"S": "model-1"}, "score": {"N": "0.93"}}
 
 
+def test_a_json_protocol_answer_without_a_content_type_is_told_by_its_target(
+        tmp_path: Path) -> None:
+    request = RecordedRequest("POST", "https://api.sagemaker.us-east-1.amazonaws.com/",
+                              {"X-Amz-Target": ["SageMaker.ListAutoMLJobs"]}, "{}")
+    response = RecordedResponse(200, "OK", {}, b'{"AutoMLJobSummaries":[]}')
+    (stored,) = record(tmp_path / "list.yaml", [Interaction(request, response)])
+    assert stored.response.body == b'{\n  "AutoMLJobSummaries": []\n}'
+
 def test_a_lambda_result_that_is_json_is_stored_as_the_function_returned_it(
         tmp_path: Path) -> None:
     result = b'{"statusCode":200,"body":"ok"}'
