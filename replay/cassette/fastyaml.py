@@ -67,9 +67,10 @@ _MISSING = object()
 _NOTHING = object()  # no key waiting for its value
 _ITEM = object()  # an item ("-" alone) waiting for its value
 # lines already read that hold a key or an item and, if any, a one-line value (a short plain
-# scalar, a single-quoted one, a flow collection), as entry() gives them, and whether the line
-# is a plain "key: value" (no "- ", a value on the line)
-_LINES: dict[str, tuple[int, bool, Any, Any, bool]] = {}
+# scalar, a single-quoted one, a flow collection): its column when it is a plain "key: value"
+# (no "- ", a value on the line; else -2), then its key and value, its indentation and whether
+# it is an item, as entry() gives them
+_LINES: dict[str, tuple[int, Any, Any, int, bool]] = {}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _CONSTANTS: dict[str, Any] = {
     **dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
@@ -80,6 +81,7 @@ _SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _QUOTED = re.compile(r"'((?:[^']|'')*)'(?!')")
 _FLOW_LINE_MAX = 1024  # a remembered line holding a flow collection (meta's rules list)
 _BLOCK_END: dict[int, re.Pattern[str]] = {}
+_LITERAL_HEADERS: dict[str, tuple[str, int]] = {}  # "|-" -> ("-", 0), as _literal_header reads
 # what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM, tabs) or
 # rejects (control characters): such documents take the full loader
 _PLAIN_ASCII = bytes([0x0A, *range(0x20, 0x7F)])  # all the fast path takes of ASCII
@@ -90,6 +92,15 @@ _ODD_PATTERN = ("[^\n\x20-\x7e"
 @functools.cache
 def _odd() -> re.Pattern[str]:
     return re.compile(_ODD_PATTERN)  # compiled when first needed: a large class, ~5 ms
+
+
+def _outside(chunk: str) -> bool:
+    """Whether ``chunk`` holds a character YAML reads differently from Python's
+    ``str.split("\\n")`` or rejects. Each character is checked once, where it is read: a new
+    line (a line read before was checked then), a value's next lines, a literal block."""
+    if chunk.isascii():  # any byte left after deleting the plain ones is a tab or a control
+        return bool(chunk.encode("ascii").translate(None, _PLAIN_ASCII))
+    return _odd().search(chunk) is not None
 
 
 def _plain(text: str) -> Any:
@@ -240,15 +251,18 @@ class _Reader:
         """The literal block whose first line starts at ``start``, when it is the document's
         last and runs to its last line or to the column-0 line after it (a cassette's last
         body, before ``version: 1``): its end and its text, without searching line by line.
-        Its lines, prefix and all, are marked in one replace (``\\x00`` cannot be in the
-        text: control characters never reach this reader); an unmarked line break left means
-        it is not that block. ``(0, None)`` otherwise."""
+        Its lines, prefix and all, are marked in one replace (``\\x00`` cannot be in them:
+        they are checked first, and a control character is given up on); an unmarked line
+        break left means it is not that block. ``(0, None)`` otherwise."""
         text, size = self.text, self.size
         last = text.rfind("\n", 0, size - 1)  # the line break before the last line
         tail = last if last >= 0 and text[last + 1] not in " \n" else size - 1
         if tail < start or text.find("|", start, tail) >= 0:  # another block may follow
             return 0, None
-        marked = text[start - 1:tail].replace("\n" + prefix, "\x00")
+        chunk = text[start - 1:tail]
+        if _outside(chunk):
+            raise Unsupported
+        marked = chunk.replace("\n" + prefix, "\x00")  # (no "\x00" in a checked chunk)
         if "\n" in marked:
             return 0, None
         return tail, marked.replace("\x00", "\n")[1:]
@@ -256,7 +270,10 @@ class _Reader:
     def line(self, at: int) -> tuple[str, int]:
         """The line starting at offset ``at`` and the offset of the next one."""
         end = self.text.find("\n", at)
-        return self.text[at:end], end + 1
+        line = self.text[at:end]
+        if not line.isprintable() and _outside(line):
+            raise Unsupported
+        return line, end + 1
 
     # ------------------------------------------------------------------------- structure
 
@@ -272,6 +289,7 @@ class _Reader:
         column, container, in_list = 0, cast(Any, root), False
         nothing = _NOTHING
         waiting: Any = nothing  # a key (or an item: _ITEM) whose value is the node below
+        fast = 0  # the column where a "key: value" line goes straight in (-1: none can)
         find, known_line = text.find, _LINES.get  # (locals: this loop runs once per line)
         at = 0
         while at < size:
@@ -284,14 +302,26 @@ class _Reader:
                 line_end = at + len(line) + 1
                 known = known_line(line)
                 if known is not None:  # a line read before (method: POST, status:, ...)
-                    indent, dash, key, value, simple = known
+                    fast_column, key, value, indent, dash = known
                     if value.__class__ is _Frozen:  # a flow collection: a new one each time
                         value = value.build()
-                    if (simple and indent == column and waiting is nothing
-                            and not in_list):  # the common case: key: value, in place
+                    if fast_column == fast:  # the common case: key: value, in place
                         if key in container:
                             raise DuplicateKey(key, text.count("\n", 0, at) + 1)
                         container[key] = value
+                        at = line_end
+                        continue
+                    if fast_column > column and waiting is not nothing:
+                        # key: value below a key (or "-") waiting for its value: the first
+                        # key of the mapping that is that value
+                        new: Any = {key: value}
+                        if waiting is _ITEM:
+                            container.append(new)
+                        else:
+                            container[waiting] = new
+                        outer.append((column, container, in_list))
+                        column = fast = fast_column
+                        container, in_list, waiting = new, False, nothing
                         at = line_end
                         continue
                     after = line_end
@@ -304,7 +334,7 @@ class _Reader:
                                            and waiting is not _ITEM):
                         # the value is the block collection starting here (a list may sit
                         # at its key's own indentation)
-                        new: Any = [] if dash else {}
+                        new = [] if dash else {}
                         if waiting is _ITEM:
                             container.append(new)
                         else:
@@ -341,6 +371,7 @@ class _Reader:
                         waiting = key
                     else:
                         container[key] = value
+                fast = column if waiting is nothing and not in_list else -1
                 at = after
                 if after != line_end:
                     break  # the value ran over more lines: split again after it
@@ -355,10 +386,21 @@ class _Reader:
         (:data:`_NOTHING` for a plain item) and value (:data:`_NOTHING`: the node below), and
         the offset after its value (a quoted, literal or folded value spans lines). A line
         holding only short plain scalars is remembered."""
+        if not line.isprintable() and _outside(line):
+            raise Unsupported
         content = line.lstrip(" ")
         indent = len(line) - len(content)
         if not content:
             raise Unsupported  # a blank line
+        colon = content.find(": ")
+        # the common new line: a known plain key, a value quoted on this line, no quote inside
+        # (a key starting with "-" or a quote is never a known one)
+        if (colon > 0 and content[-1] == "'" and colon + 3 < len(content)
+                and content[colon + 2] == "'" and content.find("'", colon + 3, -1) < 0
+                and content[:colon] in _SEEN_KEYS):
+            key, value = content[:colon], content[colon + 3:-1]
+            self.remember(line, (indent, False, key, value))
+            return indent, False, key, value, after
         dash = content[0] == "-" and (len(content) == 1 or content[1] == " ")
         column = indent
         if dash:
@@ -393,9 +435,10 @@ class _Reader:
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
         if len(_LINES) < _SEEN_MAX and len(line) <= longest:
             _, dash, key, value = entry
+            indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)
-            _LINES[line] = (*entry, simple)
+            _LINES[line] = (indent if simple else -2, key, value, indent, dash)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""
@@ -493,22 +536,18 @@ class _Reader:
 
     def literal(self, rest: str, start: int, parent: int) -> tuple[str, int]:
         """A literal block scalar whose first line starts at offset ``start``."""
-        header = rest.rstrip(" ")
-        chomp = header[-1] if header[-1] in "-+" else ""
-        digits = header[1:len(header) - len(chomp)]
-        if start >= self.size:
+        header = _LITERAL_HEADERS.get(rest)
+        if header is None:
+            header = _literal_header(rest)
+        chomp, digits = header
+        text, size = self.text, self.size
+        if start >= size:
             raise Unsupported
-        first, _ = self.line(start)
-        if digits:
-            if not digits.isdigit() or len(digits) != 1 or digits == "0":
-                raise Unsupported
-            width = parent + int(digits)
-        else:
-            width = _indent(first)
+        first = text[start:text.find("\n", start)]
+        width = parent + digits if digits else len(first) - len(first.lstrip(" "))
         prefix = " " * width
         if width <= parent or not first.startswith(prefix) or width == len(first):
             raise Unsupported
-        text = self.text
         end, block = self.last_block(start, prefix)
         if block is None:
             ender = _BLOCK_END.get(width)
@@ -517,20 +556,38 @@ class _Reader:
             stop = start - 1
             while True:  # the first line that is neither the block's nor empty
                 found = ender.search(text, stop)
-                end = found.start() if found is not None else self.size - 1
+                end = found.start() if found is not None else size - 1
                 if not text.startswith("\n\n", end):
                     break
                 stop = end + 1
-            block = text[start + width:end].replace("\n" + prefix, "\n")
+            block = text[start + width:end]
+            if _outside(block):
+                raise Unsupported
+            block = block.replace("\n" + prefix, "\n")
         after = end + 1
-        if after < self.size and self.line(after)[0].strip(" ") == "":
+        if (after < size and text[after] in " \n"
+                and not text[after:text.find("\n", after)].strip(" ")):
             raise Unsupported  # a line of blanks shorter than the block's indentation
         body = block.rstrip("\n")
-        if chomp == "+":
-            return body + "\n" * (len(block) - len(body) + 1), after
         if chomp == "-":
             return body, after
+        if chomp == "+":
+            return body + "\n" * (len(block) - len(body) + 1), after
         return body + "\n", after
+
+
+def _literal_header(rest: str) -> tuple[str, int]:
+    """A literal block's header (``|``, ``|-``, ``|+``, ``|2-``...): its chomping indicator and
+    its indentation indicator (0: none), checked and remembered."""
+    header = rest.rstrip(" ")
+    chomp = header[-1] if header[-1] in "-+" else ""
+    digits = header[1:len(header) - len(chomp)]
+    if digits and (not digits.isdigit() or len(digits) != 1 or digits == "0"):
+        raise Unsupported
+    parsed = chomp, int(digits or 0)
+    if len(_LITERAL_HEADERS) < 64:
+        _LITERAL_HEADERS[rest] = parsed
+    return parsed
 
 
 def _starts_mapping(content: str) -> bool:
@@ -546,10 +603,5 @@ def load(text: str) -> dict[Any, Any]:
     """The document as the safe loader builds it; raises :class:`Unsupported` when the text is
     outside the subset and :class:`DuplicateKey` on a repeated key."""
     if not text.endswith("\n") or text.startswith(("%", "---", " ")):
-        raise Unsupported
-    if text.isascii():  # any byte left after deleting the plain ones is a tab or a control
-        if text.encode("ascii").translate(None, _PLAIN_ASCII):
-            raise Unsupported
-    elif _odd().search(text) is not None:
         raise Unsupported
     return _Reader(text).document()

@@ -178,12 +178,28 @@ def test_any_literal_block_reads_the_same(lines: list[str], header: str, extra: 
 
 @pytest.mark.parametrize("text", [
     "a: |-\n  x\x07y\n", "a: x\x07y\n", "a: 'x\x00'\n", "a: x\x7fy\n", "a:\n- \x1b[0m\n",
-    "a: caf\xe9\x07\n",
+    "a: caf\xe9\x07\n", "a: x\x85y\n", "a: x\u2028y\n", "a:\n  b: 1\n  c: x\x0by\n",
+    # in a literal block: the document's last (cut out whole), one in the middle, non-ASCII
+    "a: |-\n  x\x00y\nb: 1\n", "a: |-\n  x\x00y\n  z\n",
+    "a:\n  b: |-\n    x\x01y\n  c: |-\n    z\nd: 1\n", "a: |-\n  x\u2029y\nb: 1\n",
+    "a: |\n  caf\xe9\x00\nb: 1\n",
+    # on a value's next line (quoted, plain)
+    "a: 'one\n  two\x08'\nb: 1\n", "a: one\n  two\x08\nb: 1\n",
 ])
 def test_a_control_character_is_left_to_the_full_loader_which_refuses_it(text: str) -> None:
     assert fast_or_none(text) is None
     with pytest.raises(Exception, match="is not valid YAML"):
         parse_cassette("interactions: []\n" + text, "x.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    "a: x\ty\n", "a: |-\n  x\ty\n", "a: 1\r\nb: 2\n", "a: x\ufeffy\n", "a: |-\n  x\r\n  y\nb: 1\n",
+    "a: 'one\n  two\tthree'\nb: 1\n",
+])
+def test_tabs_and_other_line_breaks_are_left_to_the_full_loader_which_reads_them(
+        text: str) -> None:
+    assert fast_or_none(text) is None
+    assert load_document(text, "x.yaml") == full(text)
 
 
 @pytest.mark.parametrize("text", [
