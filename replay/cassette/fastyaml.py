@@ -434,7 +434,6 @@ class _Reader:
     @staticmethod
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
         if len(_LINES) < _SEEN_MAX and len(line) <= longest:
-            _, dash, key, value = entry
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)

@@ -199,10 +199,10 @@ def load_document(text: str | bytes, path: Path | str = "<memory>") -> Any:
         if isinstance(text, str):
             try:
                 return fastyaml.load(text)
-            except fastyaml.Unsupported:
+            except (fastyaml.Unsupported, fastyaml.DuplicateKey):
+                # a duplicate key too: the full loader reads the whole text before it builds,
+                # so a syntax error further on is the error it gives, as for any document
                 pass
-            except fastyaml.DuplicateKey as exc:
-                raise _duplicate(path, exc.key, exc.line) from None
         return _full_load(text, path)
     except RecursionError:
         raise _fail(path, "nests too deeply to read", "cassettes nest a few levels: "

@@ -141,6 +141,18 @@ def test_a_duplicate_key_is_named_with_its_line_on_both_paths() -> None:
             parse_cassette(variant, "x.yaml")
 
 
+def test_a_duplicate_key_before_a_syntax_error_gives_the_full_loaders_error() -> None:
+    # the fast path meets the duplicate first; the full loader reads the whole text before it
+    # builds anything, so it meets the syntax error first: one document, one error
+    text = "interactions: []\ninteractions: []\nversion: [1\n"
+    with pytest.raises(fastyaml.DuplicateKey):
+        fastyaml.load(text)
+    with pytest.raises(Exception, match=r"is not valid YAML at line \d+ \(did not find expected"):
+        parse_cassette(text, "x.yaml")
+    with pytest.raises(Exception, match=r"is not valid YAML at line \d+ \(did not find expected"):
+        parse_cassette(text.replace("version", "v: !!str x\nversion"), "x.yaml")
+
+
 @pytest.mark.parametrize("text", [
     "a: |-\n  foo  \n  bar\n",
     "a: |-\n  foo\n  bar  \nb: 1\n",
