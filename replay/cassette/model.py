@@ -159,6 +159,10 @@ def text_headers(raw: Mapping[Any, Any]) -> Headers:
     single values or lists) in the form cassettes store."""
     result: Headers = {}
     for key, values in raw.items():
+        if type(values) is list and len(values) == 1 and type(values[0]) is str and type(
+                key) is str:
+            result[key] = [values[0]]  # the common case: one text value
+            continue
         name = key if type(key) is str else _text(key)
         if type(values) is list or type(values) is tuple:
             result[name] = [value if type(value) is str else _text(value) for value in values]

@@ -90,18 +90,18 @@ def _interaction_from(raw: Any, index: int, path: Path | str) -> Interaction:
         raise _fail(path, f"{where} response has no integer status code",
                     "vcrpy writes status: {code: 200, message: OK}")
     body = request.get("body")
-    return Interaction(
-        request=RecordedRequest(
-            method=_text(request["method"]).upper(),
-            uri=_text(request["uri"]),
-            headers=_headers_from(request.get("headers"), index, "request", path),
-            body="" if body is None else _text(body),
+    return Interaction(  # (fields in order, not by name: a cassette has many of these)
+        RecordedRequest(
+            _text(request["method"]).upper(),  # method
+            _text(request["uri"]),  # uri
+            _headers_from(request.get("headers"), index, "request", path),
+            "" if body is None else _text(body),
         ),
-        response=RecordedResponse(
-            status=code,
-            reason=_text(status.get("message") or "") if status_is_mapping else "",
-            headers=_headers_from(response.get("headers"), index, "response", path),
-            body=_body_bytes(response.get("body")),
+        RecordedResponse(
+            code,  # status
+            _text(status.get("message") or "") if status_is_mapping else "",  # reason
+            _headers_from(response.get("headers"), index, "response", path),
+            _body_bytes(response.get("body")),
         ),
     )
 
@@ -233,11 +233,13 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     meta = data.get("meta") or {}
     if not _is_mapping(meta):
         raise _fail(path, "'meta' is not a mapping", "remove or fix the meta block")
-    return Cassette(
-        interactions=tuple(_interaction_from(r, i, path) for i, r in enumerate(raw_interactions)),
-        meta=dict(meta),
-        path=path if isinstance(path, Path) else (Path(path) if path != "<memory>" else None),
-        version=SUPPORTED_VERSION,
+    interactions = [_interaction_from(raw, index, path)
+                    for index, raw in enumerate(raw_interactions)]
+    return Cassette(  # (fields in order: interactions, meta, path, version)
+        tuple(interactions),
+        meta if type(meta) is dict else dict(meta),  # (a document is read anew each time)
+        path if isinstance(path, Path) else (Path(path) if path != "<memory>" else None),
+        SUPPORTED_VERSION,
     )
 
 
