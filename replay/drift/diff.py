@@ -44,10 +44,10 @@ from replay.drift.volatile import (
     output_prefixes,
     same_modulo_volatile,
 )
-from replay.match.matchers import key_of_recorded
+from replay.match.matchers import RequestKey, identified_key
 from replay.spec.check import error_code_of, xml_output_value
 from replay.spec.observed import note_observed
-from replay.spec.operations import identify_operation
+from replay.spec.operations import OperationRef, identify_operation
 from replay.spec.servicemodel import OperationModel
 from replay.spec.xmlcheck import unread_payload
 
@@ -65,10 +65,13 @@ def _parse(body: bytes) -> tuple[bool, Any]:
 
 def _operation_model(interaction: Interaction) -> tuple[str | None, OperationModel | None]:
     try:
-        ref = identify_operation(interaction.request)
-        return f"{ref.service}:{ref.operation}", ref.model
+        return _named(identify_operation(interaction.request))
     except ReplayError:
         return None, None
+
+
+def _named(ref: OperationRef) -> tuple[str, OperationModel]:
+    return f"{ref.service}:{ref.operation}", ref.model
 
 
 def diff_interactions(old: Interaction, new: Interaction,
@@ -142,13 +145,26 @@ def pair_interactions(old: Cassette, new: Cassette) -> tuple[
         list[tuple[int, int]], list[int], list[int]]:
     """Pairs of (old index, new index) by operation + parameters, k-th with k-th; then the
     unpaired old and new indexes."""
+    return _pairing(_keys(old), _keys(new))
+
+
+_Keyed = list[tuple[RequestKey, OperationRef | None]]
+
+
+def _keys(cassette: Cassette) -> _Keyed:
+    """Each request's key, and its operation where finding the key identified it (each request
+    is identified once: for an S3 or STS request that is the costly part)."""
+    return [identified_key(interaction.request) for interaction in cassette.interactions]
+
+
+def _pairing(old: _Keyed, new: _Keyed) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     waiting: dict[Any, list[int]] = defaultdict(list)
-    for index, interaction in enumerate(new.interactions):
-        waiting[key_of_recorded(interaction.request)].append(index)
+    for index, (key, _) in enumerate(new):
+        waiting[key].append(index)
     pairs: list[tuple[int, int]] = []
     unpaired_old: list[int] = []
-    for index, interaction in enumerate(old.interactions):
-        queue = waiting.get(key_of_recorded(interaction.request))
+    for index, (key, _) in enumerate(old):
+        queue = waiting.get(key)
         if queue:
             pairs.append((index, queue.pop(0)))
         else:
@@ -163,31 +179,40 @@ def diff_cassettes(old: Cassette, new: Cassette, settings: DriftSettings | None 
     settings = settings or DriftSettings()
     label = name or new.name
     findings: list[Finding] = []
-    pairs, gone, extra = pair_interactions(old, new)
-    models: dict[Any, tuple[str | None, OperationModel | None]] = {}
+    old_keys, new_keys = _keys(old), _keys(new)
+    pairs, gone, extra = _pairing(old_keys, new_keys)
+    models: dict[str, tuple[str | None, OperationModel | None]] = {}
+
+    def operation_of(interaction: Interaction, ref: OperationRef | None) -> tuple[
+            str | None, OperationModel | None]:
+        if ref is not None:  # identified while keying
+            return _named(ref)
+        target = interaction.request.header("X-Amz-Target")
+        if not target:
+            return None, None  # (keying found no operation)
+        if target not in models:  # JSON requests share a model per target
+            models[target] = _operation_model(interaction)
+        return models[target]
+
     for old_index, new_index in pairs:
         interaction = old.interactions[old_index]
-        # JSON requests share a model per target; the others are identified one by one
-        target = interaction.request.header("X-Amz-Target") or ("", old_index)
-        if target not in models:
-            models[target] = _operation_model(interaction)
-        operation, model = models[target]
+        operation, model = operation_of(interaction, old_keys[old_index][1])
         for finding in _diff_responses(interaction, new.interactions[new_index], settings, model):
             findings.append(replace(finding, cassette=label, interaction=new_index,
                                     operation=operation))
     for index in gone:
-        request = old.interactions[index].request
+        key, ref = old_keys[index]
         findings.append(Finding(
             "interaction-removed", Severity.INFO, "$",
-            f"old interaction {index} ({key_of_recorded(request).describe()}) has no "
-            "counterpart in the new recording", None, None, label, None,
-            _operation_model(old.interactions[index])[0]))
+            f"old interaction {index} ({key.describe()}) has no counterpart in the new "
+            "recording", None, None, label, None,
+            operation_of(old.interactions[index], ref)[0]))
     for index in extra:
-        request = new.interactions[index].request
+        key, ref = new_keys[index]
         findings.append(Finding(
             "interaction-added", Severity.INFO, "$",
-            f"{key_of_recorded(request).describe()} was not in the old recording",
-            None, None, label, index, _operation_model(new.interactions[index])[0]))
+            f"{key.describe()} was not in the old recording",
+            None, None, label, index, operation_of(new.interactions[index], ref)[0]))
     return findings
 
 

@@ -20,7 +20,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from replay.cassette.model import Cassette, RecordedRequest, text_headers
@@ -34,6 +34,9 @@ from replay.protocols.requests import (
     request_params,
 )
 from replay.protocols.wire import WireRequest, stored_request_body
+
+if TYPE_CHECKING:
+    from replay.spec.operations import OperationRef
 
 
 @dataclass(frozen=True)
@@ -143,20 +146,28 @@ def key_of(target: str | None, body: str | bytes | None, uri: str | None = None,
 def key_of_recorded(request: RecordedRequest, *, match_host: bool = False,
                     options: MatchOptions = NO_OPTIONS) -> RequestKey:
     """The :class:`RequestKey` of a request stored in a cassette (of any protocol)."""
+    return identified_key(request, match_host=match_host, options=options)[0]
+
+
+def identified_key(request: RecordedRequest, *, match_host: bool = False,
+                   options: MatchOptions = NO_OPTIONS) -> tuple[RequestKey, OperationRef | None]:
+    """:func:`key_of_recorded`, with the operation identified on the way: ``None`` for an AWS
+    JSON protocol request (its ``X-Amz-Target`` names it; nothing is looked up) and for one
+    that names no operation botocore knows."""
     target = request.header("X-Amz-Target")
     authorization = request.header("Authorization")
     if target:
         return key_of(target, request.body, request.uri, match_host=match_host,
-                      options=options, authorization=authorization)
+                      options=options, authorization=authorization), None
     from replay.spec.operations import identify_operation  # loads botocore: only when needed
 
     try:
         ref = identify_operation(request)
     except ReplayError:
         return key_of(None, request.body, request.uri, match_host=match_host, options=options,
-                      authorization=authorization)
+                      authorization=authorization), None
     return key_of_operation(ref.model, WireRequest.from_recorded(request),
-                            match_host=match_host, options=options)
+                            match_host=match_host, options=options), ref
 
 
 def key_of_operation(operation: Any, request: WireRequest, *, match_host: bool = False,

@@ -302,6 +302,32 @@ def test_xml_bodies_are_diffed_member_by_member_and_each_interaction_names_its_o
     assert diff_cassettes(old, _s3_and_sts("STANDARD")) == []
 
 
+def test_each_s3_or_sts_request_is_identified_once_per_diff(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # identifying a non-JSON request (URI templates, the SigV4 scope) is the costly part of
+    # pairing an S3 fleet: once per request, not again for its findings
+    from replay.spec import operations
+
+    seen: list[str] = []
+    real = operations.identify_operation
+
+    def counting(request: Any) -> Any:
+        seen.append(request.uri)
+        return real(request)
+
+    monkeypatch.setattr(operations, "identify_operation", counting)
+    monkeypatch.setattr("replay.drift.diff.identify_operation", counting)
+    old = _s3_and_sts("STANDARD")
+    new = Cassette((*_s3_and_sts("GLACIER").interactions,
+                    _xml_interaction("GET", "http://127.0.0.1:9/other?list-type=2", "s3", "<x/>")))
+
+    found = diff_cassettes(old, new)
+
+    assert {(f.kind, f.operation) for f in found} >= {
+        ("enum-value-new", "s3:ListObjectsV2"), ("interaction-added", "s3:ListObjectsV2")}
+    assert len(seen) == len(old.interactions) + len(new.interactions)
+
+
 @pytest.mark.parametrize(("service", "operation", "old", "new"), [
     ("s3", "GetObject", b'{"a": 1, "b": 2}', b'{"a": "one"}'),
     ("lambda", "Invoke", b'{"statusCode": 200, "score": 0.9}', b'{"statusCode": 500}'),
