@@ -221,6 +221,10 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     if not _is_mapping(data) or "interactions" not in data:
         raise _fail(path, "is not a cassette (no top-level 'interactions' list)",
                     "point aws-replay at vcrpy cassette files")
+    if "version" not in data and _looks_cut(text, data, path):
+        raise _fail(path, "looks truncated: it ends without the `version: 1` line that vcrpy "
+                    "and aws-replay write last", "restore it from version control or record "
+                    "it again")
     version = data.get("version", SUPPORTED_VERSION)
     if version != SUPPORTED_VERSION:
         raise _fail(path, f"has cassette format version {version!r}",
@@ -241,6 +245,18 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
         path if isinstance(path, Path) else (Path(path) if path != "<memory>" else None),
         SUPPORTED_VERSION,
     )
+
+
+def _looks_cut(text: str | bytes, data: dict[Any, Any], path: Path | str) -> bool:
+    """Whether a YAML cassette without ``version`` was cut short rather than written by hand:
+    it stops mid-line, or aws-replay wrote it (a body cut at a line break still parses). A
+    JSON cassette cut short does not parse at all."""
+    if str(path).endswith(".json"):
+        return False
+    if not (text.endswith(b"\n") if isinstance(text, bytes) else text.endswith("\n")):
+        return True
+    meta = data.get("meta")
+    return isinstance(meta, Mapping) and str(meta.get("tool", "")).startswith("aws-replay")
 
 
 def read_text(path: Path) -> str:

@@ -62,3 +62,36 @@ def test_a_duplicate_unknown_key_is_not_quoted() -> None:
     with pytest.raises(CassetteError, match=r"has a key twice in one mapping \(line 3\)") as caught:
         parse_cassette(text, "c.yaml")
     assert secret_like not in str(caught.value)
+
+
+_ROOT = Path(__file__).resolve().parents[2]
+_RECORDED = _ROOT / "cassettes" / "automl" / "missing-job.yaml"
+
+
+def test_an_aws_replay_cassette_cut_anywhere_is_refused_as_truncated() -> None:
+    # a cut inside a body's literal block still parses as YAML: without this, check would
+    # blame AWS for invalid JSON instead of naming the broken file
+    text = _RECORDED.read_text()
+    assert text.endswith("version: 1\n")
+    for end in range(1, len(text) - 1):  # every cut but the last line break
+        with pytest.raises(CassetteError) as caught:
+            parse_cassette(text[:end], "cut.yaml")
+        assert str(caught.value).startswith("cut.yaml: ")
+    body_cut = text[:text.index('"Message"')]
+    with pytest.raises(CassetteError, match=r"cut\.yaml: looks truncated: it ends without the "
+                                            r"`version: 1` line"):
+        parse_cassette(body_cut, "cut.yaml")
+    assert parse_cassette(text[:-1], "cut.yaml").interactions  # only the final line break
+
+
+def test_a_vcrpy_cassette_cut_mid_line_is_refused_and_one_without_version_still_reads() -> None:
+    vcrpy = ("interactions:\n- request:\n    body: null\n    headers: {}\n    method: GET\n"
+             "    uri: https://example.com/\n  response:\n    body:\n      string: |-\n"
+             "        {\"a\": 1,\n        \"b\": 2}\n    headers: {}\n"
+             "    status: {code: 200, message: OK}\nversion: 1\n")
+    assert parse_cassette(vcrpy, "v.yaml").interactions
+    with pytest.raises(CassetteError, match="looks truncated"):
+        parse_cassette(vcrpy[:vcrpy.index("2}")], "v.yaml")
+    # a hand-written cassette may leave the version out: it is read
+    hand = vcrpy.replace("version: 1\n", "")
+    assert parse_cassette(hand, "v.yaml").interactions[0].response.body == b'{"a": 1,\n"b": 2}'
