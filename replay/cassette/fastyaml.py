@@ -243,6 +243,8 @@ def _indent(line: str) -> int:
 class _Reader:
     """Walks the text by line offsets (no split: a body's literal block is cut out whole)."""
 
+    __slots__ = ("size", "text")
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.size = len(text)
