@@ -605,4 +605,12 @@ def load(text: str) -> dict[Any, Any]:
     outside the subset and :class:`DuplicateKey` on a repeated key."""
     if not text.endswith("\n") or text.startswith(("%", "---", " ")):
         raise Unsupported
-    return _Reader(text).document()
+    try:
+        return _Reader(text).document()
+    except Unsupported:
+        if "\r\n" not in text:
+            raise
+    # CRLF line ends (a checkout with git's core.autocrlf): YAML reads each CRLF as one line
+    # break, in scalars too, so the text with LF alone is the same document (the first line
+    # gave up at once: its CR is a control character; a lone CR still gives up)
+    return _Reader(text.replace("\r\n", "\n")).document()
