@@ -266,11 +266,14 @@ def _fleet_caches(first: str) -> Iterator[None]:
     that no cassette's own lines are ever cached. Restored afterwards."""
     from replay.cassette import fastyaml
 
-    caches = (fastyaml._LINES, fastyaml._SEEN_VALUES, fastyaml._SEEN_KEYS)
-    saved = (dict(fastyaml._LINES), dict(fastyaml._SEEN_VALUES), set(fastyaml._SEEN_KEYS))
+    caches = (fastyaml._LINES, fastyaml._SEEN_VALUES, fastyaml._SEEN_KEYS,
+              fastyaml._LINES_ONCE.once, fastyaml._VALUES_ONCE.once)
+    saved = (dict(fastyaml._LINES), dict(fastyaml._SEEN_VALUES), set(fastyaml._SEEN_KEYS),
+             set(fastyaml._LINES_ONCE.once), set(fastyaml._VALUES_ONCE.once))
     for cache in caches:
         cache.clear()
-    fastyaml.load(first)
+    for _ in range(2):  # a line (or value) is remembered when it is read a second time
+        fastyaml.load(first)
     for index in range(fastyaml._SEEN_MAX):  # padding no real line or value can match
         fastyaml._LINES.setdefault(f"\x00{index}", (0, False, None, None, False))
         fastyaml._SEEN_VALUES.setdefault(f"\x00{index}", None)
@@ -307,6 +310,41 @@ def _print_read_ratios(label: str, text: str, loader: Any) -> None:
           f"loader {libyaml:.2f}x")
 
 
+def _print_late_layout() -> None:
+    """A fleet's later layout: S3 pipeline cassettes read after 3,000 SageMaker ones (each with
+    lines of its own), against the same S3 cassettes read first. The fast path's caches must
+    still learn the later layout's lines."""
+    from replay.cassette import fastyaml
+
+    sagemaker = _variants((ROOT / "cassettes" / "automl" / "completed-job.yaml").read_text(), 3000)
+    s3 = _variants((ROOT / "tests" / "downstream" / "cassettes" / "test_model_pipeline" /
+                    "test_a_missing_object_arrives_as_no_such_key.yaml").read_text(), 302)
+    caches: tuple[Any, ...] = (fastyaml._LINES, fastyaml._SEEN_VALUES, fastyaml._SEEN_KEYS,
+                               fastyaml._LINES_ONCE.once, fastyaml._VALUES_ONCE.once)
+    saved = [cache.copy() for cache in caches]
+
+    def read_s3(after: list[str]) -> float:
+        for cache in caches:
+            cache.clear()
+        for text in after + s3[:2]:
+            fastyaml.load(text)
+        start = time.perf_counter()
+        for text in s3[2:]:
+            fastyaml.load(text)
+        return (time.perf_counter() - start) / (len(s3) - 2)
+
+    try:
+        late = statistics.median(read_s3(sagemaker) for _ in range(3))
+        first = statistics.median(read_s3([]) for _ in range(3))
+    finally:
+        for cache, old in zip(caches, saved, strict=True):
+            cache.clear()
+            cache.update(old)
+    print(f"cassette read, S3 pipeline cassettes after 3,000 SageMaker ones: {late * 1e6:.0f} us "
+          f"each, {first * 1e6:.0f} us when read first: ratio {late / first:.2f}x (the caches "
+          "learn a layout met late)")
+
+
 def bench_fleet() -> None:
     """Memory, --jobs, read cost and start-up of ``aws-replay check`` (issue 14)."""
     import yaml
@@ -341,6 +379,7 @@ def bench_fleet() -> None:
                          "failed-job.yaml", "missing-job.yaml")]
         for label, text in samples:
             _print_read_ratios(label, text, loader)
+        _print_late_layout()
         # An installed package has its bytecode (pip compiles it); a checkout run with
         # PYTHONDONTWRITEBYTECODE=1 would compile every module from source on every run.
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "replay"),

@@ -63,6 +63,32 @@ _TYPED_START = frozenset("+-.0123456789<=!&*")
 _SEEN_KEYS: set[str] = set()
 _SEEN_VALUES: dict[str, Any] = {}
 _SEEN_MAX = 4096
+
+
+class _Recurring:
+    """What has been read once so far (lines, plain values): the caches keep only what is read
+    again, so that each cassette's own lines (its recording time, its request, a digest) do
+    not fill them before the lines of a layout met later in a fleet (S3 cassettes after
+    thousands of SageMaker ones) are ever seen twice. Bounded: forgotten when full."""
+
+    __slots__ = ("once",)
+
+    def __init__(self) -> None:
+        self.once: set[str] = set()
+
+    def again(self, text: str) -> bool:
+        """Whether ``text`` was read before (and so is worth remembering)."""
+        once = self.once
+        if text in once:
+            once.discard(text)
+            return True
+        if len(once) >= _SEEN_MAX:
+            once.clear()
+        once.add(text)
+        return False
+
+
+_LINES_ONCE, _VALUES_ONCE = _Recurring(), _Recurring()
 _MISSING = object()
 _NOTHING = object()  # no key waiting for its value
 _ITEM = object()  # an item ("-" alone) waiting for its value
@@ -413,8 +439,7 @@ class _Reader:
                 raise Unsupported
             if not _starts_mapping(content):
                 value, end = self.inline(content, at, after, column)
-                if end == after and (content[0] == "'"
-                                     or _SEEN_VALUES.get(content, _MISSING) is value):
+                if end == after and content[0] not in "[{":  # a scalar on this line
                     self.remember(line, (indent, True, _NOTHING, value))
                 return indent, True, _NOTHING, value, end
             column += 2  # the item's mapping: its first key follows "- "
@@ -428,14 +453,13 @@ class _Reader:
         elif end == after:
             if rest[0] in "[{":
                 self.remember(line, (indent, dash, key, _freeze(value)), _FLOW_LINE_MAX)
-            elif rest[0] == "'" or _SEEN_VALUES.get(rest, _MISSING) is value:
-                # a short plain value, or a quoted one closed on this line
+            else:  # a plain value, or a quoted one closed on this line (a str, int, bool, None)
                 self.remember(line, (indent, dash, key, value))
         return indent, dash, key, value, end
 
     @staticmethod
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
-        if len(_LINES) < _SEEN_MAX and len(line) <= longest:
+        if len(_LINES) < _SEEN_MAX and len(line) <= longest and _LINES_ONCE.again(line):
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)
@@ -494,7 +518,8 @@ class _Reader:
         value = _SEEN_VALUES.get(rest, _MISSING)
         if value is _MISSING:
             value = _plain(rest)
-            if len(_SEEN_VALUES) < _SEEN_MAX and len(rest) <= 64:
+            if (len(_SEEN_VALUES) < _SEEN_MAX and len(rest) <= 64
+                    and _VALUES_ONCE.again(rest)):
                 _SEEN_VALUES[rest] = value
         return value, after
 
