@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+from replay.core.runs import RunScan, marks, run_spans
+
 # ------------------------------------------------------------------------------ allowlist
 
 
@@ -63,6 +65,10 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _Q = r'\\?"'  # a JSON quote, possibly escaped inside a nested JSON string
 
 
+_DIGITS = "0123456789"
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
+
+
 @dataclass(frozen=True)
 class TextRule:
     """One redaction rule over raw text; ``handler`` names the placeholder family."""
@@ -73,12 +79,14 @@ class TextRule:
     needles: tuple[str, ...] = ()
     not_after: re.Pattern[str] | None = None
     lookback: int = 0  # the value is this many digits right before the match (an anchor)
+    runs: RunScan | None = None  # the same matches, found faster in ASCII text (core.runs)
 
 
 def _rule(name: str, handler: str, pattern: str, needles: tuple[str, ...] = (),
-          not_after: str | None = None, lookback: int = 0) -> TextRule:
+          not_after: str | None = None, lookback: int = 0,
+          runs: RunScan | None = None) -> TextRule:
     return TextRule(name, handler, re.compile(pattern), needles,
-                    re.compile(not_after) if not_after else None, lookback)
+                    re.compile(not_after) if not_after else None, lookback, runs)
 
 
 TEXT_RULES: tuple[TextRule, ...] = (
@@ -95,7 +103,8 @@ TEXT_RULES: tuple[TextRule, ...] = (
           rf"(?P<v>(?:{ACCESS_KEY_PREFIXES})[A-Z0-9]{{16}})(?![A-Z0-9])", not_after=r"[A-Z0-9]"),
     # Each match is a maximal run: 40 characters may be a secret access key, 200 or more a
     # session token of an unknown format.
-    _rule("base64_run", "base64_run", r"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40,}={0,2})"),
+    _rule("base64_run", "base64_run", r"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40,}={0,2})",
+          runs=RunScan(marks(_BASE64), 40, padding=2)),
     _rule("arn_account", "account",
           r"(?P<c>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)(?P<v>\d{12})(?=:)", ("arn:aws",)),
     _rule("ecr_account", "account", r"\.dkr\.ecr[.-]", (".dkr.ecr",), not_after=r"\d",
@@ -116,7 +125,8 @@ TEXT_RULES: tuple[TextRule, ...] = (
     # digits: not an account.
     _rule("digit_run_account", "account", r"(?P<v>\d{12})(?!\d)(?!\.\d)",
           not_after=r"\d|(?<=\d)\.|-(?<=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                    r"[0-9a-fA-F]{4}-)"),
+                    r"[0-9a-fA-F]{4}-)",
+          runs=RunScan(marks(_DIGITS), 12, last=12, not_before=".")),
     _rule("kms_key", "kms_key", rf"(?P<c>:key/)(?P<v>{_UUID})", (":key/",)),
     _rule("kms_key_field", "kms_key", rf"(?P<c>Kms\w*{_Q}\s*:\s*{_Q})(?P<v>{_UUID})", ("Kms",)),
     _rule("kms_mrk", "kms_mrk", r"(?P<v>mrk-[0-9a-f]{32})(?![\w-])", ("mrk-",),
@@ -190,17 +200,24 @@ def spans(rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
     if rule.needles and not any(needle in text for needle in rule.needles):
         return
     not_after = rule.not_after
+    found = (run_spans(rule.runs, text) if rule.runs is not None and text.isascii()
+             else _pattern_spans(rule, text))
+    for start, end in found:
+        if not_after is not None and start > 0 and not_after.match(text, start - 1):
+            continue
+        yield start, end
+
+
+def _pattern_spans(rule: TextRule, text: str) -> Iterator[tuple[int, int]]:
     for match in rule.pattern.finditer(text):
         if rule.lookback:
             end = match.start()
             start = end - rule.lookback
             if start < 0 or not DIGITS.fullmatch(text, start, end):
                 continue
+            yield start, end
         else:
-            start, end = match.span("v")
-        if not_after is not None and start > 0 and not_after.match(text, start - 1):
-            continue
-        yield start, end
+            yield match.span("v")
 
 
 def leak_name(rule: TextRule, value: str, allowed_accounts: frozenset[str]) -> str | None:
