@@ -224,7 +224,7 @@ def parse_cassette(text: str | bytes, path: Path | str = "<memory>") -> Cassette
     if "version" not in data and _looks_cut(text, data, path):
         raise _fail(path, "looks truncated: it ends without the `version: 1` line that vcrpy "
                     "and aws-replay write last", "restore it from version control or record "
-                    "it again")
+                    "it again (if you edited it by hand, end it with a `version: 1` line)")
     version = data.get("version", SUPPORTED_VERSION)
     if version != SUPPORTED_VERSION:
         raise _fail(path, f"has cassette format version {version!r}",
