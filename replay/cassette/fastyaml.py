@@ -5,16 +5,18 @@ about 14x the cost of ``json.loads`` on the same document. Cassettes are almost 
 block mappings and sequences, plain and single-quoted scalars, one-line flow collections (the
 header lists, the status, meta's sanitizer) and one literal block (``|-``) per body. This
 reader handles exactly that subset, in one pass over the lines with a stack of open
-collections (a line read before, such as ``method: POST`` or ``Content-Type: [text/xml]``, is
-looked up, not read again; a body's literal block is cut out whole), and gives up (raises
-:class:`Unsupported`) on anything else: flow collections over several lines or spaced unlike
-the writer's, double quotes, tags (``!!binary``), anchors and aliases, comments, tabs and
-control characters, directives, typed scalars it does not resolve exactly as PyYAML's safe
-loader would. The caller then reads the text with the full safe loader, so a document always
-gives the same data (or the same error) either way.
+collections (a line met more than once, such as ``method: POST`` or ``Content-Type:
+[text/xml]``, is looked up, not read again; a body's literal block is cut out whole; CRLF
+line ends read as YAML reads them), and gives up (raises :class:`Unsupported`) on anything
+else: flow collections over several lines or spaced unlike the writer's, double quotes, tags
+(``!!binary``), anchors and aliases, comments, tabs and control characters, directives, typed
+scalars it does not resolve exactly as PyYAML's safe loader would. The caller then reads the
+text with the full safe loader, so a document always gives the same data (or the same error)
+either way.
 
-The one error it raises itself is a duplicate key in a block mapping, with the same message
-and line as the full loader's (:class:`DuplicateKey`).
+The one error it raises itself is a duplicate key in a block mapping, with the key and line
+the full loader names (:class:`DuplicateKey`); the caller reads such a text with the full
+loader too, which meets a syntax error further on first.
 """
 
 from __future__ import annotations
@@ -459,6 +461,8 @@ class _Reader:
 
     @staticmethod
     def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
+        """Keep what ``line`` holds for its next reading, once it has been read twice (each
+        cassette's own lines never recur), while the cache has room."""
         if len(_LINES) < _SEEN_MAX and len(line) <= longest and _LINES_ONCE.again(line):
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
