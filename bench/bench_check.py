@@ -275,7 +275,8 @@ def _fleet_caches(first: str) -> Iterator[None]:
     for _ in range(2):  # a line (or value) is remembered when it is read a second time
         fastyaml.load(first)
     for index in range(fastyaml._SEEN_MAX):  # padding no real line or value can match
-        fastyaml._LINES.setdefault(f"\x00{index}", (0, False, None, None, False))
+        fastyaml._LINES.setdefault(f"\x00{index}", (fastyaml._NEVER_IN_PLACE, None, None, 0,
+                                                    False))
         fastyaml._SEEN_VALUES.setdefault(f"\x00{index}", None)
         fastyaml._SEEN_KEYS.add(f"\x00{index}")
     try:

@@ -96,9 +96,11 @@ _NOTHING = object()  # no key waiting for its value
 _ITEM = object()  # an item ("-" alone) waiting for its value
 # lines already read that hold a key or an item and, if any, a one-line value (a short plain
 # scalar, a single-quoted one, a flow collection): its column when it is a plain "key: value"
-# (no "- ", a value on the line; else -2), then its key and value, its indentation and whether
-# it is an item, as entry() gives them
+# (no "- ", a value on the line; else _NEVER_IN_PLACE), then its key and value, its indentation
+# and whether it is an item, as entry() gives them
 _LINES: dict[str, tuple[int, Any, Any, int, bool]] = {}
+_NONE_IN_PLACE = -1  # no line can go straight into the open collection (a value is awaited)
+_NEVER_IN_PLACE = -2  # a line that never goes straight in (an item, a key alone, a block)
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _CONSTANTS: dict[str, Any] = {
     **dict.fromkeys(("null", "Null", "NULL", "~", ""), None),
@@ -319,7 +321,7 @@ class _Reader:
         column, container, in_list = 0, cast(Any, root), False
         nothing = _NOTHING
         waiting: Any = nothing  # a key (or an item: _ITEM) whose value is the node below
-        fast = 0  # the column where a "key: value" line goes straight in (-1: none can)
+        fast = 0  # the column where a remembered "key: value" line goes straight in
         find, known_line = text.find, _LINES.get  # (locals: this loop runs once per line)
         at = 0
         while at < size:
@@ -401,7 +403,7 @@ class _Reader:
                         waiting = key
                     else:
                         container[key] = value
-                fast = column if waiting is nothing and not in_list else -1
+                fast = column if waiting is nothing and not in_list else _NONE_IN_PLACE
                 at = after
                 if after != line_end:
                     break  # the value ran over more lines: split again after it
@@ -467,7 +469,7 @@ class _Reader:
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)
-            _LINES[line] = (indent if simple else -2, key, value, indent, dash)
+            _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""

@@ -186,13 +186,18 @@ def _json_pairs(path: Path | str) -> Any:
     return pairs
 
 
+def _is_json(path: Path | str) -> bool:
+    """A JSON cassette is told by its suffix (a YAML one by any other)."""
+    return str(path).endswith(".json")
+
+
 def load_document(text: str | bytes, path: Path | str = "<memory>") -> Any:
     """The cassette document as plain data, read safely and strictly: YAML (a fast path for the
     layout cassettes use, libyaml's safe loader for anything else) or JSON (``.json``).
 
     Duplicate keys and YAML aliases are errors. Raises :class:`CassetteError`.
     """
-    is_json = str(path).endswith(".json")
+    is_json = _is_json(path)
     try:
         if is_json:
             return json.loads(text, object_pairs_hook=_json_pairs(path))
@@ -251,7 +256,7 @@ def _looks_cut(text: str | bytes, data: dict[Any, Any], path: Path | str) -> boo
     """Whether a YAML cassette without ``version`` was cut short rather than written by hand:
     it stops mid-line, or aws-replay wrote it (a body cut at a line break still parses). A
     JSON cassette cut short does not parse at all."""
-    if str(path).endswith(".json"):
+    if _is_json(path):
         return False
     if not (text.endswith(b"\n") if isinstance(text, bytes) else text.endswith("\n")):
         return True

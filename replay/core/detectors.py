@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from replay.core.runs import RunScan, marks, run_spans
+from replay.core.runs import BASE64, RunScan, marks, run_spans
+from replay.core.runs import DIGITS as DIGIT_CLASS
 
 # ------------------------------------------------------------------------------ allowlist
 
@@ -65,10 +66,6 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _Q = r'\\?"'  # a JSON quote, possibly escaped inside a nested JSON string
 
 
-_DIGITS = "0123456789"
-_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
-
-
 @dataclass(frozen=True)
 class TextRule:
     """One redaction rule over raw text; ``handler`` names the placeholder family."""
@@ -104,7 +101,7 @@ TEXT_RULES: tuple[TextRule, ...] = (
     # Each match is a maximal run: 40 characters may be a secret access key, 200 or more a
     # session token of an unknown format.
     _rule("base64_run", "base64_run", r"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40,}={0,2})",
-          runs=RunScan(marks(_BASE64), 40, padding=2)),
+          runs=RunScan(marks(BASE64), 40, padding=2)),
     _rule("arn_account", "account",
           r"(?P<c>arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)(?P<v>\d{12})(?=:)", ("arn:aws",)),
     _rule("ecr_account", "account", r"\.dkr\.ecr[.-]", (".dkr.ecr",), not_after=r"\d",
@@ -126,7 +123,7 @@ TEXT_RULES: tuple[TextRule, ...] = (
     _rule("digit_run_account", "account", r"(?P<v>\d{12})(?!\d)(?!\.\d)",
           not_after=r"\d|(?<=\d)\.|-(?<=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                     r"[0-9a-fA-F]{4}-)",
-          runs=RunScan(marks(_DIGITS), 12, last=12, not_before=".")),
+          runs=RunScan(marks(DIGIT_CLASS), 12, last=12, not_before=".")),
     _rule("kms_key", "kms_key", rf"(?P<c>:key/)(?P<v>{_UUID})", (":key/",)),
     _rule("kms_key_field", "kms_key", rf"(?P<c>Kms\w*{_Q}\s*:\s*{_Q})(?P<v>{_UUID})", ("Kms",)),
     _rule("kms_mrk", "kms_mrk", r"(?P<v>mrk-[0-9a-f]{32})(?![\w-])", ("mrk-",),

@@ -4,19 +4,21 @@ would raise it.
 
 Example::
 
-    parts = ordered_map(check_chunk, files, jobs=available_cpus())
+    parts = ordered_map(check_chunk, files, jobs=available_cpus(), shared=models)
     findings = [finding for part in parts for finding in part]
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 PARALLEL_MIN_ITEMS = 200
 """Below this many items a run stays in one process (starting workers costs more)."""
@@ -41,44 +43,55 @@ def _chunks(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
     return chunks
 
 
-def ordered_map(work: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int | None = None,
-                *, min_items: int | None = None) -> list[R]:
-    """``work`` over consecutive chunks of ``items``, results in order.
+# what the forked workers of the running ordered_map hand to ``work`` (set before they fork)
+_inherited: list[Any] = []
+
+
+def _run_inherited(work: Callable[[Sequence[T], Any], R], chunk: Sequence[T]) -> R:
+    return work(chunk, _inherited[0])
+
+
+def ordered_map(work: Callable[[Sequence[T], S], R], items: Sequence[T], jobs: int | None = None,
+                *, shared: S, min_items: int | None = None) -> list[R]:
+    """``work(chunk, shared)`` over consecutive chunks of ``items``, results in order.
 
     The first item runs here first (it loads the models and warms the caches the workers
     inherit); the rest is spread over ``jobs`` forked processes (default: the CPUs) when there
-    are at least ``min_items`` (default :data:`PARALLEL_MIN_ITEMS`). ``work`` and what it reads
-    must be reachable by a forked child: a module-level function, its inputs in module state set
-    before the call. Where ``fork`` is not available the run stays serial.
+    are at least ``min_items`` (default :data:`PARALLEL_MIN_ITEMS`). ``shared`` (models, a
+    sanitizer, settings) reaches the workers by the fork, never pickled; ``work`` must be
+    picklable by name (a module-level function). Where ``fork`` is not available the run stays
+    serial.
     """
     jobs = available_cpus() if jobs is None else jobs
     min_items = PARALLEL_MIN_ITEMS if min_items is None else min_items
-    parts = [work(items[:1])] if items else []
+    parts = [work(items[:1], shared)] if items else []
     rest = items[1:]
     if not rest:
         return parts
     if jobs <= 1 or len(rest) < min_items:
-        parts.append(work(rest))
+        parts.append(work(rest, shared))
         return parts
     import multiprocessing  # only here: its import costs ~6 ms of every run's start-up
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        parts.append(work(rest))
+        parts.append(work(rest, shared))
         return parts
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = _chunks(rest, jobs)
     # what the workers inherit (models, compiled checks) is moved out of the collector's reach,
     # so that its passes do not write to (and so copy) every inherited page in each worker
+    _inherited[:] = [shared]
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, 32),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             try:
-                parts.extend(pool.map(work, chunks))
+                parts.extend(pool.map(_run_inherited, itertools.repeat(work), chunks))
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
         gc.unfreeze()
+        _inherited.clear()
     return parts

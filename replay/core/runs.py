@@ -9,14 +9,20 @@ is ASCII, and keep their pattern for any other text; tests hold both to the same
 
 Example::
 
-    digits = RunScan(marks("0123456789"), least=12, last=12)
+    digits = RunScan(marks(DIGITS), least=12, last=12)
     list(run_spans(digits, "id 123456789012 of 0.123456789012.5"))   # [(3, 15)]
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+DIGITS = string.digits
+HEX_DIGITS = string.hexdigits
+BASE64 = string.ascii_letters + string.digits + "+/"
+"""The classes scanned for: digits (an account id), hex and base64 runs (``=`` padding apart)."""
 
 
 def marks(characters: str) -> bytes:

@@ -20,7 +20,6 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -141,13 +140,6 @@ def _diff_responses(old: Interaction, new: Interaction, settings: DriftSettings,
 # ------------------------------------------------------------------------------- pairing
 
 
-def pair_interactions(old: Cassette, new: Cassette) -> tuple[
-        list[tuple[int, int]], list[int], list[int]]:
-    """Pairs of (old index, new index) by operation + parameters, k-th with k-th; then the
-    unpaired old and new indexes."""
-    return _pairing(_keys(old), _keys(new))
-
-
 _Keyed = list[tuple[RequestKey, OperationRef | None]]
 
 
@@ -158,6 +150,8 @@ def _keys(cassette: Cassette) -> _Keyed:
 
 
 def _pairing(old: _Keyed, new: _Keyed) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pairs of (old index, new index) by operation + parameters, k-th with k-th; then the
+    unpaired old and new indexes."""
     waiting: dict[Any, list[int]] = defaultdict(list)
     for index, (key, _) in enumerate(new):
         waiting[key].append(index)
@@ -327,8 +321,8 @@ def diff_paths(old: Path, new: Path, settings: DriftSettings | None = None, *,
     Large folders are diffed by ``workers`` processes (default: one per available CPU).
     """
     settings = settings or load_drift_settings()
-    parts = ordered_map(functools.partial(_diff_pairs, settings=settings),
-                        _pair_files(old, new), workers, min_items=PARALLEL_MIN_PAIRS)
+    parts = ordered_map(_diff_pairs, _pair_files(old, new), workers, shared=settings,
+                        min_items=PARALLEL_MIN_PAIRS)
     findings = [f for part in parts for f in part[0]]
     subjects = [s for part in parts for s in part[1]]
     return DiffRun(findings, sum(p[2] for p in parts), sum(p[3] for p in parts), subjects)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from replay.core.runs import RunScan, marks, run_spans
+from replay.core.runs import BASE64, HEX_DIGITS, RunScan, marks, run_spans
 
 _brotli_module: Any
 try:  # optional: Google's brotli bindings (pip install brotli)
@@ -48,9 +48,8 @@ COMPRESSIONS = ("gzip", "x-gzip", "deflate", "br")
 # (nearly every cassette) the same runs are found by core.runs at a fifteenth of the cost.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{24,}")
-_BASE64_SCAN = RunScan(marks("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
-                       24, padding=2)
-_HEX_SCAN = RunScan(marks("0123456789ABCDEFabcdef"), 24)
+_BASE64_SCAN = RunScan(marks(BASE64), 24, padding=2)
+_HEX_SCAN = RunScan(marks(HEX_DIGITS), 24)
 _ANY_SEGMENT = re.compile(r"[A-Za-z0-9+/]{24}|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\/")
 # URL-encoded and JSON-escaped runs: found by their escapes, then widened to the run around them
 # (a pattern with the run on both sides of the escape would backtrack over every long run).

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from replay.cassette.read import find_cassettes, read_cassette
+from replay.cassette.read import find_cassettes, parse_cassette, read_cassette, read_text
 from replay.cassette.write import dump_cassette, write_cassette
 from replay.core.errors import CassetteError, ConfigError, ReplayError
 from replay.sanitize.sanitizer import Sanitizer
@@ -55,7 +55,8 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
         sanitizer.reserve(texts_of(read_cassette(path)))
     run = SanitizeRun()
     for path in files:
-        cassette = read_cassette(path)
+        original = read_text(path)
+        cassette = parse_cassette(original, path)
         try:
             clean = sanitizer.sanitize_cassette(cassette, reserved=True)
         except CassetteError as exc:  # a body it cannot look inside: say which file
@@ -64,7 +65,7 @@ def sanitize_paths(paths: Iterable[Path], sanitizer: Sanitizer, *,
         # left alone (and passes --check).
         if clean.interactions == cassette.interactions and clean.meta == cassette.meta:
             run.unchanged.append(path)
-            text = _current_text(path)
+            text = original  # as read: scanned without reading it again
         else:
             run.changed.append(path)
             if check:

@@ -285,12 +285,8 @@ def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
     return scan_text(text, path, sanitizer)
 
 
-# the sanitizer the forked workers of scan_paths inherit (set before they are forked)
-_workers_sanitizer: list[Sanitizer] = []
-
-
-def _scan_chunk(files: Sequence[Path]) -> list[Leak]:
-    return [leak for path in files for leak in scan_file(path, _workers_sanitizer[0])]
+def _scan_chunk(files: Sequence[Path], sanitizer: Sanitizer) -> list[Leak]:
+    return [leak for path in files for leak in scan_file(path, sanitizer)]
 
 
 def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
@@ -303,9 +299,5 @@ def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
     if not files:
         raise CassetteError(f"no cassette files found in {', '.join(str(p) for p in paths)}; "
                             "point aws-replay scan at *.yaml, *.yml or *.json cassettes")
-    _workers_sanitizer[:] = [sanitizer]
-    try:
-        parts = ordered_map(_scan_chunk, files, jobs)
-    finally:
-        _workers_sanitizer.clear()
+    parts = ordered_map(_scan_chunk, files, jobs, shared=sanitizer)
     return ScanRun(leaks=[leak for part in parts for leak in part], files=len(files))

@@ -398,8 +398,8 @@ class CheckRun(FindingsRun):
 
 @dataclass(frozen=True)
 class _Fleet:
-    """What the forked workers of :func:`check_paths` inherit (a model is not something to
-    pickle per chunk)."""
+    """What every chunk of :func:`check_paths` is checked with (the workers inherit it: a model
+    is not something to pickle per chunk)."""
 
     models: Mapping[str, ServiceModel] | None
     max_age: timedelta | None
@@ -408,12 +408,10 @@ class _Fleet:
     not_in_models: Callable[[Path, int, str], Exception] | None
 
 
-_fleet: list[_Fleet] = []
 _CheckPart = list[tuple[list[Finding], Finding | None, int]]
 
 
-def _check_chunk(files: Sequence[Path]) -> _CheckPart:
-    fleet = _fleet[0]
+def _check_chunk(files: Sequence[Path], fleet: _Fleet) -> _CheckPart:
     part: _CheckPart = []
     for path in files:
         cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
@@ -454,11 +452,8 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
             f"no cassettes (*.yaml, *.yml, *.json) under {where}; check the path")
-    _fleet[:] = [_Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models)]
-    try:
-        parts = ordered_map(_check_chunk, files, jobs)
-    finally:
-        _fleet.clear()
+    fleet = _Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models)
+    parts = ordered_map(_check_chunk, files, jobs, shared=fleet)
     results = [result for part in parts for result in part]
     findings = [finding for found, _, _ in results for finding in found]
     findings += [stale for _, stale, _ in results if stale is not None]

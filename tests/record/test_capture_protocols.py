@@ -84,7 +84,6 @@ def test_a_binary_download_and_its_head_round_trip_exactly(s3: Any, tmp_path: Pa
     assert replayed_head["ETag"] == head["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
 
 
-
 def test_a_json_object_downloads_as_stored_byte_for_byte_and_its_checksum_still_holds(
         s3: Any, tmp_path: Path, replaying: Any) -> None:
     # An S3 object that happens to be JSON is the user's bytes, not an API answer: it was
@@ -102,7 +101,6 @@ def test_a_json_object_downloads_as_stored_byte_for_byte_and_its_checksum_still_
     with replaying(tmp_path / "json-object.yaml"):
         replayed = s3.get_object(Bucket=BUCKET, Key="config.json", ChecksumMode="ENABLED")
         assert replayed["Body"].read() == data
-
 
 
 def test_a_json_protocol_answer_is_stored_pretty_without_the_crc32_of_the_bytes_as_sent(
@@ -137,6 +135,7 @@ def test_a_json_protocol_answer_without_a_content_type_is_told_by_its_target(
     response = RecordedResponse(200, "OK", {}, b'{"AutoMLJobSummaries":[]}')
     (stored,) = record(tmp_path / "list.yaml", [Interaction(request, response)])
     assert stored.response.body == b'{\n  "AutoMLJobSummaries": []\n}'
+
 
 def test_a_lambda_result_that_is_json_is_stored_as_the_function_returned_it(
         tmp_path: Path) -> None:
