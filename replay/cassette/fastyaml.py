@@ -172,21 +172,29 @@ class _Block:
 
 
 def _freeze(value: Any) -> Any:
+    """A flow collection's value as a :class:`_Frozen` (a copy of a template; the collections
+    nested in it built anew into the copy), or a scalar as it is."""
+    template: list[Any] | dict[Any, Any]
     if isinstance(value, list):
-        items = tuple(_freeze(item) for item in value)
-        if not any(isinstance(item, _Frozen) for item in items):
-            return _Frozen(functools.partial(list, items))
-        return _Frozen(lambda: [_thawed(item) for item in items])
-    if isinstance(value, dict):
-        pairs = tuple((key, _freeze(item)) for key, item in value.items())
-        if not any(isinstance(item, _Frozen) for _, item in pairs):
-            return _Frozen(functools.partial(dict, pairs))
-        return _Frozen(lambda: {key: _thawed(item) for key, item in pairs})
-    return value
+        template = [_freeze(item) for item in value]
+        places: Any = enumerate(template)
+    elif isinstance(value, dict):
+        template = {key: _freeze(item) for key, item in value.items()}
+        places = template.items()
+    else:
+        return value
+    nested = tuple((place, item) for place, item in places if item.__class__ is _Frozen)
+    if not nested:
+        return _Frozen(template.copy)
+    copy = template.copy
 
+    def build() -> Any:
+        made = copy()
+        for place, inner in nested:
+            made[place] = inner.build()
+        return made
 
-def _thawed(value: Any) -> Any:
-    return value.build() if value.__class__ is _Frozen else value
+    return _Frozen(build)
 
 
 # a plain scalar inside a flow collection, as aws-replay's writer leaves it: no indicator first
@@ -291,13 +299,13 @@ class _Reader:
         tail = last if last >= 0 and text[last + 1] not in " \n" else size - 1
         if tail < start or text.find("|", start, tail) >= 0:  # another block may follow
             return 0, None
-        chunk = text[start - 1:tail]
-        if _outside(chunk):
+        lines = text[start:tail].split("\n" + prefix)  # the first line's prefix is left
+        if "\n" in "".join(lines):
+            return 0, None  # a line break not followed by the prefix: not that block
+        block = "\n".join(lines)
+        if _outside(block):
             raise Unsupported
-        marked = chunk.replace("\n" + prefix, "\x00")  # (no "\x00" in a checked chunk)
-        if "\n" in marked:
-            return 0, None
-        return tail, marked.replace("\x00", "\n")[1:]
+        return tail, block[len(prefix):]
 
     def line(self, at: int) -> tuple[str, int]:
         """The line starting at offset ``at`` and the offset of the next one."""
