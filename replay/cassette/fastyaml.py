@@ -97,8 +97,9 @@ _ITEM = object()  # an item ("-" alone) waiting for its value
 # lines already read that hold a key or an item and, if any, a one-line value (a short plain
 # scalar, a single-quoted one, a flow collection): its column when it is a plain "key: value"
 # (no "- ", a value on the line; else _NEVER_IN_PLACE), then its key and value, its indentation
-# and whether it is an item, as entry() gives them
-_LINES: dict[str, tuple[int, Any, Any, int, bool]] = {}
+# and whether it is an item, as entry() gives them, and for a flow collection what builds its
+# value anew (else None)
+_LINES: dict[str, tuple[int, Any, Any, int, bool, Callable[[], Any] | None]] = {}
 _NONE_IN_PLACE = -1  # no line can go straight into the open collection (a value is awaited)
 _NEVER_IN_PLACE = -2  # a line that never goes straight in (an item, a key alone, a block)
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
@@ -339,17 +340,16 @@ class _Reader:
             lines = (text[at:stop - 1].split("\n") if stop > at
                      else [text[at:find("\n", at)]])
             for line in lines:
-                line_end = at + len(line) + 1
+                at += len(line) + 1  # now the next line's offset
                 known = known_line(line)
                 if known is not None:  # a line read before (method: POST, status:, ...)
-                    fast_column, key, value, indent, dash = known
-                    if value.__class__ is _Frozen:  # a flow collection: a new one each time
-                        value = value.build()
+                    fast_column, key, value, indent, dash, build = known
+                    if build is not None:  # a flow collection: a new one each time
+                        value = build()
                     if fast_column == fast:  # the common case: key: value, in place
                         if key in container:
-                            raise DuplicateKey(key, text.count("\n", 0, at) + 1)
+                            raise DuplicateKey(key, text.count("\n", 0, at))
                         container[key] = value
-                        at = line_end
                         continue
                     if fast_column > column and waiting is not nothing:
                         # key: value below a key (or "-") waiting for its value: the first
@@ -362,13 +362,31 @@ class _Reader:
                         outer.append((column, container, in_list))
                         column = fast = fast_column
                         container, in_list, waiting = new, False, nothing
-                        at = line_end
                         continue
-                    after = line_end
+                    if waiting is nothing and not dash and value.__class__ is not _Block:
+                        # a key after the collection above it closed (response:, version:
+                        # 1), or a key alone in place (headers:): what the general steps
+                        # below do for such a line, without the steps it never needs
+                        while indent < column or (in_list and indent == column):
+                            if not outer:
+                                raise Unsupported
+                            column, container, in_list = outer.pop()
+                        if indent != column:
+                            raise Unsupported
+                        if key in container:
+                            raise DuplicateKey(key, text.count("\n", 0, at))
+                        if value is nothing:
+                            waiting, fast = key, _NONE_IN_PLACE
+                        else:
+                            container[key] = value
+                            fast = column
+                        continue
+                    line_end = after = at
                     if value.__class__ is _Block:  # string: |- (its block is this body's)
                         value, after = self.literal(value.header, line_end, value.parent)
                 else:
-                    indent, dash, key, value, after = self.entry(line, at, line_end)
+                    line_end = at
+                    indent, dash, key, value, after = self.entry(line, at - len(line) - 1, at)
                 if waiting is not nothing:
                     if indent > column or (indent == column and dash and not in_list
                                            and waiting is not _ITEM):
@@ -406,7 +424,7 @@ class _Reader:
                     elif dash:
                         raise Unsupported  # an item where a key belongs
                     if key in container:
-                        raise DuplicateKey(key, text.count("\n", 0, at) + 1)
+                        raise DuplicateKey(key, text.count("\n", 0, line_end))
                     if value is nothing:
                         waiting = key
                     else:
@@ -477,7 +495,11 @@ class _Reader:
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)
-            _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash)
+            build = None
+            if value.__class__ is _Frozen:
+                value, build = None, value.build
+            _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash,
+                            build)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""

@@ -201,6 +201,21 @@ def test_a_duplicate_key_is_named_with_its_line_on_both_paths() -> None:
             parse_cassette(variant, "x.yaml")
 
 
+@pytest.mark.parametrize(("taught", "text", "line"), [
+    ("a: 1\nb: [x]\n", "a: 1\nb: [x]\na: 1\n", 3),  # remembered lines, in place
+    ("a: 1\nb: [x]\n", "a: 1\nb: [x]\nb: [x]\n", 3),  # a flow value, in place
+    ("m:\n  x: 1\nk: v\n", "m:\n  x: 1\nk: v\nm:\n  x: 1\n", 4),  # after a block closes
+    ("m:\n  x: 1\nk: v\n", "k: v\nm:\n  x: 1\nk: w\n", 4),  # a line never read
+])
+def test_a_duplicate_key_in_remembered_lines_is_named_with_its_line(taught: str, text: str,
+                                                                    line: int) -> None:
+    for _ in range(2):  # a line is remembered when read a second time
+        fastyaml.load(taught)
+    with pytest.raises(fastyaml.DuplicateKey) as caught:
+        fastyaml.load(text)
+    assert caught.value.line == line
+
+
 def test_a_duplicate_key_before_a_syntax_error_gives_the_full_loaders_error() -> None:
     # the fast path meets the duplicate first; the full loader reads the whole text before it
     # builds anything, so it meets the syntax error first: one document, one error
