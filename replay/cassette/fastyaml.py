@@ -495,9 +495,9 @@ class _Reader:
             indent, dash, key, value = entry
             simple = (not dash and key is not _NOTHING and value is not _NOTHING
                       and value.__class__ is not _Block)
-            build = None
-            if value.__class__ is _Frozen:
-                value, build = None, value.build
+            build: Callable[[], Any] | None = None
+            if isinstance(value, _Frozen):
+                build, value = value.build, None
             _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash,
                             build)
 
