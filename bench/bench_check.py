@@ -276,7 +276,7 @@ def _fleet_caches(first: str) -> Iterator[None]:
         fastyaml.load(first)
     for index in range(fastyaml._SEEN_MAX):  # padding no real line or value can match
         fastyaml._LINES.setdefault(f"\x00{index}", (fastyaml._NEVER_IN_PLACE, None, None, 0,
-                                                    False, None))
+                                                    False, None, 0))
         fastyaml._SEEN_VALUES.setdefault(f"\x00{index}", None)
         fastyaml._SEEN_KEYS.add(f"\x00{index}")
     try:

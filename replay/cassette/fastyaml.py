@@ -97,9 +97,9 @@ _ITEM = object()  # an item ("-" alone) waiting for its value
 # lines already read that hold a key or an item and, if any, a one-line value (a short plain
 # scalar, a single-quoted one, a flow collection): its column when it is a plain "key: value"
 # (no "- ", a value on the line; else _NEVER_IN_PLACE), then its key and value, its indentation
-# and whether it is an item, as entry() gives them, and for a flow collection what builds its
-# value anew (else None)
-_LINES: dict[str, tuple[int, Any, Any, int, bool, Callable[[], Any] | None]] = {}
+# and whether it is an item, as entry() gives them, for a flow collection what builds its
+# value anew (else None), and its length with its line break (the next line's offset)
+_LINES: dict[str, tuple[int, Any, Any, int, bool, Callable[[], Any] | None, int]] = {}
 _NONE_IN_PLACE = -1  # no line can go straight into the open collection (a value is awaited)
 _NEVER_IN_PLACE = -2  # a line that never goes straight in (an item, a key alone, a block)
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
@@ -340,10 +340,10 @@ class _Reader:
             lines = (text[at:stop - 1].split("\n") if stop > at
                      else [text[at:find("\n", at)]])
             for line in lines:
-                at += len(line) + 1  # now the next line's offset
                 known = known_line(line)
                 if known is not None:  # a line read before (method: POST, status:, ...)
-                    fast_column, key, value, indent, dash, build = known
+                    fast_column, key, value, indent, dash, build, width = known
+                    at += width  # now the next line's offset
                     if build is not None:  # a flow collection: a new one each time
                         value = build()
                     if fast_column == fast:  # the common case: key: value, in place
@@ -385,8 +385,9 @@ class _Reader:
                     if value.__class__ is _Block:  # string: |- (its block is this body's)
                         value, after = self.literal(value.header, line_end, value.parent)
                 else:
-                    line_end = at
-                    indent, dash, key, value, after = self.entry(line, at - len(line) - 1, at)
+                    line_end = at + len(line) + 1
+                    indent, dash, key, value, after = self.entry(line, at, line_end)
+                    at = line_end
                 if waiting is not nothing:
                     if indent > column or (indent == column and dash and not in_list
                                            and waiting is not _ITEM):
@@ -499,7 +500,7 @@ class _Reader:
             if isinstance(value, _Frozen):
                 build, value = value.build, None
             _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash,
-                            build)
+                            build, len(line) + 1)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""
