@@ -363,24 +363,6 @@ class _Reader:
                         column = fast = fast_column
                         container, in_list, waiting = new, False, nothing
                         continue
-                    if waiting is nothing and not dash and value.__class__ is not _Block:
-                        # a key after the collection above it closed (response:, version:
-                        # 1), or a key alone in place (headers:): what the general steps
-                        # below do for such a line, without the steps it never needs
-                        while indent < column or (in_list and indent == column):
-                            if not outer:
-                                raise Unsupported
-                            column, container, in_list = outer.pop()
-                        if indent != column:
-                            raise Unsupported
-                        if key in container:
-                            raise DuplicateKey(key, text.count("\n", 0, at))
-                        if value is nothing:
-                            waiting, fast = key, _NONE_IN_PLACE
-                        else:
-                            container[key] = value
-                            fast = column
-                        continue
                     line_end = after = at
                     if value.__class__ is _Block:  # string: |- (its block is this body's)
                         value, after = self.literal(value.header, line_end, value.parent)
@@ -388,6 +370,25 @@ class _Reader:
                     line_end = at + len(line) + 1
                     indent, dash, key, value, after = self.entry(line, at, line_end)
                     at = line_end
+                if waiting is nothing and not dash and after == line_end:
+                    # a key after the collection above it closed (response:, version: 1), a
+                    # key alone in place (headers:), or a new line's "key: value" in place:
+                    # what the general steps below do for such a line, without the steps it
+                    # never needs
+                    while indent < column or (in_list and indent == column):
+                        if not outer:
+                            raise Unsupported
+                        column, container, in_list = outer.pop()
+                    if indent != column:
+                        raise Unsupported
+                    if key in container:
+                        raise DuplicateKey(key, text.count("\n", 0, at))
+                    if value is nothing:
+                        waiting, fast = key, _NONE_IN_PLACE
+                    else:
+                        container[key] = value
+                        fast = column
+                    continue
                 if waiting is not nothing:
                     if indent > column or (indent == column and dash and not in_list
                                            and waiting is not _ITEM):
