@@ -376,9 +376,7 @@ class _Reader:
                     # what the general steps below do for such a line, without the steps it
                     # never needs
                     while indent < column or (in_list and indent == column):
-                        if not outer:
-                            raise Unsupported
-                        column, container, in_list = outer.pop()
+                        column, container, in_list = outer.pop()  # (never past the root)
                     if indent != column:
                         raise Unsupported
                     if key in container:
@@ -407,8 +405,8 @@ class _Reader:
                         container[waiting] = None
                     waiting = nothing
                 while indent < column or (in_list and indent == column and not dash):
-                    if not outer:
-                        raise Unsupported
+                    # (the root mapping is at column 0: no line is left of it, and it is no
+                    # list, so the loop stops there)
                     column, container, in_list = outer.pop()
                 if indent != column:
                     raise Unsupported  # deeper than its collection: nothing else may be
