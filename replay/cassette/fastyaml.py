@@ -321,9 +321,9 @@ class _Reader:
     def document(self) -> dict[Any, Any]:
         """The whole document: one pass over its lines with a stack of open collections (no
         call per node: each line says by its indentation and a leading "- " where it goes).
-        The lines before the next ``|`` (so before any literal block) are split in one call;
-        a value running over several lines ends the run, and the lines after it are split
-        anew."""
+        The lines up to the next line holding a ``|`` (so up to the next literal block's
+        header) are split in one call; a value running over several lines ends the run, and
+        the lines after it are split anew."""
         text, size = self.text, self.size
         root: dict[Any, Any] = {}
         outer: list[tuple[int, Any, bool]] = []  # the collections the current one is inside
@@ -335,10 +335,8 @@ class _Reader:
         at = 0
         while at < size:
             bar = find("|", at)
-            stop = size if bar < 0 else text.rfind("\n", at, bar) + 1
-            # no literal block can start before ``stop``; else the line at ``at`` holds a "|"
-            lines = (text[at:stop - 1].split("\n") if stop > at
-                     else [text[at:find("\n", at)]])
+            # no literal block starts before the line holding the next "|" ends
+            lines = text[at:size - 1 if bar < 0 else find("\n", bar)].split("\n")
             for line in lines:
                 known = known_line(line)
                 if known is not None:  # a line read before (method: POST, status:, ...)
