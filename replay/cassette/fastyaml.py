@@ -111,6 +111,7 @@ _CONSTANTS: dict[str, Any] = {
 _SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _QUOTED = re.compile(r"'((?:[^']|'')*)'(?!')")
 _FLOW_LINE_MAX = 1024  # a remembered line holding a flow collection (meta's rules list)
+_SCALAR_LINE_MAX = 80  # a remembered line holding a scalar
 _BLOCK_END: dict[int, re.Pattern[str]] = {}
 _LITERAL_HEADERS: dict[str, tuple[str, int]] = {}  # "|-" -> ("-", 0), as _literal_header reads
 # what YAML reads differently from Python's str.split("\n") (other line breaks, a BOM, tabs) or
@@ -455,7 +456,7 @@ class _Reader:
                 and content[colon + 2] == "'" and content.find("'", colon + 3, -1) < 0
                 and content[:colon] in _SEEN_KEYS):
             key, value = content[:colon], content[colon + 3:-1]
-            self.remember(line, (indent, False, key, value))
+            _remember(line, indent, False, key, value)
             return indent, False, key, value, after
         dash = content[0] == "-" and (len(content) == 1 or content[1] == " ")
         column = indent
@@ -468,36 +469,22 @@ class _Reader:
             if not _starts_mapping(content):
                 value, end = self.inline(content, at, after, column)
                 if end == after and content[0] not in "[{":  # a scalar on this line
-                    self.remember(line, (indent, True, _NOTHING, value))
+                    _remember(line, indent, True, _NOTHING, value)
                 return indent, True, _NOTHING, value, end
             column += 2  # the item's mapping: its first key follows "- "
         key, rest = self.key(content)
         if not rest:
-            self.remember(line, (indent, dash, key, _NOTHING))
+            _remember(line, indent, dash, key, _NOTHING)
             return indent, dash, key, _NOTHING, after
         value, end = self.inline(rest, at, after, column)
         if rest[0] == "|":
-            self.remember(line, (indent, dash, key, _Block(rest, column)))
+            _remember(line, indent, dash, key, _Block(rest, column))
         elif end == after:
-            if rest[0] in "[{":
-                self.remember(line, (indent, dash, key, _freeze(value)), _FLOW_LINE_MAX)
-            else:  # a plain value, or a quoted one closed on this line (a str, int, bool, None)
-                self.remember(line, (indent, dash, key, value))
+            # a flow collection (frozen when remembered), or a plain value or a quoted one
+            # closed on this line (a str, int, bool, None)
+            _remember(line, indent, dash, key, value,
+                      _FLOW_LINE_MAX if rest[0] in "[{" else _SCALAR_LINE_MAX)
         return indent, dash, key, value, end
-
-    @staticmethod
-    def remember(line: str, entry: tuple[int, bool, Any, Any], longest: int = 80) -> None:
-        """Keep what ``line`` holds for its next reading, once it has been read twice (each
-        cassette's own lines never recur), while the cache has room."""
-        if len(_LINES) < _SEEN_MAX and len(line) <= longest and _LINES_ONCE.again(line):
-            indent, dash, key, value = entry
-            simple = (not dash and key is not _NOTHING and value is not _NOTHING
-                      and value.__class__ is not _Block)
-            build: Callable[[], Any] | None = None
-            if isinstance(value, _Frozen):
-                build, value = value.build, None
-            _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash,
-                            build, len(line) + 1)
 
     def key(self, body: str) -> tuple[Any, str]:
         """The key at the start of ``body`` and the text after ``: ``."""
@@ -634,6 +621,20 @@ class _Reader:
         if chomp == "+":
             return body + "\n" * (len(block) - len(body) + 1), after
         return body + "\n", after
+
+
+def _remember(line: str, indent: int, dash: bool, key: Any, value: Any,
+              longest: int = _SCALAR_LINE_MAX) -> None:
+    """Keep what ``line`` holds (as entry() gives it) for its next reading, once it has been
+    read twice (each cassette's own lines never recur), while the cache has room."""
+    if len(_LINES) < _SEEN_MAX and len(line) <= longest and _LINES_ONCE.again(line):
+        simple = (not dash and key is not _NOTHING and value is not _NOTHING
+                  and value.__class__ is not _Block)
+        build: Callable[[], Any] | None = None
+        if isinstance(value, (list, dict)):  # a flow collection: built anew for each reading
+            build, value = _freeze(value).build, None
+        _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash, build,
+                        len(line) + 1)
 
 
 def _literal_header(rest: str) -> tuple[str, int]:
