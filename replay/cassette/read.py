@@ -371,12 +371,18 @@ def find_cassettes(paths: Iterable[Path]) -> list[Path]:
     hidden folders and files passed over), a ``.json`` file that does not look like a cassette
     (a spec lock, a report) is passed over. Each folder's cassettes come sorted by path.
     """
-    found: list[Path] = []
+    return [Path(name) for name in find_cassette_names(paths)]
+
+
+def find_cassette_names(paths: Iterable[Path]) -> list[str]:
+    """:func:`find_cassettes` as plain strings: what a command spreading the files over worker
+    processes lists (each worker makes the paths of its own share)."""
+    found: list[str] = []
     for path in paths:
         if path.is_dir():
-            found.extend(Path(name) for name in sorted(_cassette_names(path)))
+            found.extend(sorted(_cassette_names(path)))
         elif path.exists():
-            found.append(path)
+            found.append(str(path))
         else:
             raise CassetteNotFoundError(f"{path}: no such file or folder")
     return found

@@ -30,25 +30,28 @@ def available_cpus() -> int:
     return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
-def _chunks(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
-    """Consecutive chunks that shrink toward the end (guided scheduling): each about a
-    ``4 * jobs``-th of what is left, between 10 and 250 items. The last ones, which one process
-    may finish alone while the others idle, take a few milliseconds, not a whole chunk's time."""
-    chunks = []
+def _spans(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Consecutive chunks of ``count`` items, as (start, stop), that shrink toward the end
+    (guided scheduling): each about a ``4 * jobs``-th of what is left, between 10 and 250
+    items. The last ones, which one process may finish alone while the others idle, take a few
+    milliseconds, not a whole chunk's time."""
+    spans = []
     start = 0
-    while start < len(items):
-        size = max(10, min(250, (len(items) - start) // (jobs * 4)))
-        chunks.append(items[start:start + size])
+    while start < count:
+        size = max(10, min(250, (count - start) // (jobs * 4)))
+        spans.append((start, min(start + size, count)))
         start += size
-    return chunks
+    return spans
 
 
-# what the forked workers of the running ordered_map hand to ``work`` (set before they fork)
+# what the forked workers of the running ordered_map inherit (set before they fork): the items
+# and what ``work`` is handed with each chunk of them; a chunk is sent as its span alone
 _inherited: list[Any] = []
 
 
-def _run_inherited(work: Callable[[Sequence[T], Any], R], chunk: Sequence[T]) -> R:
-    return work(chunk, _inherited[0])
+def _run_inherited(work: Callable[[Sequence[T], Any], R], span: tuple[int, int]) -> R:
+    items, shared = _inherited
+    return work(items[span[0]:span[1]], shared)
 
 
 def ordered_map(work: Callable[[Sequence[T], S], R], items: Sequence[T], jobs: int | None = None,
@@ -78,16 +81,17 @@ def ordered_map(work: Callable[[Sequence[T], S], R], items: Sequence[T], jobs: i
         return parts
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = _chunks(rest, jobs)
-    # what the workers inherit (models, compiled checks) is moved out of the collector's reach,
-    # so that its passes do not write to (and so copy) every inherited page in each worker
-    _inherited[:] = [shared]
+    spans = _spans(len(rest), jobs)
+    # what the workers inherit (the items, models, compiled checks) is moved out of the
+    # collector's reach, so that its passes do not write to (and so copy) every inherited page
+    # in each worker; the items are never pickled
+    _inherited[:] = [rest, shared]
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, 32),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             try:
-                parts.extend(pool.map(_run_inherited, itertools.repeat(work), chunks))
+                parts.extend(pool.map(_run_inherited, itertools.repeat(work), spans))
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from replay.cassette.read import find_cassettes, parse_cassette
+from replay.cassette.read import find_cassette_names, parse_cassette
 from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
@@ -285,8 +285,8 @@ def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
     return scan_text(text, path, sanitizer)
 
 
-def _scan_chunk(files: Sequence[Path], sanitizer: Sanitizer) -> list[Leak]:
-    return [leak for path in files for leak in scan_file(path, sanitizer)]
+def _scan_chunk(names: Sequence[str], sanitizer: Sanitizer) -> list[Leak]:
+    return [leak for name in names for leak in scan_file(Path(name), sanitizer)]
 
 
 def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
@@ -295,7 +295,7 @@ def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
     scanned and dropped, on ``jobs`` processes (``None``: every CPU); the leaks, and the first
     bad file, are those of a serial run."""
     paths = list(paths)
-    files = find_cassettes(paths)
+    files = find_cassette_names(paths)
     if not files:
         raise CassetteError(f"no cassette files found in {', '.join(str(p) for p in paths)}; "
                             "point aws-replay scan at *.yaml, *.yml or *.json cassettes")

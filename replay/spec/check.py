@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Cassette, Interaction, header_value
-from replay.cassette.read import find_cassettes as _find_cassettes
-from replay.cassette.read import read_cassette
+from replay.cassette.read import find_cassette_names, read_cassette
 from replay.core.bounded import PerObjectCache
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
@@ -411,9 +410,10 @@ class _Fleet:
 _CheckPart = list[tuple[list[Finding], Finding | None, int]]
 
 
-def _check_chunk(files: Sequence[Path], fleet: _Fleet) -> _CheckPart:
+def _check_chunk(names: Sequence[str], fleet: _Fleet) -> _CheckPart:
     part: _CheckPart = []
-    for path in files:
+    for name in names:
+        path = Path(name)
         cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
         stale = None
         if fleet.max_age is not None:
@@ -447,7 +447,7 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
     of it (a spec lock's "add it" error).
     """
     paths = list(paths)
-    files = _find_cassettes(paths)
+    files = find_cassette_names(paths)
     if not files:
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
@@ -457,7 +457,7 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
     results = [result for part in parts for result in part]
     findings = [finding for found, _, _ in results for finding in found]
     findings += [stale for _, stale, _ in results if stale is not None]
-    subjects: list[Subject] = [(str(path), index, None)
-                               for path, (_, _, count) in zip(files, results, strict=True)
+    subjects: list[Subject] = [(name, index, None)
+                               for name, (_, _, count) in zip(files, results, strict=True)
                                for index in range(count)]
     return CheckRun(findings, len(files), len(subjects), subjects)
