@@ -167,10 +167,11 @@ class _Block:
     """A remembered line that opens a literal block (``string: |-``): the block itself is read
     anew from the lines below it each time."""
 
-    __slots__ = ("header", "parent")
+    __slots__ = ("chomp", "digits", "parent")
 
     def __init__(self, header: str, parent: int) -> None:
-        self.header, self.parent = header, parent
+        self.chomp, self.digits = _literal_header(header)
+        self.parent = parent
 
 
 def _freeze(value: Any) -> Any:
@@ -364,7 +365,8 @@ class _Reader:
                         continue
                     line_end = after = at
                     if value.__class__ is _Block:  # string: |- (its block is this body's)
-                        value, after = self.literal(value.header, line_end, value.parent)
+                        value, after = self.literal(value.chomp, value.digits, line_end,
+                                                    value.parent)
                 else:
                     line_end = at + len(line) + 1
                     indent, dash, key, value, after = self.entry(line, at, line_end)
@@ -517,7 +519,8 @@ class _Reader:
         if first == "'":
             return self.quoted(rest, after, parent)
         if first == "|":
-            return self.literal(rest, after, parent)
+            chomp, digits = _LITERAL_HEADERS.get(rest) or _literal_header(rest)
+            return self.literal(chomp, digits, after, parent)
         if first in "[{":  # a flow collection, on this line
             return _flow(rest.rstrip(" ")), after
         rest = rest.rstrip(" ")
@@ -581,12 +584,9 @@ class _Reader:
             raise Unsupported
         return folded.replace("''", "'"), after
 
-    def literal(self, rest: str, start: int, parent: int) -> tuple[str, int]:
-        """A literal block scalar whose first line starts at offset ``start``."""
-        header = _LITERAL_HEADERS.get(rest)
-        if header is None:
-            header = _literal_header(rest)
-        chomp, digits = header
+    def literal(self, chomp: str, digits: int, start: int, parent: int) -> tuple[str, int]:
+        """A literal block scalar whose first line starts at offset ``start`` (its header's
+        chomping and indentation indicators as :func:`_literal_header` reads them)."""
         text, size = self.text, self.size
         if start >= size:
             raise Unsupported
