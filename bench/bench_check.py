@@ -9,7 +9,7 @@ cassettes in under 5 s; checking 1,000 cassettes with a 1,000-entry baseline cos
 checking them without one. Fleet scale (issue 14): peak RSS of ``check`` over 10,000 cassettes
 <= 1.3x that over 1,000; ``check --jobs 2`` <= 0.6x the wall time of ``--jobs 1`` over 10,000;
 a cassette read <= 2x ``json.loads`` of the same cassette written as JSON (measured on a lean
-synthetic cassette and on three recorded samples from ``cassettes/automl``, whose meta block and
+synthetic cassette and on five recorded samples from ``cassettes/automl``, whose meta block and
 full headers are most of their lines); ``aws-replay check ONE.yaml`` (a recorded sample) <= 1.0x
 ``python -c "import boto3"``.
 """
