@@ -294,9 +294,9 @@ class _Reader:
         """The literal block whose first line starts at ``start``, when it is the document's
         last and runs to its last line or to the column-0 line after it (a cassette's last
         body, before ``version: 1``): its end and its text, without searching line by line.
-        Its lines, prefix and all, are marked in one replace (``\\x00`` cannot be in them:
-        they are checked first, and a control character is given up on); an unmarked line
-        break left means it is not that block. ``(0, None)`` otherwise."""
+        The text to the last line is split on a line break and the prefix in one call; a line
+        break left in a piece means a line without the prefix, so it is not that block.
+        ``(0, None)`` otherwise."""
         text, size = self.text, self.size
         last = text.rfind("\n", 0, size - 1)  # the line break before the last line
         tail = last if last >= 0 and text[last + 1] not in " \n" else size - 1
