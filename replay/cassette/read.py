@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -266,8 +266,23 @@ def _looks_cut(text: str | bytes, data: dict[Any, Any], path: Path | str) -> boo
 
 def read_text(path: Path) -> str:
     """A cassette file's text, with a clear :class:`CassetteError` when it cannot be read."""
+    return _decoded(_read_bytes(path), path)
+
+
+def read_listed(path: Path, unsure: bool) -> str | None:
+    """The text of a file a :class:`CassetteListing` names, or ``None`` when it is one of the
+    listing's ``unsure`` files and holds no cassette (read once: no sniff beforehand)."""
+    data = _read_bytes(path)
+    if unsure and not _holds_cassette(data):
+        return None
+    return _decoded(data, path)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        # unbuffered: a cassette is read whole, in one call (Path.read_bytes costs ~1.5x)
+        with open(path, "rb", buffering=0) as handle:
+            return handle.readall()
     except FileNotFoundError:
         raise CassetteNotFoundError(
             f"{path}: no such cassette; record it with `aws-replay record` or check the path"
@@ -276,6 +291,9 @@ def read_text(path: Path) -> str:
         raise CassetteError(f"{path}: is a folder, not a cassette file") from None
     except OSError as exc:
         raise CassetteError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _decoded(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -347,21 +365,39 @@ def forget_cassette(path: Path) -> None:
     _shared.forget(path)
 
 
+_SNIFFED_BYTES = 65536
+
+
+def _holds_cassette(data: bytes) -> bool:
+    """Whether a ``.json`` file found in a folder holds a cassette (not a spec lock or a
+    report): its first 64 KiB name ``"interactions"``."""
+    return b'"interactions"' in data[:_SNIFFED_BYTES]
+
+
 def _looks_like_cassette_json(path: str) -> bool:
-    """Whether a ``.json`` file found in a folder holds a cassette, from its first 64 KiB (one
-    open and read per file, in the process that lists the files before any worker starts:
-    ``os.open`` costs about half of ``open``). A file that cannot be read is taken, so that
-    reading it says why."""
+    """:func:`_holds_cassette` from the file's first 64 KiB alone (``os.open`` costs about
+    half of ``open``). A file that cannot be read is taken, so that reading it says why."""
     try:
         handle = os.open(path, os.O_RDONLY)
     except OSError:
         return True
     try:
-        return b'"interactions"' in os.read(handle, 65536)
+        return _holds_cassette(os.read(handle, _SNIFFED_BYTES))
     except OSError:
         return True
     finally:
         os.close(handle)
+
+
+@dataclass(frozen=True)
+class CassetteListing:
+    """The cassette files under some paths, as names, no file read yet: ``unsure`` are the
+    ``.json`` files found in folders, each a cassette only if :func:`read_listed` says so. A
+    command spreading the files over worker processes lists them so: each worker reads its
+    own share once (no sniff in the listing process first) and makes its own paths."""
+
+    names: list[str]
+    unsure: frozenset[str]
 
 
 def find_cassettes(paths: Iterable[Path]) -> list[Path]:
@@ -371,21 +407,27 @@ def find_cassettes(paths: Iterable[Path]) -> list[Path]:
     hidden folders and files passed over), a ``.json`` file that does not look like a cassette
     (a spec lock, a report) is passed over. Each folder's cassettes come sorted by path.
     """
-    return [Path(name) for name in find_cassette_names(paths)]
+    listing = list_cassettes(paths)
+    return [Path(name) for name in listing.names
+            if name not in listing.unsure or _looks_like_cassette_json(name)]
 
 
-def find_cassette_names(paths: Iterable[Path]) -> list[str]:
-    """:func:`find_cassettes` as plain strings: what a command spreading the files over worker
-    processes lists (each worker makes the paths of its own share)."""
+def list_cassettes(paths: Iterable[Path]) -> CassetteListing:
+    """:func:`find_cassettes` without reading a file: see :class:`CassetteListing`."""
     found: list[str] = []
+    unsure: set[str] = set()
+    named: set[str] = set()
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(_cassette_names(path)))
+            names = sorted(_cassette_names(path))
+            found.extend(names)
+            unsure.update(name for name in names if name.endswith(".json"))
         elif path.exists():
             found.append(str(path))
+            named.add(str(path))
         else:
             raise CassetteNotFoundError(f"{path}: no such file or folder")
-    return found
+    return CassetteListing(found, frozenset(unsure - named))  # a named file is taken as it is
 
 
 def _cassette_names(folder: Path) -> Iterator[str]:
@@ -395,7 +437,4 @@ def _cassette_names(folder: Path) -> Iterator[str]:
         for name in files:
             if name.startswith(".") or not name.endswith(CASSETTE_SUFFIXES):
                 continue
-            full = os.path.join(root, name)
-            if name.endswith(".json") and not _looks_like_cassette_json(full):
-                continue
-            yield full
+            yield os.path.join(root, name)

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from replay.cassette.read import find_cassette_names, parse_cassette
+from replay.cassette.read import list_cassettes, parse_cassette, read_listed, read_text
 from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
@@ -272,21 +272,24 @@ def scan_text(text: str, path: Path, sanitizer: Sanitizer, *,
 
 def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
     """Every leak in one cassette file; a file that is not a readable cassette is bad input."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CassetteError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CassetteError(f"{path}: is not UTF-8 text; cassettes are YAML or JSON "
-                            "text") from None
+    return _scan_read(read_text(path), path, sanitizer)
+
+
+def _scan_read(text: str, path: Path, sanitizer: Sanitizer) -> list[Leak]:
     parse_cassette(text, path)
     return scan_text(text, path, sanitizer)
 
 
-def _scan_chunk(names: Sequence[str], sanitizer: Sanitizer) -> list[Leak]:
-    return [leak for name in names for leak in scan_file(Path(name), sanitizer)]
+def _scan_chunk(names: Sequence[str],
+                shared: tuple[Sanitizer, frozenset[str]]) -> list[list[Leak] | None]:
+    sanitizer, unsure = shared
+    part: list[list[Leak] | None] = []
+    for name in names:
+        path = Path(name)
+        text = read_listed(path, name in unsure)
+        # None: a .json file in a folder holding something else, passed over
+        part.append(None if text is None else _scan_read(text, path, sanitizer))
+    return part
 
 
 def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
@@ -295,9 +298,10 @@ def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
     scanned and dropped, on ``jobs`` processes (``None``: every CPU); the leaks, and the first
     bad file, are those of a serial run."""
     paths = list(paths)
-    files = find_cassette_names(paths)
-    if not files:
+    listing = list_cassettes(paths)
+    parts = ordered_map(_scan_chunk, listing.names, jobs, shared=(sanitizer, listing.unsure))
+    scanned = [leaks for part in parts for leaks in part if leaks is not None]
+    if not scanned:
         raise CassetteError(f"no cassette files found in {', '.join(str(p) for p in paths)}; "
                             "point aws-replay scan at *.yaml, *.yml or *.json cassettes")
-    parts = ordered_map(_scan_chunk, files, jobs, shared=sanitizer)
-    return ScanRun(leaks=[leak for part in parts for leak in part], files=len(files))
+    return ScanRun(leaks=[leak for leaks in scanned for leak in leaks], files=len(scanned))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Cassette, Interaction, header_value
-from replay.cassette.read import find_cassette_names, read_cassette
+from replay.cassette.read import list_cassettes, parse_cassette, read_listed
 from replay.core.bounded import PerObjectCache
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
@@ -405,16 +405,21 @@ class _Fleet:
     max_age_text: str | None
     now: datetime
     not_in_models: Callable[[Path, int, str], Exception] | None
+    unsure: frozenset[str]  # the listing's .json files that may hold no cassette
 
 
-_CheckPart = list[tuple[list[Finding], Finding | None, int]]
+_CheckPart = list[tuple[list[Finding], Finding | None, int] | None]  # None: not a cassette
 
 
 def _check_chunk(names: Sequence[str], fleet: _Fleet) -> _CheckPart:
     part: _CheckPart = []
     for name in names:
         path = Path(name)
-        cassette = read_cassette(path)  # read, checked, dropped: memory flat in the files
+        text = read_listed(path, name in fleet.unsure)
+        if text is None:  # a .json file in a folder holding something else: passed over
+            part.append(None)
+            continue
+        cassette = parse_cassette(text, path)  # read, checked, dropped: memory flat in files
         stale = None
         if fleet.max_age is not None:
             from replay.cassette.age import age_finding, cassette_age
@@ -447,17 +452,19 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
     of it (a spec lock's "add it" error).
     """
     paths = list(paths)
-    files = find_cassette_names(paths)
-    if not files:
+    listing = list_cassettes(paths)
+    fleet = _Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models,
+                   listing.unsure)
+    parts = ordered_map(_check_chunk, listing.names, jobs, shared=fleet)
+    checked = [(name, result) for name, result in
+               zip(listing.names, (result for part in parts for result in part), strict=True)
+               if result is not None]
+    if not checked:
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
             f"no cassettes (*.yaml, *.yml, *.json) under {where}; check the path")
-    fleet = _Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models)
-    parts = ordered_map(_check_chunk, files, jobs, shared=fleet)
-    results = [result for part in parts for result in part]
-    findings = [finding for found, _, _ in results for finding in found]
-    findings += [stale for _, stale, _ in results if stale is not None]
-    subjects: list[Subject] = [(name, index, None)
-                               for name, (_, _, count) in zip(files, results, strict=True)
+    findings = [finding for _, (found, _, _) in checked for finding in found]
+    findings += [stale for _, (_, stale, _) in checked if stale is not None]
+    subjects: list[Subject] = [(name, index, None) for name, (_, _, count) in checked
                                for index in range(count)]
-    return CheckRun(findings, len(files), len(subjects), subjects)
+    return CheckRun(findings, len(checked), len(subjects), subjects)

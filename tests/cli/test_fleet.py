@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from replay.cassette.read import read_cassette
+from replay.cassette.write import dump_cassette
 from replay.cli.app import main
 from tests.support.cassettes import drifted_body, full_body, write_job_cassette
 from tests.support.planted import rng_secret
@@ -63,3 +65,35 @@ def test_a_broken_cassette_is_the_same_one_line_error_with_two_jobs(
     assert serial.stderr.count("\n") == 1 and "group1/job-07.yaml: is not valid YAML" in \
         serial.stderr
     assert "Traceback" not in serial.stderr + serial.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_json_files_that_hold_no_cassette_are_passed_over_by_every_worker(
+        mixed: Path, command: str) -> None:
+    # a JSON cassette counts; a spec lock and a report in the same folders do not (each
+    # worker tells them apart from the text it reads, as a serial run does)
+    as_yaml = mixed / "group0" / "job-00.yaml"
+    (mixed / "group0" / "job-00.json").write_text(dump_cassette(read_cassette(as_yaml),
+                                                                as_json=True))
+    as_yaml.unlink()
+    (mixed / "group0" / "aws-replay.lock.json").write_text('{"operations": {}}\n')
+    (mixed / "group1" / "report.json").write_text('{"findings": [], "files": 3}\n')
+    serial = run(command, str(mixed), "--jobs", "1")
+    parallel = run(command, str(mixed), "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.stdout == serial.stdout
+    assert "in 24 cassette(s)" in serial.stdout  # 23 YAML, 1 JSON; the lock and report skipped
+    assert "lock.json" not in serial.stdout + serial.stderr
+    named = run(command, str(mixed / "group0" / "aws-replay.lock.json"))
+    assert named.exit_code == 2  # named on the command line, it is taken and refused
+    assert "is not a cassette" in named.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_a_folder_of_json_that_holds_no_cassette_is_no_cassettes(tmp_path: Path,
+                                                                 command: str) -> None:
+    for index in range(6):
+        (tmp_path / f"report-{index}.json").write_text('{"findings": []}\n')
+    result = run(command, str(tmp_path), "--jobs", "2")
+    assert result.exit_code == 2
+    assert "no cassette" in result.stderr and "Traceback" not in result.stderr
