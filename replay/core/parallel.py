@@ -60,8 +60,9 @@ def ordered_map(work: Callable[[Sequence[T], S], R], items: Sequence[T], jobs: i
 
     The first item runs here first (it loads the models and warms the caches the workers
     inherit); the rest is spread over ``jobs`` forked processes (default: the CPUs) when there
-    are at least ``min_items`` (default :data:`PARALLEL_MIN_ITEMS`). ``shared`` (models, a
-    sanitizer, settings) reaches the workers by the fork, never pickled; ``work`` must be
+    are at least ``min_items`` (default :data:`PARALLEL_MIN_ITEMS`). ``items`` and ``shared``
+    (models, a sanitizer, settings) reach the workers by the fork, never pickled (a chunk is
+    sent as its span; only results come back pickled); ``work`` must be
     picklable by name (a module-level function). Where ``fork`` is not available the run stays
     serial.
     """
