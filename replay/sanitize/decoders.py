@@ -164,32 +164,57 @@ def sniff(data: bytes) -> tuple[str, bytes] | None:
 # ------------------------------------------------------------------------------ text segments
 
 
-def _base64_segment(match: re.Match[str]) -> Segment | None:
-    run, whole, start, end = match.group(0), match.string, match.start(), match.end()
-    if end < len(whole) and whole[end] == "=":
-        return None  # three '=' or more: not base64 padding
-    missing = -len(run) % 4
-    if missing == 3 or (missing and "=" in run):
-        return None  # no base64 has this length
+# short base64-alphabet runs already decoded (the same identifiers, paths and ids recur in every
+# cassette of a fleet: ``MaxRuntimePerTrainingJobInSeconds`` is one), and what they gave
+_DECODED_RUNS: dict[str, tuple[str, str] | None] = {}
+_DECODED_RUNS_MAX = 4096
+_DECODED_RUN_LONGEST = 256
+_UNSEEN = ("", "")
+
+
+def _decoded_base64(padded: str) -> tuple[str, str] | None:
+    """(text, compression: "" for none) when the base64 ``padded`` decodes to text (inside
+    gzip or zlib too), else None."""
     try:
-        data = base64.b64decode(run + "=" * missing, validate=True)
+        data = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-
-    def encode(raw: bytes) -> str:
-        packed = base64.b64encode(raw).decode("ascii")
-        return packed.rstrip("=") if missing else packed  # unpadded stays unpadded
-
     text = printable(data)
     if text is not None:
-        return Segment(start, end, "base64", text, lambda new: encode(new.encode("utf-8")))
+        return text, ""
     packed = sniff(data)
     if packed is None:
         return None
     encoding, inflated = packed
     text = printable(inflated)
-    if text is None:
+    return (text, encoding) if text is not None else None
+
+
+def _base64_segment(match: re.Match[str]) -> Segment | None:
+    run = match.group(0)
+    decoded = _DECODED_RUNS.get(run, _UNSEEN)
+    if decoded is None:
+        return None  # known to decode to no text (a word, a path), whatever is around it
+    whole, start, end = match.string, match.start(), match.end()
+    if end < len(whole) and whole[end] == "=":
+        return None  # three '=' or more: not base64 padding
+    missing = -len(run) % 4
+    if missing == 3 or (missing and "=" in run):
+        return None  # no base64 has this length
+    if decoded is _UNSEEN:
+        decoded = _decoded_base64(run + "=" * missing)
+        if len(run) <= _DECODED_RUN_LONGEST and len(_DECODED_RUNS) < _DECODED_RUNS_MAX:
+            _DECODED_RUNS[run] = decoded
+    if decoded is None:
         return None
+    text, encoding = decoded
+
+    def encode(raw: bytes) -> str:
+        packed = base64.b64encode(raw).decode("ascii")
+        return packed.rstrip("=") if missing else packed  # unpadded stays unpadded
+
+    if not encoding:
+        return Segment(start, end, "base64", text, lambda new: encode(new.encode("utf-8")))
     return Segment(start, end, f"base64 > {encoding}", text,
                    lambda new: encode(compress(new.encode("utf-8"), encoding)))
 

@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,6 +50,7 @@ _FOLDED_BLOCK = re.compile(r"[:\-][ \t]+>[-+0-9]*[ \t]*(?:#[^\n]*)?\n")
 _BROTLI_HEADER = re.compile(r"(?i)content-encoding['\"]?:\s*(?:-\s*)?['\"]?br\b")
 _KEY_INDENT = re.compile(r"[ \t\-'\"]*")
 _BINARY = frozenset({"tag:yaml.org,2002:binary", "!!binary"})
+_ALL_BUT_QUOTES_AND_BREAKS = bytes(code for code in range(256) if code not in b'"\n')
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,15 @@ def _needs_yaml_reading(text: str) -> bool:
         return True
     if ">" in text and _FOLDED_BLOCK.search(text):
         return True
-    return '"' in text and any(line.count('"') % 2 for line in text.split("\n") if '"' in line)
+    return '"' in text and _a_line_has_odd_quotes(text)
+
+
+def _a_line_has_odd_quotes(text: str) -> bool:
+    if not text.isascii():
+        return any(line.count('"') % 2 for line in text.split("\n") if '"' in line)
+    # the quotes and line breaks alone; a line's quotes in pairs dropped, an odd one is left
+    quotes = text.encode("ascii").translate(None, _ALL_BUT_QUOTES_AND_BREAKS)
+    return b'"' in quotes.replace(b'""', b"")
 
 
 def _b64_bytes(text: str) -> bytes | None:
@@ -128,10 +138,14 @@ class _FileScan:
         self.text = text
         self.sanitizer = sanitizer
         self.plain = plain
-        self.starts = _line_starts(text)
         self.found: dict[tuple[int, str, str], Leak] = {}
         self.binary_lines: set[int] = set()
         self.values: set[tuple[str, str]] = set()  # (kind, value) found on any line
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        """Where each line begins (found when first needed: a clean file never needs them)."""
+        return _line_starts(self.text)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
@@ -148,7 +162,7 @@ class _FileScan:
         self.detect(text, line, decoded_from)
 
         def decoded_apart(segment: Segment) -> bool:  # !!binary blocks: done whole by run()
-            return (line is None and segment.how.startswith("base64")
+            return (line is None and bool(self.binary_lines) and segment.how.startswith("base64")
                     and self.line_of(segment.start) in self.binary_lines)
 
         for inner in views(text, budget, decoded_from, skip=decoded_apart):
@@ -239,7 +253,7 @@ class _FileScan:
                         new_only=True)
 
     def run(self) -> list[Leak]:
-        brotli_said = _BROTLI_HEADER.search(self.text) is not None
+        brotli_said: bool | None = None  # searched for when first needed
         for line, encoded in list(self.binary_blocks()):
             data = _b64_bytes(encoded)
             if data is None:
@@ -247,8 +261,10 @@ class _FileScan:
             decoded, how = printable(data), "!!binary"
             if decoded is None:
                 packed = sniff(data)
-                if packed is None and brotli_said:  # brotli has no magic number to sniff
-                    inflated = decompress(data, "br")
+                if packed is None:  # brotli has no magic number to sniff: the header says
+                    if brotli_said is None:
+                        brotli_said = _BROTLI_HEADER.search(self.text) is not None
+                    inflated = decompress(data, "br") if brotli_said else None
                     packed = ("br", inflated) if inflated is not None else None
                 if packed is not None:
                     decoded, how = printable(packed[1]), f"!!binary > {packed[0]}"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replay.core.detectors import TEXT_RULES, _pattern_spans, spans
+from replay.core import detectors
+from replay.core.detectors import LEAK_KINDS, TEXT_RULES, _pattern_spans, spans
 from replay.core.runs import RunScan, run_spans
 from replay.sanitize import decoders
 
@@ -63,3 +64,34 @@ def test_a_base64_secret_inside_base64_is_still_decoded_and_found() -> None:
     for text in (f"body: {wrapped}\n", f"body é: {wrapped}\n"):  # ASCII, and not
         views = [view.text for view in decoders.views(text)]
         assert any(secret in view for view in views)
+
+
+# what the account rules turn on: their contexts (ARNs, buckets, ECR hosts, keywords, paths,
+# quotes), placeholder, allowlisted and real ids, longer runs, and a non-ASCII digit
+_ACCOUNT_PIECES = st.sampled_from([
+    "arn:aws:iam::", ":role/x", "s3://bucket-", "sagemaker-us-east-1-", ".dkr.ecr.", "account: ",
+    "/", '"', '\\"', " ", "-", ".", "0", "5", "\n", "000000000000", "000000000007",
+    "123456789012", "763104351884", "0000000000012", "9876543210987", "\u0663", "é"])
+
+
+@given(st.lists(_ACCOUNT_PIECES, max_size=30).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_skipping_the_account_rules_when_every_id_is_harmless_finds_the_same_leaks(
+        text: str) -> None:
+    # the one scan that rules out every account leak must never hide one the rules find
+    allowed = detectors.aws_owned_account_ids()
+    assert "763104351884" in allowed
+    every_rule = [(rule.name, text[start:end]) for rule in TEXT_RULES
+                  if rule.handler == "account" for start, end in spans(rule, text)
+                  if detectors.leak_name(rule, text[start:end], allowed) is not None]
+    found = [(leak.name, leak.value) for leak in detectors.detect(text)
+             if LEAK_KINDS.get(leak.name) == "account-id"]
+    assert sorted(found) == sorted(every_rule)
+
+
+def test_a_real_account_among_placeholders_is_still_found() -> None:
+    text = ("arn:aws:iam::000000000000:role/a arn:aws:iam::123456789012:role/b "
+            "s3://sagemaker-us-east-1-000000000001/x")
+    assert [(leak.name, leak.value) for leak in detectors.detect(text)] == [
+        ("arn_account", "123456789012"), ("digit_run_account", "123456789012")]
+    assert list(detectors.detect(text.replace("123456789012", "000000000002"))) == []

@@ -16,7 +16,7 @@ from replay.cassette.model import Cassette, Interaction, RecordedRequest, Record
 from replay.cassette.write import dump_cassette
 from replay.core.errors import CassetteError, CassetteNotFoundError
 from replay.sanitize.sanitizer import Sanitizer
-from replay.sanitize.scan import Leak, scan_file, scan_paths, scan_text
+from replay.sanitize.scan import Leak, _a_line_has_odd_quotes, scan_file, scan_paths, scan_text
 from tests.support.planted import (
     access_keys,
     account_ids,
@@ -171,3 +171,12 @@ def test_missing_paths_and_empty_folders_are_bad_input(tmp_path: Path) -> None:
         scan_paths([tmp_path / "absent"], Sanitizer.default())
     with pytest.raises(CassetteError, match="no cassette files found"):
         scan_paths([tmp_path], Sanitizer.default())
+
+
+@given(st.lists(st.sampled_from(['"', "'", "a", " ", "\n", "\\", "é", ":"]), max_size=40)
+       .map("".join))
+@settings(max_examples=400, deadline=None)
+def test_a_line_with_an_odd_number_of_double_quotes_is_found_in_any_text(text: str) -> None:
+    expected = any(line.count('"') % 2 for line in text.split("\n"))
+    assert _a_line_has_odd_quotes(text) == expected
+    assert _a_line_has_odd_quotes(text.replace("é", "e")) == expected  # the ASCII path too
