@@ -30,16 +30,51 @@ def is_numbered(digits: str) -> bool:
             and len(digits) - len(significant) >= 4)
 
 
+@dataclass(frozen=True)
+class PlaceholderPattern:
+    """How a placeholder of one numbering family (or more) looks in a text: ``needle`` is in
+    every one (a text without it is passed over), ``pattern`` finds them, and with
+    ``whole_number`` a match right after a digit or after ``not_after`` (the "8000-" of a
+    numbered UUID) is not one. Every pattern starts with a literal or a short alternation of
+    them, so ``re`` looks for that literal rather than trying each position of the text (what
+    a leading lookbehind would make it do)."""
+
+    pattern: re.Pattern[str]
+    categories: tuple[str, ...]
+    needle: str
+    whole_number: bool = False
+    not_after: str = ""
+
+    def values(self, text: str) -> set[str]:
+        """The distinct placeholders of this kind in ``text``."""
+        if self.needle not in text:
+            return set()
+        if not self.whole_number:
+            return set(self.pattern.findall(text))
+        return {match.group(0) for match in self.pattern.finditer(text)
+                if not self._voided(text, match.start())}
+
+    def _voided(self, text: str, start: int) -> bool:
+        return start > 0 and (text[start - 1].isdecimal()
+                              or bool(self.not_after and text.endswith(self.not_after, 0, start)))
+
+
 # The placeholders this module hands out, by the numbering family they belong to.
-PLACEHOLDER_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+PLACEHOLDER_PATTERNS: tuple[PlaceholderPattern, ...] = (
     # Not the tail of a numbered UUID (00000000-0000-4000-8000-000000000001).
-    (re.compile(r"(?<!\d)(?<!8000-)00000000\d{4}(?!\d)"), ("account",)),
-    (re.compile(rf"(?:{ACCESS_KEY_PREFIXES})REDACTED\d{{8}}"), ("access-key",)),
-    (re.compile(r"REDACTEDSECRETACCESSKEY\d{17}"), ("secret-key",)),
-    (re.compile(r"REDACTEDSESSIONTOKEN\d{8}"), ("session-token",)),
-    (re.compile(r"00000000-0000-4000-8000-\d{12}"), ("kms-key", "request-id")),
-    (re.compile(r"mrk-0{28}\d{4}"), ("kms-mrk",)),
-    (re.compile(r"(?:sg|subnet|vpc)-0{4,16}\d{1,4}(?![\w-])"), ("ec2-{prefix}",)),
+    PlaceholderPattern(re.compile(r"00000000\d{4}(?!\d)"), ("account",), "00000000",
+                       whole_number=True, not_after="8000-"),
+    PlaceholderPattern(re.compile(rf"(?:{ACCESS_KEY_PREFIXES})REDACTED\d{{8}}"),
+                       ("access-key",), "REDACTED"),
+    PlaceholderPattern(re.compile(r"REDACTEDSECRETACCESSKEY\d{17}"), ("secret-key",),
+                       "REDACTEDSECRETACCESSKEY"),
+    PlaceholderPattern(re.compile(r"REDACTEDSESSIONTOKEN\d{8}"), ("session-token",),
+                       "REDACTEDSESSIONTOKEN"),
+    PlaceholderPattern(re.compile(r"00000000-0000-4000-8000-\d{12}"), ("kms-key", "request-id"),
+                       "00000000-0000-4000-8000-"),
+    PlaceholderPattern(re.compile(r"mrk-0{28}\d{4}"), ("kms-mrk",), "mrk-0"),
+    PlaceholderPattern(re.compile(r"(?:sg|subnet|vpc)-0{4,16}\d{1,4}(?![\w-])"),
+                       ("ec2-{prefix}",), "-0000"),
 )
 
 HEADER_RULES = (

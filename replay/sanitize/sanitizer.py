@@ -47,6 +47,7 @@ from replay.core.detectors import (
     is_placeholder_secret,
     mixed,
     spans,
+    twelve_digits,
 )
 from replay.core.errors import CassetteError
 from replay.core.jsonbody import JsonBodyError, parse_json_body
@@ -245,9 +246,23 @@ class Sanitizer:
         return text
 
     def _apply_rules(self, text: str) -> str:
+        accounts_settled: bool | None = None  # found out at the first account rule
         for rule in TEXT_RULES:
+            if rule.handler == "account":
+                if accounts_settled is None:
+                    accounts_settled = self._accounts_settled(text)
+                if accounts_settled:
+                    continue
             text = self._apply(rule, text)
         return text
+
+    def _accounts_settled(self, text: str) -> bool:
+        """Whether the account rules would change nothing: every 12 digits in a row in
+        ``text`` (all their values are) is allowlisted or a placeholder already kept, so
+        neither the text nor the numbering would move."""
+        kept = self._used.get("account", ())
+        allowed = self._allowed_accounts
+        return all(value in allowed or value in kept for value in twelve_digits(text))
 
     def detect(self, text: str) -> Iterator[Detection]:
         """Every leak in ``text`` the rules would replace, as the leak scanner sees them.
@@ -271,10 +286,9 @@ class Sanitizer:
             for text in with_decoded(texts):
                 if "0000" not in text and "REDACTED" not in text:
                     continue  # every placeholder this class hands out has one or the other
-                for pattern, categories in PLACEHOLDER_PATTERNS:
-                    for match in pattern.finditer(text):
-                        value = match.group(0)
-                        for category in categories:
+                for placeholders in PLACEHOLDER_PATTERNS:
+                    for value in placeholders.values(text):
+                        for category in placeholders.categories:
                             name = category.format(prefix=value.partition("-")[0])
                             self._used.setdefault(name, set()).add(value)
 

@@ -19,6 +19,7 @@ from replay.cassette.read import read_cassette
 from replay.cassette.write import write_cassette
 from replay.core.errors import ConfigError
 from replay.sanitize.files import sanitize_paths
+from replay.sanitize.rules import PLACEHOLDER_PATTERNS
 from replay.sanitize.sanitizer import Sanitizer
 from replay.spec.check import check_body
 from replay.spec.operations import operation_from_name
@@ -412,3 +413,43 @@ def test_a_body_changed_by_sanitizing_drops_the_checksums_clients_would_verify()
     untouched = Sanitizer.default().sanitize_response(
         RecordedResponse(200, "OK", {"x-amz-checksum-crc32": [crc]}, b"no secrets here"))
     assert untouched.headers == {"x-amz-checksum-crc32": [crc]}
+
+
+# the placeholder patterns as written with lookbehinds, which make re try every position
+_LOOKBEHIND_PLACEHOLDERS = {
+    "account": re.compile(r"(?<!\d)(?<!8000-)00000000\d{4}(?!\d)"),
+    "ec2-{prefix}": re.compile(r"(?:sg|subnet|vpc)-0{4,16}\d{1,4}(?![\w-])"),
+}
+
+
+@given(st.lists(st.sampled_from([
+    "0", "00000000", "0001", "000000000001", "00000000-0000-4000-8000-", "8000-", "-", " ",
+    "sg-", "vpc-", "subnet-", "0000", "12", "x", "\u0663", ":", "arn:aws:iam::"]),
+    max_size=25).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_reserved_placeholders_are_those_the_lookbehind_patterns_find(text: str) -> None:
+    for placeholders in PLACEHOLDER_PATTERNS:
+        for category in placeholders.categories:
+            if category in _LOOKBEHIND_PLACEHOLDERS:
+                expected = set(_LOOKBEHIND_PLACEHOLDERS[category].findall(text))
+                assert placeholders.values(text) == expected, category
+
+
+@given(st.lists(st.lists(st.sampled_from([
+    "arn:aws:iam::", ":role/x ", "s3://b-", "sagemaker-us-east-1-", "account: ", "/", '"',
+    " ", "-", "000000000001", "000000000002", "123456789012", "210987654321", "763104351884",
+    "8000-", "0000000000012", "\u0663"]), max_size=12).map("".join), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_skipping_settled_account_rules_changes_neither_text_nor_numbering(
+        texts: list[str]) -> None:
+    # texts sanitized in turn by one sanitizer: with the shortcut, and with every rule applied
+    class EveryRule(Sanitizer):
+        def _accounts_settled(self, text: str) -> bool:
+            return False
+
+    fast, slow = Sanitizer.default(), EveryRule.default()
+    fast.reserve(texts[:1])
+    slow.reserve(texts[:1])
+    for text in texts:
+        assert fast.sanitize_text(text) == slow.sanitize_text(text)
+    assert fast._used == slow._used and fast._mapping == slow._mapping
