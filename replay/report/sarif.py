@@ -20,6 +20,10 @@ from replay.core.findings import Finding, Severity, sort_key
 from replay.core.jsonpath import PathKey, parse_json_path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RESULTS = 25_000
+"""GitHub code scanning rejects a run with more results than this (and shows its 5,000 most
+severe): past it, the least severe findings (accepted ones first) are left out, and the run
+says how many."""
 _LEVELS = {Severity.BREAKING: "error", Severity.ADDITIVE: "warning", Severity.INFO: "note"}
 _WS = re.compile(r"[ \t\n\r]*")
 _scanstring: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - untyped in typeshed
@@ -173,8 +177,9 @@ def render_sarif(findings: Sequence[Finding], *, baseline: bool = False) -> str:
     ``unchanged`` for an accepted finding, ``new`` for the others. An accepted finding is also
     ``suppressions: [{kind: external}]`` with its reason, which code scanning hides.
     """
-    ordered = sorted(findings, key=sort_key)
+    ordered, left_out = _within_limit(sorted(findings, key=sort_key))
     kinds = sorted({f.kind for f in ordered})
+    rule_index = {kind: index for index, kind in enumerate(kinds)}
     worst: dict[str, Severity] = {}
     for finding in ordered:
         if finding.kind not in worst or finding.severity.rank > worst[finding.kind].rank:
@@ -189,7 +194,7 @@ def render_sarif(findings: Sequence[Finding], *, baseline: bool = False) -> str:
     for finding in ordered:
         result: dict[str, Any] = {
             "ruleId": finding.kind,
-            "ruleIndex": kinds.index(finding.kind),
+            "ruleIndex": rule_index[finding.kind],
             "level": _LEVELS[finding.severity],
             "message": {"text": f"{finding.path}: {finding.message}"},
             "properties": {"severity": finding.severity.value, "path": finding.path,
@@ -214,16 +219,30 @@ def render_sarif(findings: Sequence[Finding], *, baseline: bool = False) -> str:
                                        "justification": finding.accepted_reason or
                                        "accepted in the aws-replay baseline"}]
         results.append(result)
-    document = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "aws-replay", "version": __version__,
-                                "informationUri": "https://pypi.org/project/aws-replay/",
-                                "rules": rules}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "aws-replay", "version": __version__,
+                            "informationUri": "https://pypi.org/project/aws-replay/",
+                            "rules": rules}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if left_out:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [{
+            "level": "warning",
+            "message": {"text": f"{left_out} of {len(ordered) + left_out} findings left out, "
+                                "the least severe: code scanning rejects a run of more than "
+                                f"{MAX_RESULTS} results; the text or JSON report has them all"},
+        }]}]
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _within_limit(ordered: list[Finding]) -> tuple[list[Finding], int]:
+    """At most :data:`MAX_RESULTS` of ``ordered``, the most severe (not accepted first), in
+    their order; and how many were left out."""
+    if len(ordered) <= MAX_RESULTS:
+        return ordered, 0
+    kept = sorted(range(len(ordered)), key=lambda index: (
+        ordered[index].accepted, -ordered[index].severity.rank, index))[:MAX_RESULTS]
+    return [ordered[index] for index in sorted(kept)], len(ordered) - MAX_RESULTS
 

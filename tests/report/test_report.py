@@ -200,6 +200,29 @@ def test_sarif_of_findings_without_a_cassette_is_still_valid() -> None:
     assert "locations" not in document["runs"][0]["results"][0]
 
 
+def test_sarif_keeps_the_most_severe_results_within_code_scannings_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # GitHub rejects a run of more than 25,000 results: a drift across a big fleet must still
+    # upload, its breaking findings first
+    monkeypatch.setattr("replay.report.sarif.MAX_RESULTS", 4)
+    findings = [Finding(f"kind-{index}", severity, f"$.M{index}", "changed", cassette=f"c{index}")
+                for index, severity in enumerate([Severity.INFO, Severity.BREAKING,
+                                                  Severity.ADDITIVE, Severity.INFO,
+                                                  Severity.BREAKING, Severity.ADDITIVE])]
+    findings.append(findings[4].as_accepted("known"))
+    document = json.loads(render(findings, summarize(findings), "sarif"))
+    jsonschema.validate(document, SARIF_SCHEMA)
+    run = document["runs"][0]
+    assert [result["properties"]["path"] for result in run["results"]] == [
+        "$.M1", "$.M2", "$.M4", "$.M5"]  # in report order, the info and accepted ones out
+    assert "suppressions" not in json.dumps(run["results"])
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("3 of 7 findings left out")
+    monkeypatch.setattr("replay.report.sarif.MAX_RESULTS", 7)
+    run = json.loads(render(findings, summarize(findings), "sarif"))["runs"][0]
+    assert len(run["results"]) == 7 and "invocations" not in run
+
+
 def test_locate_nested_list_member(tmp_path: Path, full_body: dict[str, Any]) -> None:
     path = _cassette(tmp_path / "job.yaml", full_body)
     lines = path.read_text().splitlines()
