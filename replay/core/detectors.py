@@ -273,8 +273,8 @@ def twelve_digits(text: str) -> Iterator[str]:
 
 
 def _no_account_leaks(text: str, allowed: frozenset[str]) -> bool:
-    """Whether every 12 digits in a row in ``text`` are a placeholder or an allowed account:
-    then no account rule can find a leak."""
+    """Whether every run of exactly 12 digits in ``text`` is a placeholder or an allowed
+    account: then no account rule can find a leak."""
     return all(value in allowed or is_placeholder_account(value)
                for value in twelve_digits(text))
 

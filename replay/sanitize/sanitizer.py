@@ -257,9 +257,9 @@ class Sanitizer:
         return text
 
     def _accounts_settled(self, text: str) -> bool:
-        """Whether the account rules would change nothing: every 12 digits in a row in
-        ``text`` (all their values are) is allowlisted or a placeholder already kept, so
-        neither the text nor the numbering would move."""
+        """Whether the account rules would change nothing: every run of exactly 12 digits in
+        ``text`` (each of their values is one) is allowlisted or a placeholder already kept,
+        so neither the text nor the numbering would move."""
         kept = self._used.get("account", ())
         allowed = self._allowed_accounts
         return all(value in allowed or value in kept for value in twelve_digits(text))
