@@ -117,11 +117,13 @@ def test_raw_deflate_and_sniffing() -> None:
 def test_a_base64_run_met_again_decodes_as_it_did_where_it_now_stands() -> None:
     # decoded runs are remembered across texts (a fleet repeats them); where a run stands, and
     # what follows it, is still the new text's
-    hidden = b64(f"key={KEY}; rest")
-    for text in (f"a {hidden} b", f"x: {hidden}\n", f"{hidden}===", f"a {hidden} b"):
+    plain = f"key={KEY}; rest"
+    hidden = b64(plain + "x" * ((1 - len(plain.encode())) % 3))  # padded: it ends in "=="
+    assert hidden.endswith("==") and not hidden.endswith("===")
+    for text in (f"a {hidden} b", f"x: {hidden}\n", f"{hidden}=", f"a {hidden} b"):
         found = [(view.how, view.start) for view in views(text) if KEY in view.text]
         expected = [] if text.endswith("===") else [("base64", text.index(hidden))]
-        assert found == expected, text
+        assert found == expected, text  # three '=' are no padding, remembered run or not
     word = "MaxRuntimePerTrainingJobInSeconds"  # base64's letters, no text inside
     for _ in range(2):
         assert [view for view in views(f"{{{word}: 1}}") if view.how == "base64"] == []
