@@ -153,16 +153,6 @@ def _check_plain(text: str) -> None:
         raise Unsupported
 
 
-class _Frozen:
-    """A flow collection read from a remembered line: builds a new value for each document
-    (a cached list or dict handed out twice would be shared between cassettes)."""
-
-    __slots__ = ("build",)
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self.build = build
-
-
 class _Block:
     """A remembered line that opens a literal block (``string: |-``): the block itself is read
     anew from the lines below it each time."""
@@ -174,30 +164,25 @@ class _Block:
         self.parent = parent
 
 
-def _freeze(value: Any) -> Any:
-    """A flow collection's value as a :class:`_Frozen` (a copy of a template; the collections
-    nested in it built anew into the copy), or a scalar as it is."""
-    template: list[Any] | dict[Any, Any]
-    if isinstance(value, list):
-        template = [_freeze(item) for item in value]
-        places: Any = enumerate(template)
-    elif isinstance(value, dict):
-        template = {key: _freeze(item) for key, item in value.items()}
-        places = template.items()
-    else:
-        return value
-    nested = tuple((place, item) for place, item in places if item.__class__ is _Frozen)
-    if not nested:
-        return _Frozen(template.copy)
+def _builder(value: list[Any] | dict[Any, Any]) -> Callable[[], Any]:
+    """What builds a flow collection read from a remembered line anew for each document (a
+    list or dict handed out twice would be shared between cassettes): a copy of a template of
+    its own, the collections nested in it built anew into the copy."""
+    template = value.copy()  # (``value`` itself goes to the document it was read for)
+    places = enumerate(template) if isinstance(template, list) else template.items()
+    nested = tuple((place, _builder(item)) for place, item in places
+                   if isinstance(item, (list, dict)))
     copy = template.copy
+    if not nested:
+        return copy
 
     def build() -> Any:
         made = copy()
         for place, inner in nested:
-            made[place] = inner.build()
+            made[place] = inner()
         return made
 
-    return _Frozen(build)
+    return build
 
 
 # a plain scalar inside a flow collection, as aws-replay's writer leaves it: no indicator first
@@ -282,7 +267,8 @@ def _indent(line: str) -> int:
 
 
 class _Reader:
-    """Walks the text by line offsets (no split: a body's literal block is cut out whole)."""
+    """Walks the text by line offsets: runs of lines split in one call, a body's literal block
+    cut out whole."""
 
     __slots__ = ("size", "text")
 
@@ -347,7 +333,7 @@ class _Reader:
                     if build is not None:  # a flow collection: a new one each time
                         value = build()
                     if fast_column == fast:  # the common case: key: value, in place
-                        if key in container:
+                        if key in container:  # (``at`` is this line's end)
                             raise DuplicateKey(key, text.count("\n", 0, at))
                         container[key] = value
                         continue
@@ -381,7 +367,7 @@ class _Reader:
                     if indent != column:
                         raise Unsupported
                     if key in container:
-                        raise DuplicateKey(key, text.count("\n", 0, at))
+                        raise DuplicateKey(key, text.count("\n", 0, line_end))
                     if value is nothing:
                         waiting, fast = key, _NONE_IN_PLACE
                     else:
@@ -632,7 +618,7 @@ def _remember(line: str, indent: int, dash: bool, key: Any, value: Any,
                   and value.__class__ is not _Block)
         build: Callable[[], Any] | None = None
         if isinstance(value, (list, dict)):  # a flow collection: built anew for each reading
-            build, value = _freeze(value).build, None
+            build, value = _builder(value), None
         _LINES[line] = (indent if simple else _NEVER_IN_PLACE, key, value, indent, dash, build,
                         len(line) + 1)
 
