@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from replay.cassette import fastyaml
 from replay.cassette.model import (
@@ -39,6 +39,10 @@ from replay.cassette.model import (
 )
 from replay.core.bounded import BoundedCache
 from replay.core.errors import CassetteError, CassetteNotFoundError
+from replay.core.parallel import ordered_map
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 def _fail(path: Path | str, problem: str, fix: str) -> CassetteError:
@@ -269,15 +273,6 @@ def read_text(path: Path) -> str:
     return _decoded(_read_bytes(path), path)
 
 
-def read_listed(path: Path, unsure: bool) -> str | None:
-    """The text of a file a :class:`CassetteListing` names, or ``None`` when it is one of the
-    listing's ``unsure`` files and holds no cassette (read once: no sniff beforehand)."""
-    data = _read_bytes(path)
-    if unsure and not _holds_cassette(data):
-        return None
-    return _decoded(data, path)
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         # unbuffered: a cassette is read whole, in one call (Path.read_bytes costs ~1.5x)
@@ -390,14 +385,42 @@ def _looks_like_cassette_json(path: str) -> bool:
 
 
 @dataclass(frozen=True)
-class CassetteListing:
+class _Listing:
     """The cassette files under some paths, as names, no file read yet: ``unsure`` are the
-    ``.json`` files found in folders, each a cassette only if :func:`read_listed` says so. A
-    command spreading the files over worker processes lists them so: each worker reads its
-    own share once (no sniff in the listing process first) and makes its own paths."""
+    ``.json`` files found in folders, each a cassette only if its text says so."""
 
     names: list[str]
     unsure: frozenset[str]
+
+
+def map_cassettes(use: Callable[[Path, str, S], R], paths: Iterable[Path], jobs: int | None,
+                  shared: S) -> list[tuple[str, R]]:
+    """``use(path, text, shared)`` for each cassette file under ``paths`` (as
+    :func:`find_cassettes` finds them), spread over ``jobs`` processes (``None``: every CPU)
+    by :func:`replay.core.parallel.ordered_map`: each worker reads its own share once, passes
+    over a folder's ``.json`` file that holds no cassette, and makes its own paths. Each
+    file's name and result (``use`` never returns None), in order; the first error a serial
+    run would raise."""
+    listing = _list_cassettes(paths)
+    parts = ordered_map(_use_listed, listing.names, jobs,
+                        shared=(use, shared, listing.unsure))
+    results = (result for part in parts for result in part)
+    return [(name, result) for name, result in zip(listing.names, results, strict=True)
+            if result is not None]
+
+
+def _use_listed(names: Sequence[str], shared: tuple[Callable[[Path, str, Any], Any], Any,
+                                                    frozenset[str]]) -> list[Any]:
+    use, context, unsure = shared
+    results: list[Any] = []
+    for name in names:
+        path = Path(name)
+        data = _read_bytes(path)
+        if name in unsure and not _holds_cassette(data):
+            results.append(None)  # a .json file in a folder that holds something else
+        else:
+            results.append(use(path, _decoded(data, path), context))
+    return results
 
 
 def find_cassettes(paths: Iterable[Path]) -> list[Path]:
@@ -407,13 +430,12 @@ def find_cassettes(paths: Iterable[Path]) -> list[Path]:
     hidden folders and files passed over), a ``.json`` file that does not look like a cassette
     (a spec lock, a report) is passed over. Each folder's cassettes come sorted by path.
     """
-    listing = list_cassettes(paths)
+    listing = _list_cassettes(paths)
     return [Path(name) for name in listing.names
             if name not in listing.unsure or _looks_like_cassette_json(name)]
 
 
-def list_cassettes(paths: Iterable[Path]) -> CassetteListing:
-    """:func:`find_cassettes` without reading a file: see :class:`CassetteListing`."""
+def _list_cassettes(paths: Iterable[Path]) -> _Listing:
     found: list[str] = []
     unsure: set[str] = set()
     named: set[str] = set()
@@ -427,7 +449,7 @@ def list_cassettes(paths: Iterable[Path]) -> CassetteListing:
             named.add(str(path))
         else:
             raise CassetteNotFoundError(f"{path}: no such file or folder")
-    return CassetteListing(found, frozenset(unsure - named))  # a named file is taken as it is
+    return _Listing(found, frozenset(unsure - named))  # a named file is taken as it is
 
 
 def _cassette_names(folder: Path) -> Iterator[str]:

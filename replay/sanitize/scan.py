@@ -30,11 +30,10 @@ from typing import Any
 
 import yaml
 
-from replay.cassette.read import list_cassettes, parse_cassette, read_listed, read_text
+from replay.cassette.read import map_cassettes, parse_cassette, read_text
 from replay.core.detectors import LEAK_KINDS
 from replay.core.errors import CassetteError
 from replay.core.findings import Finding, Severity, summarize
-from replay.core.parallel import ordered_map
 from replay.core.redaction import mask
 from replay.sanitize.decoders import Budget, Segment, decompress, printable, sniff, views
 from replay.sanitize.sanitizer import Sanitizer
@@ -288,24 +287,12 @@ def scan_text(text: str, path: Path, sanitizer: Sanitizer, *,
 
 def scan_file(path: Path, sanitizer: Sanitizer) -> list[Leak]:
     """Every leak in one cassette file; a file that is not a readable cassette is bad input."""
-    return _scan_read(read_text(path), path, sanitizer)
+    return _scan_read(path, read_text(path), sanitizer)
 
 
-def _scan_read(text: str, path: Path, sanitizer: Sanitizer) -> list[Leak]:
+def _scan_read(path: Path, text: str, sanitizer: Sanitizer) -> list[Leak]:
     parse_cassette(text, path)
     return scan_text(text, path, sanitizer)
-
-
-def _scan_chunk(names: Sequence[str],
-                shared: tuple[Sanitizer, frozenset[str]]) -> list[list[Leak] | None]:
-    sanitizer, unsure = shared
-    part: list[list[Leak] | None] = []
-    for name in names:
-        path = Path(name)
-        text = read_listed(path, name in unsure)
-        # None: a .json file in a folder holding something else, passed over
-        part.append(None if text is None else _scan_read(text, path, sanitizer))
-    return part
 
 
 def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
@@ -314,9 +301,7 @@ def scan_paths(paths: Sequence[Path] | Iterable[Path], sanitizer: Sanitizer, *,
     scanned and dropped, on ``jobs`` processes (``None``: every CPU); the leaks, and the first
     bad file, are those of a serial run."""
     paths = list(paths)
-    listing = list_cassettes(paths)
-    parts = ordered_map(_scan_chunk, listing.names, jobs, shared=(sanitizer, listing.unsure))
-    scanned = [leaks for part in parts for leaks in part if leaks is not None]
+    scanned = [leaks for _, leaks in map_cassettes(_scan_read, paths, jobs, sanitizer)]
     if not scanned:
         raise CassetteError(f"no cassette files found in {', '.join(str(p) for p in paths)}; "
                             "point aws-replay scan at *.yaml, *.yml or *.json cassettes")

@@ -19,20 +19,19 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from replay.cassette.model import Cassette, Interaction, header_value
-from replay.cassette.read import list_cassettes, parse_cassette, read_listed
+from replay.cassette.read import map_cassettes, parse_cassette
 from replay.core.bounded import PerObjectCache
 from replay.core.errors import CassetteNotFoundError, UnknownOperationError
 from replay.core.findings import Finding, FindingsRun, Severity, Subject
 from replay.core.jsonbody import JsonBodyError, parse_json_body
 from replay.core.jsonpath import parse_json_path
-from replay.core.parallel import ordered_map
 from replay.protocols.requests import JSON_PROTOCOLS, XML_PROTOCOLS, resolved_protocol
 from replay.spec.history import explain_findings
 from replay.spec.httpbind import HeaderBinding
@@ -405,36 +404,27 @@ class _Fleet:
     max_age_text: str | None
     now: datetime
     not_in_models: Callable[[Path, int, str], Exception] | None
-    unsure: frozenset[str]  # the listing's .json files that may hold no cassette
 
 
-_CheckPart = list[tuple[list[Finding], Finding | None, int] | None]  # None: not a cassette
+def _check_file(path: Path, text: str,
+                fleet: _Fleet) -> tuple[list[Finding], Finding | None, int]:
+    """One file's findings, its stale-cassette finding and its interactions (the file is read,
+    checked and dropped: memory stays flat in the files)."""
+    cassette = parse_cassette(text, path)
+    stale = None
+    if fleet.max_age is not None:
+        from replay.cassette.age import age_finding, cassette_age
 
-
-def _check_chunk(names: Sequence[str], fleet: _Fleet) -> _CheckPart:
-    part: _CheckPart = []
-    for name in names:
-        path = Path(name)
-        text = read_listed(path, name in fleet.unsure)
-        if text is None:  # a .json file in a folder holding something else: passed over
-            part.append(None)
-            continue
-        cassette = parse_cassette(text, path)  # read, checked, dropped: memory flat in files
-        stale = None
-        if fleet.max_age is not None:
-            from replay.cassette.age import age_finding, cassette_age
-
-            stale = age_finding(cassette_age(cassette), fleet.max_age, fleet.now,
-                                fleet.max_age_text)
-        try:
-            found = check_cassette(cassette, fleet.models)
-        except OperationNotInModel as exc:
-            if fleet.not_in_models is None:
-                raise
-            raise fleet.not_in_models(path, exc.index or 0,
-                                      f"{exc.service}:{exc.operation}") from None
-        part.append((found, stale, len(cassette.interactions)))
-    return part
+        stale = age_finding(cassette_age(cassette), fleet.max_age, fleet.now,
+                            fleet.max_age_text)
+    try:
+        found = check_cassette(cassette, fleet.models)
+    except OperationNotInModel as exc:
+        if fleet.not_in_models is None:
+            raise
+        raise fleet.not_in_models(path, exc.index or 0,
+                                  f"{exc.service}:{exc.operation}") from None
+    return found, stale, len(cassette.interactions)
 
 
 def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None = None, *,
@@ -452,13 +442,8 @@ def check_paths(paths: Iterable[Path], models: Mapping[str, ServiceModel] | None
     of it (a spec lock's "add it" error).
     """
     paths = list(paths)
-    listing = list_cassettes(paths)
-    fleet = _Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models,
-                   listing.unsure)
-    parts = ordered_map(_check_chunk, listing.names, jobs, shared=fleet)
-    checked = [(name, result) for name, result in
-               zip(listing.names, (result for part in parts for result in part), strict=True)
-               if result is not None]
+    fleet = _Fleet(models, max_age, max_age_text, datetime.now(UTC), not_in_models)
+    checked = map_cassettes(_check_file, paths, jobs, fleet)
     if not checked:
         where = ", ".join(str(p) for p in paths)
         raise CassetteNotFoundError(
