@@ -169,7 +169,7 @@ def sniff(data: bytes) -> tuple[str, bytes] | None:
 _DECODED_RUNS: dict[str, tuple[str, str] | None] = {}
 _DECODED_RUNS_MAX = 4096
 _DECODED_RUN_LONGEST = 256
-_UNSEEN = ("", "")
+_UNSEEN: Any = object()  # a run not decoded yet
 
 
 def _decoded_base64(padded: str) -> tuple[str, str] | None:
